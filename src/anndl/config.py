@@ -1,0 +1,322 @@
+"""Strict YAML configs: a safe-loaded mapping becomes an experiment's typed dataclass.
+
+A config file names its experiment and sets that experiment's fields::
+
+    experiment: pca
+    seed: 0
+    n_gaussian: 500
+    quick: {tsne_iterations: 250}
+
+Unknown keys, wrong types and out-of-range values raise :class:`ConfigError` naming the file, the
+key and what is allowed. Dotted ``KEY=VALUE`` overrides are typed by the dataclass. The ``quick``
+mapping holds the overrides that ``--quick`` applies (a fast variant declared by the config itself).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import difflib
+import inspect
+import textwrap
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import yaml
+
+from anndl.errors import ConfigError
+
+_BOUNDS = ("ge", "gt", "le", "lt")
+
+
+def param(default: Any, *, ge: float | None = None, gt: float | None = None,
+          le: float | None = None, lt: float | None = None) -> Any:
+    """A dataclass field with numeric bounds checked on load; a list default is copied per instance."""
+    bounds = {k: v for k, v in {"ge": ge, "gt": gt, "le": le, "lt": lt}.items() if v is not None}
+    if isinstance(default, list | dict):
+        return dataclasses.field(default_factory=lambda: _deepcopy(default), metadata={"bounds": bounds})
+    return dataclasses.field(default=default, metadata={"bounds": bounds})
+
+
+def _deepcopy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_deepcopy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _deepcopy(v) for k, v in value.items()}
+    return value
+
+
+@dataclasses.dataclass(kw_only=True)
+class ExperimentConfig:
+    """Fields every experiment has."""
+
+    seed: int = param(0, ge=0)
+    """Root seed: repetitions and workers get children of numpy.random.SeedSequence(seed)."""
+    quick: dict = dataclasses.field(default_factory=dict)
+    """Overrides (dotted keys) applied by --quick: the config's own fast variant."""
+
+
+@dataclasses.dataclass
+class LoadedConfig:
+    """An experiment's name, its validated config, and where the config came from."""
+
+    experiment: str
+    config: ExperimentConfig
+    source: str
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Map field name -> the docstring written on the line after the field, over the class's MRO."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        docs.update(_class_field_docs(klass))
+    return docs
+
+
+@cache
+def _class_field_docs(klass: type) -> dict[str, str]:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs = {}
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant)
+                and isinstance(nxt.value.value, str)):
+            docs[node.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def type_name(tp: Any) -> str:
+    """A readable name for a field type: ``int``, ``list[float]``, ``one of 'a', 'b'``."""
+    origin = get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(type_name(a) for a in get_args(tp))
+    if origin is list:
+        return f"list[{', '.join(type_name(a) for a in get_args(tp))}]"
+    if tp is type(None):
+        return "null"
+    if dataclasses.is_dataclass(tp):
+        return "mapping"
+    return getattr(tp, "__name__", str(tp))
+
+
+class _Builder:
+    """Builds a dataclass from a mapping, reporting the first problem as a ConfigError."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, message: str) -> typing.NoReturn:
+        where = f"{self.source}: key '{key}'" if key else self.source
+        raise ConfigError(f"{where}: {message}")
+
+    def build(self, cls: type, data: Any, prefix: str = "") -> Any:
+        if not isinstance(data, Mapping):
+            self.fail(prefix.rstrip("."), f"expected a mapping of {cls.__name__} fields, got {data!r}")
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or key not in fields:
+                self.fail(prefix + str(key), _unknown_key_message(str(key), fields))
+            kwargs[key] = self.coerce(value, hints[key], prefix + key, fields[key].metadata.get("bounds", {}))
+        try:
+            return cls(**kwargs)
+        except (ValueError, TypeError) as exc:
+            key, _, message = str(exc).partition(": ")
+            if message and key in fields:
+                self.fail(prefix + key, message)
+            self.fail(prefix.rstrip("."), str(exc))
+
+    def coerce(self, value: Any, tp: Any, key: str, bounds: Mapping[str, float]) -> Any:
+        origin = get_origin(tp)
+        if dataclasses.is_dataclass(tp):
+            return self.build(tp, value, key + ".")
+        if origin in (typing.Union, types.UnionType):
+            options = get_args(tp)
+            if value is None and type(None) in options:
+                return None
+            for option in options:
+                if option is type(None):
+                    continue
+                try:
+                    return self.coerce(value, option, key, bounds)
+                except ConfigError:
+                    continue
+            self.fail(key, f"expected {type_name(tp)}, got {value!r}")
+        if origin is Literal:
+            allowed = get_args(tp)
+            if value not in allowed:
+                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(key, f"expected one of {', '.join(repr(a) for a in allowed)}, got {value!r}{hint}")
+            return value
+        if origin is list:
+            (item_tp,) = get_args(tp) or (Any,)
+            if not isinstance(value, list):
+                self.fail(key, f"expected {type_name(tp)}, got {value!r}")
+            return [self.coerce(v, item_tp, f"{key}[{i}]", bounds) for i, v in enumerate(value)]
+        if tp is dict or origin is dict:
+            if not isinstance(value, Mapping):
+                self.fail(key, f"expected a mapping, got {value!r}")
+            return dict(value)
+        if tp is Any:
+            return value
+        return self._scalar(value, tp, key, bounds)
+
+    def _scalar(self, value: Any, tp: type, key: str, bounds: Mapping[str, float]) -> Any:
+        if tp is bool:
+            if not isinstance(value, bool):
+                self.fail(key, f"expected true or false, got {value!r}")
+            return value
+        if tp is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(key, f"expected an integer, got {value!r}")
+        elif tp is float:
+            if isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError:
+                    self.fail(key, f"expected a number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail(key, f"expected a number, got {value!r}")
+            value = float(value)
+            if value != value:
+                self.fail(key, "expected a number, got nan")
+        elif tp is str:
+            if not isinstance(value, str):
+                self.fail(key, f"expected a string, got {value!r}")
+        else:
+            self.fail(key, f"unsupported field type {tp!r}")
+        _check_bounds(self, key, value, bounds)
+        return value
+
+
+def _check_bounds(builder: _Builder, key: str, value: float, bounds: Mapping[str, float]) -> None:
+    tests = {"ge": (lambda v, b: v >= b, ">="), "gt": (lambda v, b: v > b, ">"),
+             "le": (lambda v, b: v <= b, "<="), "lt": (lambda v, b: v < b, "<")}
+    for name, bound in bounds.items():
+        ok, symbol = tests[name]
+        if not ok(value, bound):
+            allowed = " and ".join(f"{tests[n][1]} {b}" for n, b in bounds.items())
+            builder.fail(key, f"must be {allowed}, got {value!r}")
+
+
+def _unknown_key_message(key: str, fields: Mapping[str, dataclasses.Field]) -> str:
+    close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key; {hint}allowed keys: {', '.join(fields)}"
+
+
+def parse_override(text: str, source: str = "override") -> tuple[str, str]:
+    """Split ``a.b=value`` into (``a.b``, ``value``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"{source} {text!r}: expected KEY=VALUE, e.g. seed=3 or data.path=my.mat")
+    return key.strip(), value.strip()
+
+
+def _field_type(cls: type, dotted: str, source: str) -> Any:
+    """The declared type of a dotted key, or a ConfigError naming the first unknown part."""
+    tp: Any = cls
+    walked = []
+    for part in dotted.split("."):
+        if not dataclasses.is_dataclass(tp):
+            raise ConfigError(f"{source}: key '{'.'.join(walked)}' is not a mapping, cannot set '{dotted}'")
+        fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
+        if part not in fields:
+            raise ConfigError(f"{source}: key '{'.'.join([*walked, part])}': {_unknown_key_message(part, fields)}")
+        tp = typing.get_type_hints(tp)[part]
+        walked.append(part)
+    return tp
+
+
+def _parse_value(raw: str, tp: Any) -> Any:
+    """Parse an override's text: strings stay verbatim, everything else is read as YAML."""
+    if tp is str or (get_origin(tp) is Literal and all(isinstance(a, str) for a in get_args(tp))):
+        return raw
+    if get_origin(tp) in (typing.Union, types.UnionType) and str in get_args(tp):
+        return None if raw in ("", "null", "~") and type(None) in get_args(tp) else raw
+    try:
+        return yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError:
+        return raw
+
+
+def apply_overrides(data: dict, cls: type, overrides: Iterable[tuple[str, Any]], source: str) -> dict:
+    """Set dotted keys in a nested mapping; text values are typed by the dataclass field."""
+    for dotted, value in overrides:
+        tp = _field_type(cls, dotted, source)
+        if isinstance(value, str):
+            value = _parse_value(value, tp)
+        node = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[last] = value
+    return data
+
+
+def read_yaml(path: Path) -> dict:
+    """Safe-load a YAML mapping, turning every failure into a ConfigError naming the file."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path}: not valid YAML ({detail})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def build_config(data: Mapping, cls: type, source: str, *, quick: bool = False,
+                 overrides: Iterable[str] = (), seed: int | None = None) -> ExperimentConfig:
+    """Validate ``data`` (without the ``experiment`` key) into ``cls``, then apply quick/overrides/seed.
+
+    The config's own ``quick`` mapping is validated whether or not ``quick`` is set, so that
+    ``anndl validate`` catches a broken fast variant.
+    """
+    data = _deepcopy(dict(data))
+    quick_overrides = data.get("quick") or {}
+    if not isinstance(quick_overrides, Mapping):
+        raise ConfigError(f"{source}: key 'quick': expected a mapping of overrides, got {quick_overrides!r}")
+    builder = _Builder(source)
+    builder.build(cls, data)
+    quick_data = apply_overrides(_deepcopy(data), cls, quick_overrides.items(), f"{source} (quick)")
+    builder.build(cls, quick_data)
+    if quick:
+        data = quick_data
+    parsed = [parse_override(text) for text in overrides]
+    data = apply_overrides(data, cls, parsed, f"{source} (override)")
+    if seed is not None:
+        data["seed"] = seed
+    return builder.build(cls, data)
+
+
+def config_to_dict(config: Any) -> dict:
+    """The config as plain YAML-able data (nested dataclasses become mappings)."""
+    return dataclasses.asdict(config)
+
+
+def dump_yaml(data: Mapping) -> str:
+    """YAML text in field order, readable by :func:`read_yaml`."""
+    return yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=None, width=100)

@@ -1,0 +1,20 @@
+"""Where shipped data lives, and how user-given paths are resolved."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from anndl.errors import DataError
+
+DATA_DIR = Path(os.environ.get("ANNDL_DATA", Path(__file__).resolve().parents[3] / "data"))
+"""The repository's ``data/`` folder (override with the ANNDL_DATA environment variable)."""
+
+
+def resolve(path: str | Path, what: str = "data file") -> Path:
+    """An existing file: absolute, relative to the working directory, or to DATA_DIR."""
+    candidate = Path(path).expanduser()
+    for option in (candidate, DATA_DIR / candidate):
+        if option.is_file():
+            return option
+    raise DataError(f"{path}: {what} not found (looked in the working directory and {DATA_DIR})")

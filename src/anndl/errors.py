@@ -1,0 +1,17 @@
+"""Errors that the CLI reports as one line with exit code 2 (bad config, bad data, bad usage)."""
+
+
+class AnndlError(Exception):
+    """A problem with the user's input, reported without a traceback (exit code 2)."""
+
+
+class ConfigError(AnndlError):
+    """A config file or override is invalid: names the file, the key and what is allowed."""
+
+
+class DataError(AnndlError):
+    """A data file is missing, corrupt, or holds arrays of the wrong shape."""
+
+
+class RunError(Exception):
+    """The run itself failed (exit code 1), e.g. training diverged."""

@@ -1,0 +1,158 @@
+"""§3.1 Principal component analysis on Gaussian noise, correlated spectra and handwritten threes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from sklearn.manifold import TSNE
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.spectra import COFFEE_SPECTRA, load_spectra
+from anndl.data.threes import SIDE, load_threes
+from anndl.features.principal_components import PCA
+from anndl.registry import experiment
+
+
+@dataclasses.dataclass(kw_only=True)
+class PCAConfig(ExperimentConfig):
+    gaussian_samples: int = param(500, ge=2)
+    """Samples of the Gaussian-noise data set (the course's randn(50, 500))."""
+    gaussian_dims: int = param(50, ge=2)
+    """Dimensions of the Gaussian-noise data set."""
+    spectra_path: str = COFFEE_SPECTRA
+    """Correlated spectra: CSV (optionally .gz) with a header row and one spectrum per row."""
+    threes_path: str | None = None
+    """Threes: null for the shipped MNIST subset's 3s resampled to 16×16, or the course's threes.mat."""
+    threes_count: int = param(500, ge=2)
+    """Number of threes used."""
+    variance_levels: list[float] = param([0.9, 0.99, 0.999], gt=0, le=1)
+    """Explained-variance fractions whose component counts go into metrics.json."""
+    reconstruction_q: list[int] = param([1, 2, 3, 4, 10, 50, 256], ge=1, le=256)
+    """Numbers of components q shown in the threes' reconstruction panel."""
+    examples: int = param(4, ge=1, le=20)
+    """Threes shown in the reconstruction panel."""
+    tsne_perplexity: float = param(30.0, gt=1)
+    """t-SNE perplexity (capped below a third of the sample count for small data sets)."""
+    tsne_max_iter: int = param(1000, ge=250)
+    """t-SNE optimisation iterations (scikit-learn's minimum is 250)."""
+
+
+def _q_grid(n_features: int, points: int = 40) -> np.ndarray:
+    """About ``points`` log-spaced component counts from 1 to D, always including D."""
+    return np.unique(np.round(np.geomspace(1, n_features, points)).astype(int))
+
+
+def _rmsd_curve(pca: PCA, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Component counts q and the RMSD measured by actually reconstructing X from q components."""
+    qs = _q_grid(X.shape[1])
+    return qs, np.array([pca.rmsd(X, q) for q in qs])
+
+
+def _plot_spectrum(ctx, name: str, title: str, pca: PCA, levels: list[float]) -> None:
+    fig, (ax_eig, ax_cum) = plotting.subplots(1, 2)
+    q = np.arange(1, len(pca.eigenvalues_) + 1)
+    positive = pca.eigenvalues_ > 0
+    ax_eig.semilogy(q[positive], pca.eigenvalues_[positive], ".-")
+    ax_eig.set(xlabel="component index q", ylabel="eigenvalue (variance, data units²)",
+               title=f"{title}: eigenvalues")
+    ax_cum.plot(q, pca.cumulative_explained_variance(), ".-")
+    for level in levels:
+        k = pca.components_for(level)
+        ax_cum.axhline(level, color="grey", lw=0.6, ls=":")
+        ax_cum.plot([k], [level], "o", label=f"{level:.1%} at q = {k}")
+    ax_cum.set(xlabel="number of components q", ylabel="cumulative explained variance",
+               title=f"{title}: explained variance", xscale="log")
+    ax_cum.legend(loc="lower right")
+    ctx.save_figure(fig, f"pca_spectrum_{name}")
+
+
+@experiment("pca", PCAConfig, "PCA: eigenvalue spectra, explained variance, reconstructions, t-SNE (§3.1)")
+def run(cfg: PCAConfig, ctx) -> dict:
+    rng = ctx.rng()
+    datasets = {
+        "gaussian": rng.standard_normal((cfg.gaussian_samples, cfg.gaussian_dims)),
+        "spectra": load_spectra(cfg.spectra_path),
+        "threes": load_threes(cfg.threes_path, cfg.threes_count),
+    }
+    titles = {"gaussian": "Gaussian noise", "spectra": "coffee spectra", "threes": "handwritten threes"}
+    metrics: dict = {}
+    fits: dict[str, PCA] = {}
+    rmsd_curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, X in ctx.progress(datasets.items(), desc="PCA", total=len(datasets)):
+        pca = fits[name] = PCA().fit(X)
+        _plot_spectrum(ctx, name, titles[name], pca, cfg.variance_levels)
+        rmsd_curves[name] = _rmsd_curve(pca, X)
+        metrics[name] = {
+            "n_samples": X.shape[0], "n_features": X.shape[1],
+            **{f"components_for_{level:g}": pca.components_for(level) for level in cfg.variance_levels},
+            "explained_by_first": float(pca.explained_variance_ratio_[0]),
+            "rmsd_q1": float(rmsd_curves[name][1][0]),
+            "rmsd_full": float(rmsd_curves[name][1][-1]),
+        }
+
+    _plot_rmsd(ctx, rmsd_curves, titles)
+    _plot_dropped_eigenvalue_identity(ctx, fits, rmsd_curves, titles, metrics)
+    _plot_threes(ctx, cfg, fits["threes"], datasets["threes"], metrics)
+    _plot_tsne(ctx, cfg, datasets, titles)
+    return metrics
+
+
+def _plot_rmsd(ctx, curves: dict[str, tuple[np.ndarray, np.ndarray]], titles: dict[str, str]) -> None:
+    fig, axes = plotting.subplots(1, len(curves))
+    for ax, (name, (q, curve)) in zip(axes, curves.items(), strict=True):
+        ax.loglog(q, np.maximum(curve, 1e-17), ".-", ms=3)
+        ax.set(xlabel="components kept q", ylabel="reconstruction RMSD (data units)", title=titles[name])
+    ctx.save_figure(fig, "pca_reconstruction_rmsd_vs_q")
+
+
+def _plot_dropped_eigenvalue_identity(ctx, fits, curves, titles, metrics) -> None:
+    """Measured MSE against (N−1)/(N·D)·Σ dropped eigenvalues: the points lie on the diagonal."""
+    fig, axes = plotting.subplots(1, len(fits))
+    for ax, (name, pca) in zip(axes, fits.items(), strict=True):
+        qs, rmsd = curves[name]
+        measured = rmsd**2
+        predicted = np.array([pca.predicted_rmsd(q) ** 2 for q in qs])
+        keep = predicted > predicted.max() * 1e-12
+        ax.loglog(predicted[keep], measured[keep], ".", ms=4, label=f"q = 1 … {qs[-1]}")
+        lims = [predicted[keep].min(), predicted[keep].max()]
+        ax.plot(lims, lims, "k--", lw=0.8, label="identity")
+        ax.set(xlabel="(N−1)/(N·D) · Σ dropped eigenvalues", ylabel="measured reconstruction MSE",
+               title=titles[name])
+        ax.legend()
+        rel = np.abs(measured[keep] - predicted[keep]) / predicted[keep]
+        metrics[name]["identity_max_relative_error"] = float(rel.max())
+    ctx.save_figure(fig, "pca_error_equals_dropped_eigenvalues")
+
+
+def _plot_threes(ctx, cfg: PCAConfig, pca: PCA, threes: np.ndarray, metrics: dict) -> None:
+    qs = [q for q in cfg.reconstruction_q if q <= threes.shape[1]]
+    examples = threes[: cfg.examples]
+    columns = [examples] + [pca.reconstruct(examples, q) for q in qs]
+    for q in qs:
+        metrics["threes"][f"rmsd_q{q}"] = pca.rmsd(threes, q)
+    tiles = np.stack(columns, axis=1).reshape(-1, SIDE, SIDE)
+    fig, (ax_mean, ax_grid) = plotting.subplots(
+        1, 2, width=1.0, height=0.75 * (cfg.examples + 1), gridspec_kw={"width_ratios": [1, len(columns)]})
+    fig.set_size_inches(0.9 * (len(columns) + 1) + 1, 0.9 * cfg.examples + 0.8)
+    ax_mean.imshow(pca.mean_.reshape(SIDE, SIDE), cmap="gray_r")
+    ax_mean.set_title("mean three")
+    ax_mean.set_axis_off()
+    plotting.image_grid(ax_grid, tiles, ncols=len(columns), cmap="gray_r", vmin=0, vmax=1)
+    for j, label in enumerate(["original"] + [f"q={q}" for q in qs]):
+        ax_grid.text((j + 0.5) * (SIDE + 1), -2, label, ha="center", va="bottom", fontsize=8)
+    ax_grid.set_title("reconstructions from q principal components", pad=24)
+    ctx.save_figure(fig, "pca_threes_mean_and_reconstructions")
+
+
+def _plot_tsne(ctx, cfg: PCAConfig, datasets: dict[str, np.ndarray], titles: dict[str, str]) -> None:
+    fig, axes = plotting.subplots(1, len(datasets))
+    for ax, (name, X) in zip(axes, ctx.progress(datasets.items(), desc="t-SNE", total=len(datasets)),
+                             strict=True):
+        perplexity = min(cfg.tsne_perplexity, (len(X) - 1) / 3)
+        embedding = TSNE(perplexity=perplexity, max_iter=cfg.tsne_max_iter, init="pca",
+                         random_state=ctx.child_seed() % 2**32).fit_transform(X)
+        ax.scatter(embedding[:, 0], embedding[:, 1], s=6, alpha=0.7)
+        ax.set(xlabel="t-SNE 1", ylabel="t-SNE 2", title=f"{titles[name]} (N = {len(X)})")
+    ctx.save_figure(fig, "pca_tsne_three_datasets")

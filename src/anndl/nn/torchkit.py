@@ -1,0 +1,82 @@
+"""Pieces every torch training loop shares: device choice, seeding, progress and checkpoints."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from anndl import atomic
+from anndl.errors import ConfigError, RunError
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` is cuda when available, else cpu; asking for cuda without one is a ConfigError."""
+    if name not in DEVICES:
+        raise ConfigError(f"key 'device': expected one of {', '.join(DEVICES)}, got {name!r}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("key 'device': cuda was requested but torch sees no CUDA device; use auto or cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed torch, numpy's legacy global and ``random``; returns a torch Generator seeded the same."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
+def epochs(n: int, desc: str = "epochs", start: int = 0, progress: bool = True) -> Iterator[int]:
+    """``range(start, n)`` with a tqdm bar (hidden when not on a terminal)."""
+    yield from tqdm(range(start, n), desc=desc, initial=start, total=n, leave=False, dynamic_ncols=True,
+                    disable=None if progress else True)
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy-global and torch CPU generator states, as tensors/plain data (weights_only-safe)."""
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    return {
+        "python": [py_state[0], list(py_state[1]), py_state[2]],
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "torch": torch.get_rng_state(),
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` captured."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, *rest = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    torch.set_rng_state(state["torch"])
+
+
+def save_checkpoint(path: Path, **state: Any) -> Path:
+    """Atomically save tensors/state dicts/plain values (no arbitrary objects) with torch.save."""
+    with atomic.atomic_path(Path(path)) as tmp:
+        torch.save(state, tmp)
+    return Path(path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True`` (no unpickling)."""
+    return torch.load(Path(path), map_location="cpu", weights_only=True)
+
+
+def check_finite(loss: float, epoch: int, what: str = "loss") -> None:
+    """Stop a diverged training with a clear message (RunError) when ``loss`` is NaN or infinite."""
+    if not np.isfinite(loss):
+        raise RunError(f"training diverged: {what} is {loss} at epoch {epoch}; lower the learning rate")

@@ -1,0 +1,68 @@
+"""One figure style for every experiment, and an atomic PNG + PDF save helper (Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from anndl import atomic  # noqa: E402
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "anndl",
+}
+
+FORMATS = ("png", "pdf")
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: float = 3.4, **kwargs):
+    """``plt.subplots`` in the house style; ``width``/``height`` are per panel, in inches."""
+    plt.rcParams.update(STYLE)
+    kwargs.setdefault("figsize", (width * ncols, height * nrows))
+    kwargs.setdefault("layout", "constrained")
+    return plt.subplots(nrows, ncols, **kwargs)
+
+
+def save_figure(fig, directory: Path, name: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write ``fig`` as ``directory/name.<fmt>`` for each format (atomically), close it, return paths."""
+    paths = []
+    for fmt in formats:
+        target = Path(directory) / f"{name}.{fmt}"
+        with atomic.atomic_path(target) as tmp:
+            metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
+            fig.savefig(tmp, format=fmt, metadata=metadata)
+        paths.append(target)
+    plt.close(fig)
+    return paths
+
+
+def image_grid(ax, images, ncols: int, *, cmap: str = "gray", vmin=None, vmax=None, pad: int = 1) -> None:
+    """Tile ``images`` (n, h, w) or (n, h, w, 3) into one picture on ``ax``, ``ncols`` per row."""
+    import numpy as np
+
+    images = np.asarray(images)
+    n, h, w = images.shape[:3]
+    nrows = -(-n // ncols)
+    fill = np.nanmin(images) if vmin is None else vmin
+    canvas = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad, *images.shape[3:]), fill, dtype=float)
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
+    ax.imshow(canvas, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
