@@ -12,9 +12,9 @@ DATA_DIR = Path(os.environ.get("ANNDL_DATA", Path(__file__).resolve().parents[3]
 
 
 def resolve(path: str | Path, what: str = "data file") -> Path:
-    """An existing file: absolute, relative to the working directory, or to DATA_DIR."""
+    """An existing file: absolute, relative to the working directory, to DATA_DIR or to the repository."""
     candidate = Path(path).expanduser()
-    for option in (candidate, DATA_DIR / candidate):
+    for option in (candidate, DATA_DIR / candidate, DATA_DIR.parent / candidate):
         if option.is_file():
             return option
     raise DataError(f"{path}: {what} not found (looked in the working directory and {DATA_DIR})")

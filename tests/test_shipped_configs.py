@@ -1,0 +1,39 @@
+"""Every shipped config validates, starts with its run command, and runs with --quick end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anndl.cli import main
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+
+
+def test_there_are_shipped_configs():
+    assert any(path.stem == "pca" for path in CONFIGS)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])
+def test_config_validates_and_documents_its_command(config):
+    result = CliRunner().invoke(main, ["validate", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = config.read_text().splitlines()
+    assert lines[0] == f"# anndl run configs/{config.name}"
+    assert lines[1].startswith(f"# example override: anndl run configs/{config.name} ") and "=" in lines[1]
+    assert "quick:" in config.read_text(), "each config declares its --quick variant"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])
+def test_config_runs_quick(config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(config), "--quick", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "status.json").read_text())["state"] == "completed"
+    assert json.loads((out / "metrics.json").read_text())
+    assert list((out / "figures").glob("*.png")) or list((out / "tables").glob("*.md"))
+    assert not list(out.rglob("*.tmp"))
