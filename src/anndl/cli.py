@@ -14,8 +14,18 @@ from anndl import registry, runs
 from anndl.config import config_to_dict, dump_yaml, field_docs, type_name
 from anndl.configfile import load_config_file, shipped_configs
 from anndl.errors import AnndlError
+from anndl.executor import EXECUTORS, close_executor, make_executor
+from anndl.sweep import run_sweep
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def executor_options(command):
+    """--executor local|dask and --scheduler ADDRESS, shared by run and sweep."""
+    command = click.option("--scheduler", metavar="ADDRESS",
+                           help="Dask scheduler to connect to (tcp://host:8786); default: a LocalCluster.")(command)
+    return click.option("--executor", "executor_kind", type=click.Choice(EXECUTORS), default="local",
+                        show_default=True, help="Where cells run: local processes or a Dask cluster.")(command)
 
 
 class Group(click.Group):
@@ -59,7 +69,8 @@ def main(debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume) -> None:
+@executor_options
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...]."""
     if config is None and resume is None:
         raise click.UsageError("give a CONFIG file (see `anndl list`) or --resume RUN_DIR")
@@ -76,12 +87,15 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume) -> None:
     exp = registry.get(loaded.experiment)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     start = time.perf_counter()
+    pool = make_executor(jobs, executor_kind, scheduler)
     try:
-        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs)
+        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {run_dir} keeps the finished cells; resume with "
                    f"`anndl run --resume {run_dir}`", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        close_executor(pool)
     figures = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
     click.echo(f"{exp.name}: done in {time.perf_counter() - start:.1f} s; {len(metrics)} metrics, "
                f"{len(figures)} figures -> {run_dir}")
@@ -147,6 +161,34 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
         limits = " ".join(f"{k} {v}" for k, v in bounds.items())
         extra = f" ({limits})" if limits else ""
         click.echo(f"  {prefix}{field.name} [{type_name(tp)}{extra}] = {default!r}: {docs.get(field.name, '')}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("axes", nargs=-1, required=True)
+@click.option("--set", "base", multiple=True, help="A fixed KEY=VALUE override for every cell (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Sweep directory.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel cells.")
+@click.option("--quick", is_flag=True, help="Use each run's quick variant.")
+@click.option("--metric", help="Metric for the comparison figure (default: the first numeric one).")
+@executor_options
+def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler) -> None:
+    """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
+    loaded = load_config_file(config, base, quick=quick)
+    out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
+    pool = make_executor(jobs, executor_kind, scheduler)
+    start = time.perf_counter()
+    try:
+        rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
+    finally:
+        close_executor(pool)
+    failed = [row for row in rows if row["state"] != "completed"]
+    for row in failed:
+        click.echo(f"cell {row['cell']} failed: {row['error']}", err=True)
+    click.echo(f"sweep of {loaded.experiment}: {len(rows) - len(failed)}/{len(rows)} cells completed in "
+               f"{time.perf_counter() - start:.1f} s -> {out}/summary.md")
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()

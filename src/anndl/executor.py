@@ -106,9 +106,60 @@ def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any]:
     return index, run_cell(fn, cell, single_thread=True)
 
 
-def make_executor(jobs: int) -> Executor:
-    """Serial for one job, local processes for more."""
+class DaskExecutor:
+    """Cells on a Dask distributed cluster: a LocalCluster of ``jobs`` worker processes by default,
+    or the scheduler at ``address`` (``tcp://host:8786``, e.g. from ``dask-scheduler`` or dask-jobqueue).
+
+    Each worker runs one cell at a time with one torch thread. The cluster lives as long as this
+    object; :meth:`close` shuts down a LocalCluster it started.
+    """
+
+    def __init__(self, jobs: int = 2, address: str | None = None):
+        from distributed import Client, LocalCluster
+
+        self.jobs = jobs
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(address, timeout="30s")
+
+    def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
+        from distributed import as_completed
+
+        futures = [self.client.submit(_indexed, fn, index, cell, pure=False) for index, cell in cells]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+EXECUTORS = ("local", "dask")
+
+
+def make_executor(jobs: int, kind: str = "local", address: str | None = None) -> Executor:
+    """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``)."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
+    if kind == "dask":
+        return DaskExecutor(jobs, address)
     return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+
+
+def close_executor(executor: Executor) -> None:
+    """Release an executor's resources (a Dask cluster); a no-op for local ones."""
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
 
 
 def map_cells(fn: CellFn, cells: Sequence[dict], *, executor: Executor, cache: CellCache | None = None,

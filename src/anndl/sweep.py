@@ -1,0 +1,155 @@
+"""Sweeps: one config run over a grid of overrides, each cell a normal run directory.
+
+``anndl sweep configs/pca.yaml seed=0..4 threes_count=100,200`` makes 10 runs under the sweep
+directory, then writes ``summary.csv`` / ``summary.md`` (one row per cell: its values, state and
+headline metrics) and ``sweep_<metric>.png``. Cells run through the executor (local processes or
+Dask) and are cached like any other cells, so a killed sweep restarted with the same command
+computes only the unfinished cells; a failing cell is listed with its error and does not stop the
+others.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from anndl import atomic, executor, plotting, registry, runs
+from anndl.configfile import load_config_file
+from anndl.errors import ConfigError
+
+MAX_METRIC_COLUMNS = 8
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside brackets: ``1,[2,3],4`` -> ``1``, ``[2,3]``, ``4``."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "[{"
+        depth -= char in "]}"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts]
+
+
+def parse_axis(text: str) -> tuple[str, list[str]]:
+    """``key=v1,v2`` or ``key=a..b`` (integers a to b inclusive) -> (key, [values as text])."""
+    key, sep, values = text.partition("=")
+    if not sep or not key.strip() or not values.strip():
+        raise ConfigError(f"sweep axis {text!r}: expected KEY=v1,v2,... or KEY=a..b, e.g. seed=0..9")
+    match = re.fullmatch(r"\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*", values)
+    if match:
+        low, high = int(match[1]), int(match[2])
+        if high < low:
+            raise ConfigError(f"sweep axis {text!r}: empty range {low}..{high}")
+        return key.strip(), [str(v) for v in range(low, high + 1)]
+    return key.strip(), split_top_level(values)
+
+
+def grid(axes: Sequence[tuple[str, list[str]]]) -> list[dict[str, str]]:
+    """Every combination of the axes' values, first axis slowest."""
+    keys = [k for k, _ in axes]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in axes))]
+
+
+def cell_name(index: int, values: dict[str, str]) -> str:
+    label = "_".join(f"{k}-{v}" for k, v in values.items())
+    return f"cell{index:03d}_" + re.sub(r"[^A-Za-z0-9.=+-]+", "-", label)[:80]
+
+
+def run_sweep_cell(cell: dict) -> dict:
+    """Run one sweep cell as a normal run; a failure is returned, not raised."""
+    try:
+        loaded = load_config_file(cell["config"], cell["overrides"], quick=cell["quick"])
+        exp = registry.get(loaded.experiment)
+        metrics = runs.execute(exp, loaded.config, Path(cell["run_dir"]), quick=cell["quick"], progress=False)
+    except Exception as exc:
+        return {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    return {"state": "completed", "metrics": metrics}
+
+
+def headline_metrics(results: Sequence[dict], metric: str | None) -> list[str]:
+    """Scalar numeric metric names shared by the completed cells: the chosen one first, at most 8."""
+    names: list[str] = []
+    for result in results:
+        for key, value in result.get("metrics", {}).items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and key not in names:
+                names.append(key)
+    if metric is not None:
+        names = [metric] + [n for n in names if n != metric]
+    return names[:MAX_METRIC_COLUMNS]
+
+
+def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: bool = False,
+              base_overrides: Sequence[str] = (), metric: str | None = None,
+              executor_obj: executor.Executor | None = None, progress: bool = True) -> list[dict[str, Any]]:
+    """Run the grid, write the summary table and figure, and return the summary rows."""
+    axes = [parse_axis(text) for text in axis_texts]
+    if not axes:
+        raise ConfigError("sweep: give at least one axis, e.g. seed=0..4 or hidden_units=10,20")
+    combos = grid(axes)
+    cells = []
+    for index, values in enumerate(combos):
+        overrides = [*base_overrides, *(f"{k}={v}" for k, v in values.items())]
+        load_config_file(config, overrides, quick=quick)  # every cell's config is checked before any runs
+        cells.append({"config": str(config), "overrides": overrides, "quick": quick,
+                      "run_dir": str(out_dir / cell_name(index, values))})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = executor.map_cells(run_sweep_cell, cells, executor=executor_obj or executor.SerialExecutor(),
+                                 cache=executor.CellCache(out_dir / "cells"), desc="sweep", progress=progress)
+    columns = headline_metrics(results, metric)
+    if metric is not None and metric not in columns:
+        raise ConfigError(f"sweep: metric {metric!r} is not a numeric metric of these runs; "
+                          f"available: {', '.join(headline_metrics(results, None)) or 'none'}")
+    rows = []
+    for cell, values, result in zip(cells, combos, results, strict=True):
+        row: dict[str, Any] = {"cell": Path(cell["run_dir"]).name, **values, "state": result["state"]}
+        row.update({name: result.get("metrics", {}).get(name, "") for name in columns})
+        row["error"] = result.get("error", "")
+        rows.append(row)
+    _write_summary(out_dir, rows)
+    if columns:
+        _plot_metric(out_dir, rows, [k for k, _ in axes], metric or columns[0])
+    return rows
+
+
+def _write_summary(out_dir: Path, rows: list[dict[str, Any]]) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic.write_text(out_dir / "summary.csv", buffer.getvalue())
+    atomic.write_text(out_dir / "summary.md", runs.markdown_table(rows))
+
+
+def _plot_metric(out_dir: Path, rows: list[dict[str, Any]], keys: list[str], metric: str) -> None:
+    """Mean ± std of ``metric`` per combination of the non-seed axes (over seeds when seed is swept)."""
+    group_keys = [k for k in keys if k != "seed"]
+    groups: dict[str, list[float]] = {}
+    for row in rows:
+        if row["state"] != "completed" or row.get(metric, "") == "":
+            continue
+        label = ", ".join(f"{k}={row[k]}" for k in group_keys) or "all"
+        groups.setdefault(label, []).append(float(row[metric]))
+    if not groups:
+        return
+    labels = list(groups)
+    means = [np.mean(v) for v in groups.values()]
+    stds = [np.std(v) for v in groups.values()]
+    fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.6 * len(labels) + 2))
+    ax.bar(range(len(labels)), means, yerr=stds, capsize=3, color="tab:blue", alpha=0.8)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    spread = " (mean ± std over seeds)" if "seed" in keys else ""
+    ax.set(ylabel=metric, title=f"{metric} across the sweep{spread}")
+    plotting.save_figure(fig, out_dir / "figures", f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', metric)}")

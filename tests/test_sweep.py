@@ -1,0 +1,93 @@
+"""Sweeps: grid parsing, summary, a failing cell, Dask LocalCluster vs local processes, SIGKILL resume."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anndl.cli import main
+from anndl.errors import ConfigError
+from anndl.sweep import grid, parse_axis, split_top_level
+
+REPO = Path(__file__).resolve().parents[1]
+HOPFIELD = str(REPO / "configs" / "hopfield_2d.yaml")
+
+
+def read_summary(out: Path) -> list[dict]:
+    with open(out / "summary.csv") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_axis_parsing():
+    assert parse_axis("seed=0..3") == ("seed", ["0", "1", "2", "3"])
+    assert parse_axis("q=[1,2],[3],4") == ("q", ["[1,2]", "[3]", "4"])
+    assert split_top_level("a,{b: [1, 2]},c") == ["a", "{b: [1, 2]}", "c"]
+    assert grid([("a", ["1", "2"]), ("b", ["x", "y"])]) == [
+        {"a": "1", "b": "x"}, {"a": "1", "b": "y"}, {"a": "2", "b": "x"}, {"a": "2", "b": "y"}]
+    for bad in ("seed", "seed=", "=1", "seed=3..1"):
+        with pytest.raises(ConfigError):
+            parse_axis(bad)
+
+
+def test_bad_axis_key_is_exit_2_before_anything_runs(tmp_path):
+    result = CliRunner().invoke(main, ["sweep", HOPFIELD, "grid_pionts=3,5", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "did you mean 'grid_points'" in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_failing_cell_is_listed_and_others_complete(tmp_path):
+    out = tmp_path / "s"
+    result = CliRunner().invoke(main, ["sweep", HOPFIELD, "patterns=[[1,1],[-1,-1]],[[1,1,1]]", "--quick",
+                                       "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    rows = read_summary(out)
+    assert [r["state"] for r in rows] == ["completed", "failed"]
+    assert rows[1]["error"] and "failed" in result.output
+    assert (out / "summary.md").is_file() and list((out / "figures").glob("sweep_*.png"))
+
+
+def test_dask_local_cluster_gives_the_same_metrics_as_local_processes(tmp_path):
+    summaries = {}
+    for kind in ("local", "dask"):
+        out = tmp_path / kind
+        result = CliRunner().invoke(main, ["sweep", HOPFIELD, "seed=0..2", "--quick", "--jobs", "2",
+                                           "--executor", kind, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        summaries[kind] = read_summary(out)
+    strip = [{k: v for k, v in row.items() if "time" not in k} for row in summaries["local"]]
+    assert strip == [{k: v for k, v in row.items() if "time" not in k} for row in summaries["dask"]]
+    assert len(strip) == 3 and all(row["state"] == "completed" for row in strip)
+
+
+def test_sigkilled_sweep_recomputes_only_unfinished_cells(tmp_path):
+    out = tmp_path / "s"
+    command = [sys.executable, "-m", "anndl.cli", "sweep", HOPFIELD, "seed=0..5", "--quick", "--out", str(out)]
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    cells = out / "cells"
+    while time.time() < deadline and len(list(cells.glob("*.json")) if cells.is_dir() else []) < 2:
+        if process.poll() is not None:
+            pytest.fail("the sweep ended before it could be killed")
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in cells.glob("*.json")}
+    assert 2 <= len(finished) < 6
+    assert not (out / "summary.csv").exists()
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=600)
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in cells.glob("*.json")}
+    assert len(after) == 6
+    assert all(after[name] == finished[name] for name in finished), "finished cells were recomputed"
+    rows = read_summary(out)
+    assert [r["seed"] for r in rows] == [str(s) for s in range(6)]
+    assert all(r["state"] == "completed" for r in rows)
