@@ -104,3 +104,25 @@ def test_rerun_into_a_directory_with_another_config_is_refused(runner, tmp_path)
     (out / "config.yaml").write_text("experiment: pca\nseed: 3\n")
     result = runner.invoke(main, ["run", PCA, "--out", str(out)])
     assert result.exit_code == 2 and "different config" in result.output
+
+
+def test_sigterm_marks_the_run_interrupted_and_leaves_no_half_files(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "anndl.cli", "run", PCA, "tsne_max_iter=5000", "--out", str(out)],
+                               env={**os.environ, "TQDM_DISABLE": "1"}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "figures").is_dir():
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "--resume" in stderr
+    assert json.loads((out / "status.json").read_text())["state"] == "interrupted"
+    assert not (out / "metrics.json").exists() and not list(out.rglob("*.tmp"))

@@ -192,6 +192,31 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
 
 
 @main.command()
+@click.option("--quick", is_flag=True, help="Each config's fast variant (minutes instead of hours).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Experiments in parallel.")
+@click.option("--only", multiple=True, metavar="GLOB", help="Only configs whose name matches (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Where figures/, report.md, report.html and runs/ go.")
+@click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists.")
+@executor_options
+def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
+    """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
+    from anndl.report.build import build_report
+
+    command = "anndl report" + (" --quick" if quick else "") + "".join(f" --only {o}" for o in only)
+    pool = make_executor(jobs, executor_kind, scheduler)
+    try:
+        verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command)
+    finally:
+        close_executor(pool)
+    counts: dict[str, int] = {}
+    for verdict in verdicts:
+        counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no claims"
+    click.echo(f"report: {summary} -> {out / 'report.html'}, {out / 'report.md'}, {out / 'figures'}")
+
+
+@main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 def show(run_dir: Path) -> None:
     """Summarise a finished run: status, metrics table, figure paths."""

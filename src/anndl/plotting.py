@@ -24,7 +24,6 @@ STYLE = {
     "axes.spines.right": False,
     "legend.frameon": False,
     "image.cmap": "viridis",
-    "pdf.fonttype": 42,
     "svg.hashsalt": "anndl",
 }
 

@@ -1,0 +1,74 @@
+"""The Santa Fe competition data set A (far-infrared laser intensity), and its standard split.
+
+``data/santafe_laser.dat`` holds the 10,093-point series, one integer a line (converted from the
+``reservoirpy`` package's ``santafe_laser.npy``). Its first 1000 points are the course's
+``lasertrain.dat`` and the next 100 its ``laserpred.dat``; those files load the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anndl.data.paths import DATA_DIR
+from anndl.errors import DataError
+
+SHIPPED_SERIES = DATA_DIR / "santafe_laser.dat"
+"""The full 10,093-point series shipped with the project."""
+
+
+def load_series(path: str | Path | None = None) -> np.ndarray:
+    """Read a series as float64 (n,): ASCII with one value a line (``.dat``/``.txt``) or ``.npy``.
+
+    ``path`` None reads the shipped Santa Fe laser series.
+    """
+    path = Path(path) if path is not None else SHIPPED_SERIES
+    if not path.is_file():
+        raise DataError(f"{path}: series file not found")
+    try:
+        if path.suffix.lower() == ".npy":
+            values = np.load(path, allow_pickle=False)
+        else:
+            values = np.loadtxt(path, dtype=float, ndmin=1)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read a numeric series ({exc})") from None
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.reshape(-1)
+    if values.ndim != 1 or values.size == 0:
+        raise DataError(f"{path}: expected one value a line (a 1-D series), got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise DataError(f"{path}: the series holds non-finite values")
+    return values
+
+
+@dataclass(frozen=True)
+class Standardiser:
+    """``z = (x - mean_) / std_`` with statistics from the training part only."""
+
+    mean_: float
+    std_: float
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> Standardiser:
+        std = float(np.std(x, ddof=1))
+        return cls(mean_=float(np.mean(x)), std_=std if std > 0 else 1.0)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=float) - self.mean_) / self.std_
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        return np.asarray(z, dtype=float) * self.std_ + self.mean_
+
+
+def train_test_split(
+    series: np.ndarray, n_train: int = 1000, n_test: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n_train`` points and the ``n_test`` points that follow them."""
+    if n_train < 1 or n_test < 1 or n_train + n_test > series.size:
+        raise DataError(
+            f"cannot take {n_train} training and {n_test} test points from a series of {series.size}"
+        )
+    return series[:n_train].copy(), series[n_train : n_train + n_test].copy()

@@ -1,0 +1,167 @@
+"""An LSTM forecaster on lag windows (MATLAB's sequence-regression template, with a tunable lag).
+
+The training series becomes one sequence whose step t carries the lag window ``x[t-p:t]`` (p input
+features) and the target ``x[t]``; one LSTM layer and a fully connected output read the sequence,
+trained full-sequence (one mini-batch per epoch) with Adam, a piecewise learning-rate drop,
+per-parameter gradient clipping and L2 on the weights, as MATLAB's ``trainingOptions`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from anndl.nn import torchkit
+from anndl.recurrent.forecasting import closed_loop_forecast, lag_matrix
+
+CLIP_METHODS = ("l2norm", "global-l2norm")
+
+
+class LagLSTM(nn.Module):
+    """One LSTM layer (``hidden`` units) reading lag windows (p features per step), then a linear output."""
+
+    def __init__(self, lag: int, hidden: int):
+        super().__init__()
+        self.lag, self.hidden = lag, hidden
+        self.lstm = nn.LSTM(input_size=lag, hidden_size=hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(
+        self, windows: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """windows (B, T, p) -> predictions (B, T) of the value after each window, and the final state."""
+        out, state = self.lstm(windows, state)
+        return self.head(out).squeeze(-1), state
+
+
+@dataclass
+class LSTMTrainingOptions:
+    """MATLAB ``trainingOptions('adam', ...)`` of the course's template."""
+
+    epochs: int = 300
+    learning_rate: float = 0.005
+    drop_period: int = 150
+    """Epochs between learning-rate drops (piecewise schedule)."""
+    drop_factor: float = 0.2
+    gradient_threshold: float = 1.0
+    clip_method: str = "l2norm"
+    """'l2norm': clip each parameter tensor's gradient norm (MATLAB's default); 'global-l2norm': all."""
+    l2: float = 1e-4
+    """L2 factor on the weights (not the biases): adds l2/2 * |w|^2 to the loss."""
+    checkpoint_every: int = 50
+    """Save a checkpoint every this many epochs (0: never)."""
+
+
+@dataclass
+class LSTMFit:
+    """A trained model and what training recorded."""
+
+    model: LagLSTM
+    loss_curve_: list[float] = field(default_factory=list)
+    """Half mean squared error per epoch on the (standardised) training sequence, before the update."""
+
+
+def _penalised(model: LagLSTM) -> list[torch.Tensor]:
+    return [p for name, p in model.named_parameters() if "weight" in name]
+
+
+def train_lstm(
+    series_std: np.ndarray,
+    lag: int,
+    hidden: int,
+    options: LSTMTrainingOptions,
+    seed: int,
+    device: torch.device | str = "cpu",
+    checkpoint: Path | None = None,
+    progress: bool = True,
+    desc: str = "LSTM epochs",
+) -> LSTMFit:
+    """Train a :class:`LagLSTM` on every lag window of ``series_std`` (n,) (standardised units).
+
+    With ``checkpoint`` set, training state is saved there every ``options.checkpoint_every`` epochs
+    and a run that finds a checkpoint resumes from it (training is deterministic full-batch).
+    """
+    if options.clip_method not in CLIP_METHODS:
+        raise ValueError(f"unknown clip_method {options.clip_method!r}; known: {', '.join(CLIP_METHODS)}")
+    device = torch.device(device)
+    torchkit.seed_everything(seed)
+    model = LagLSTM(lag, hidden).to(device)
+    X, T = lag_matrix(series_std, lag)
+    inputs = torch.as_tensor(X[None], dtype=torch.float32, device=device)
+    targets = torch.as_tensor(T[None], dtype=torch.float32, device=device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=options.learning_rate, betas=(0.9, 0.999), eps=1e-8)
+    scheduler = torch.optim.lr_scheduler.StepLR(
+        optimiser, step_size=options.drop_period, gamma=options.drop_factor
+    )
+    fit = LSTMFit(model=model)
+    start = 0
+    if checkpoint is not None and Path(checkpoint).is_file():
+        state = torchkit.load_checkpoint(checkpoint)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        fit.loss_curve_ = list(state["loss_curve"])
+        start = int(state["epoch"])
+    for epoch in torchkit.epochs(options.epochs, desc=desc, start=start, progress=progress):
+        optimiser.zero_grad()
+        predictions, _ = model(inputs)
+        data_loss = 0.5 * torch.mean((predictions - targets) ** 2)
+        penalty = 0.5 * options.l2 * sum(torch.sum(w**2) for w in _penalised(model))
+        (data_loss + penalty).backward()
+        _clip(model, options)
+        optimiser.step()
+        scheduler.step()
+        fit.loss_curve_.append(data_loss.item())
+        torchkit.check_finite(fit.loss_curve_[-1], epoch)
+        done = epoch + 1
+        if (
+            checkpoint is not None
+            and options.checkpoint_every
+            and (done % options.checkpoint_every == 0 or done == options.epochs)
+        ):
+            torchkit.save_checkpoint(
+                checkpoint,
+                model=model.state_dict(),
+                optimiser=optimiser.state_dict(),
+                scheduler=scheduler.state_dict(),
+                loss_curve=fit.loss_curve_,
+                epoch=done,
+            )
+    return fit
+
+
+def _clip(model: nn.Module, options: LSTMTrainingOptions) -> None:
+    if options.clip_method == "global-l2norm":
+        nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
+        return
+    for p in model.parameters():
+        if p.grad is not None:
+            nn.utils.clip_grad_norm_([p], options.gradient_threshold)
+
+
+@torch.no_grad()
+def lstm_closed_loop(model: LagLSTM, history_std: np.ndarray, n_steps: int) -> np.ndarray:
+    """Forecast ``n_steps`` values after ``history_std`` (n,), feeding each prediction back.
+
+    The state is first warmed up on every lag window of the history (``predictAndUpdateState`` on
+    the training sequence), then each step feeds the newest window and updates the state; only
+    ``history_std`` and the model's own predictions are read.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    p = model.lag
+    state = None
+    if history_std.size > p:
+        X, _ = lag_matrix(history_std, p)
+        _, state = model(torch.as_tensor(X[None], dtype=torch.float32, device=device))
+
+    def predict_next(window: np.ndarray) -> float:
+        nonlocal state
+        y, state = model(torch.as_tensor(window[None, None], dtype=torch.float32, device=device), state)
+        return float(y[0, -1])
+
+    return closed_loop_forecast(predict_next, history_std, n_steps, p)

@@ -1,0 +1,200 @@
+"""§2.3 Santa Fe laser forecasting with an LSTM, compared with the lagged MLP over repetitions."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.paths import resolve
+from anndl.data.santafe import Standardiser, load_series, train_test_split
+from anndl.nn.torchkit import resolve_device
+from anndl.recurrent.forecasting import forecast_errors, mse
+from anndl.recurrent.lagged_mlp import fit_lagged_mlp
+from anndl.recurrent.lstm import LSTMTrainingOptions, lstm_closed_loop, train_lstm
+from anndl.registry import experiment
+
+
+@dataclasses.dataclass(kw_only=True)
+class LSTMSantaFeConfig(ExperimentConfig):
+    series_path: str | None = None
+    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file."""
+    n_train: int = param(1000, ge=50)
+    """Training points: the first n_train values (the course's lasertrain.dat)."""
+    n_test: int = param(100, ge=1)
+    """Test points forecast in closed loop after the training part (laserpred.dat)."""
+    hidden: int = param(30, ge=1)
+    """LSTM hidden units."""
+    lag: int = param(30, ge=1)
+    """Lag p: each sequence step carries the p previous values as its input features."""
+    epochs: int = param(300, ge=1)
+    """Training epochs (one full-sequence Adam step each)."""
+    learning_rate: float = param(0.005, gt=0)
+    """Adam's initial learning rate."""
+    drop_period: int = param(150, ge=1)
+    """Epochs between learning-rate drops (MATLAB's LearnRateDropPeriod)."""
+    drop_factor: float = param(0.2, gt=0, le=1)
+    """Learning-rate multiplier at each drop (LearnRateDropFactor)."""
+    gradient_threshold: float = param(1.0, gt=0)
+    """Gradient clipping threshold (GradientThreshold)."""
+    clip_method: Literal["l2norm", "global-l2norm"] = "l2norm"
+    """l2norm: clip each parameter's gradient norm (MATLAB's default); global-l2norm: all together."""
+    l2: float = param(1e-4, ge=0)
+    """L2 regularisation factor on the weights (L2Regularization)."""
+    repetitions: int = param(5, ge=1)
+    """Independent trainings (initial weights) of each model for the mean ± std comparison."""
+    checkpoint_every: int = param(50, ge=0)
+    """Save the LSTM's training state every this many epochs (0: never); a re-run resumes from it."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """Torch device for the LSTM."""
+    mlp_hidden: int = param(30, ge=1)
+    """Hidden units of the lagged MLP in the comparison (the report's tuned h)."""
+    mlp_lag: int = param(30, ge=1)
+    """Lag of the lagged MLP in the comparison (the report's tuned p)."""
+    mlp_algorithm: str = "lm"
+    """Chapter-1 training algorithm of the comparison MLP."""
+    mlp_division: Literal["train", "random"] = "random"
+    """Trainer's split of the MLP's samples: random = dividerand 70/15/15 with early stopping."""
+    mlp_epochs: int = param(1000, ge=1)
+    """Maximum training epochs of the comparison MLP."""
+
+
+def lstm_cell(cell: dict) -> dict:
+    """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
+    series = load_series(cell["series_path"])
+    n_train, n_test = cell["n_train"], cell["n_test"]
+    train, test = train_test_split(series, n_train, n_test)
+    scaler = Standardiser.fit(train)
+    options = LSTMTrainingOptions(**cell["options"])
+    checkpoint = Path(cell["checkpoint"]) if cell["checkpoint"] else None
+    fit = train_lstm(
+        scaler.transform(train),
+        cell["lag"],
+        cell["hidden"],
+        options,
+        cell["seed"],
+        device=cell["device"],
+        checkpoint=checkpoint,
+        desc=f"LSTM repetition {cell['repetition']}",
+    )
+    forecast = scaler.inverse(lstm_closed_loop(fit.model, scaler.transform(train), n_test))
+    return {"loss_curve": np.array(fit.loss_curve_), "forecast": forecast, "mse": mse(forecast, test)}
+
+
+def mlp_cell(cell: dict) -> dict:
+    """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
+    series = load_series(cell["series_path"])
+    train, test = train_test_split(series, cell["n_train"], cell["n_test"])
+    fit = fit_lagged_mlp(
+        series,
+        cell["lag"],
+        cell["hidden"],
+        cell["n_train"],
+        cell["seed"],
+        cell["algorithm"],
+        cell["division"],
+        cell["epochs"],
+    )
+    forecast = fit.forecast(train, cell["n_test"])
+    return {"forecast": forecast, "mse": mse(forecast, test)}
+
+
+@experiment("lstm_santafe", LSTMSantaFeConfig, "Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)")
+def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
+    path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
+    train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    device = str(resolve_device(cfg.device))
+    # the config's fields carry the same names as MATLAB-style training options
+    options = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(LSTMTrainingOptions)}
+    data = {"series_path": path, "n_train": cfg.n_train, "n_test": cfg.n_test}
+    lstm_cells = [
+        {
+            **data,
+            "repetition": r,
+            "hidden": cfg.hidden,
+            "lag": cfg.lag,
+            "options": options,
+            "device": device,
+            "checkpoint": str(ctx.checkpoint_dir / f"lstm_rep{r}.pt") if cfg.checkpoint_every else "",
+        }
+        for r in range(cfg.repetitions)
+    ]
+    lstm = ctx.map(lstm_cell, lstm_cells, desc="LSTM repetitions")
+    mlp_cells = [
+        {
+            **data,
+            "repetition": r,
+            "hidden": cfg.mlp_hidden,
+            "lag": cfg.mlp_lag,
+            "algorithm": cfg.mlp_algorithm,
+            "division": cfg.mlp_division,
+            "epochs": cfg.mlp_epochs,
+        }
+        for r in range(cfg.repetitions)
+    ]
+    mlp = ctx.map(mlp_cell, mlp_cells, desc="MLP repetitions")
+
+    _plot_loss(ctx, cfg, np.array([res["loss_curve"] for res in lstm]))
+    forecasts = {
+        "LSTM": np.array([res["forecast"] for res in lstm]),
+        "MLP": np.array([res["forecast"] for res in mlp]),
+    }
+    _plot_forecasts(ctx, cfg, forecasts, test)
+    configs = {"LSTM": (cfg.hidden, cfg.lag), "MLP": (cfg.mlp_hidden, cfg.mlp_lag)}
+    metrics = {name.lower(): forecast_errors(forecasts[name], test) for name in configs}
+    rows = [
+        {
+            "model": f"{name} (h={h}, p={p})",
+            "repetitions": cfg.repetitions,
+            "test RMSE": f"{m['test_rmse_mean']:.2f} ± {m['test_rmse_std']:.2f}",
+            "test MSE": f"{m['test_mse_mean']:.1f} ± {m['test_mse_std']:.1f}",
+            "best RMSE": min(m["test_rmse_per_repetition"]),
+        }
+        for (name, (h, p)), m in zip(configs.items(), metrics.values(), strict=True)
+    ]
+    ctx.write_table("lstm_vs_mlp_test_error", rows)
+    metrics["lstm"]["final_training_loss_mean"] = float(np.mean([res["loss_curve"][-1] for res in lstm]))
+    metrics["device"] = device
+    return metrics
+
+
+def _plot_loss(ctx, cfg: LSTMSantaFeConfig, curves: np.ndarray) -> None:
+    fig, ax = plotting.subplots(1, 1, width=5.0, height=3.6)
+    epochs = np.arange(1, curves.shape[1] + 1)
+    for r, curve in enumerate(curves):
+        ax.semilogy(epochs, curve, lw=0.9, label=f"repetition {r}")
+    for drop in range(cfg.drop_period, cfg.epochs, cfg.drop_period):
+        ax.axvline(drop, color="grey", ls=":", lw=0.8)
+    ax.set(
+        xlabel="epoch",
+        ylabel="training loss (half MSE, standardised units²)",
+        title=f"LSTM (h={cfg.hidden}, p={cfg.lag}) training loss; lr ×{cfg.drop_factor:g} every "
+        f"{cfg.drop_period} epochs",
+    )
+    if len(curves) <= 10:
+        ax.legend(fontsize=7)
+    ctx.save_figure(fig, "santafe_lstm_training_loss")
+
+
+def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarray) -> None:
+    fig, axes = plotting.subplots(1, 2, width=5.2, height=3.6, sharey=True)
+    t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
+    names = {
+        "LSTM": f"LSTM h={cfg.hidden}, p={cfg.lag}",
+        "MLP": f"lagged MLP h={cfg.mlp_hidden}, p={cfg.mlp_lag}",
+    }
+    for ax, (name, runs) in zip(axes, forecasts.items(), strict=True):
+        ax.plot(t, test, color="k", lw=1.5, label="truth")
+        for r, forecast in enumerate(runs):
+            ax.plot(t, forecast, lw=0.8, alpha=0.7, label="closed-loop forecasts" if r == 0 else None)
+        rmse = np.sqrt(np.mean((runs - test) ** 2, axis=1))
+        ax.set(xlabel="time step", title=f"{names[name]}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}")
+    span = test.max() - test.min()
+    axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
+    axes[0].set_ylabel("laser intensity (original units)")
+    axes[0].legend(loc="upper right", fontsize=7)
+    ctx.save_figure(fig, "santafe_lstm_vs_mlp_forecasts")

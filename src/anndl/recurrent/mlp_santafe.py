@@ -1,0 +1,254 @@
+"""§2.2 Santa Fe forecasting with a lagged MLP, tuned two ways (open loop; closed loop without leakage)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.paths import resolve
+from anndl.data.santafe import load_series, train_test_split
+from anndl.errors import ConfigError
+from anndl.recurrent.forecasting import forecast_errors, mse
+from anndl.recurrent.lagged_mlp import fit_lagged_mlp
+from anndl.registry import experiment
+
+
+@dataclasses.dataclass(kw_only=True)
+class MLPSantaFeConfig(ExperimentConfig):
+    series_path: str | None = None
+    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file."""
+    n_train: int = param(1000, ge=50)
+    """Training points: the first n_train values (the course's lasertrain.dat)."""
+    n_test: int = param(100, ge=1)
+    """Test points forecast in closed loop: the n_test values after the training part (laserpred.dat)."""
+    hidden_grid: list[int] = param([5, 10, 20, 30], ge=1)
+    """Hidden-layer sizes h tried by both tunings."""
+    lag_grid: list[int] = param([5, 10, 20, 30], ge=1)
+    """Lags p (inputs = the p previous values) tried by both tunings."""
+    repetitions: int = param(5, ge=1)
+    """Trainings (different initial weights and data divisions) per grid cell and per final model."""
+    open_loop_fraction: float = param(0.3, gt=0, lt=1)
+    """Tuning A: the last fraction of the training lag samples scored one step ahead; the rest is fitted."""
+    validation_window: list[int] = param([544, 644], ge=0)
+    """Tuning B: [start, stop) of the training series forecast closed loop by a model fitted on [0, start)."""
+    aggregate: Literal["mean", "median"] = "mean"
+    """How the repetitions' validation MSEs are combined before choosing (h, p)."""
+    small_lag: list[int] = param([20, 5], ge=1)
+    """[h, p] of the small-lag reference forecast shown beside the tuned ones."""
+    algorithm: str = "lm"
+    """Chapter-1 training algorithm (lm = trainlm, MATLAB's default)."""
+    division: Literal["train", "random"] = "random"
+    """Trainer's split of the fitted samples: random = dividerand 70/15/15 + early stopping (MATLAB's)."""
+    epochs: int = param(1000, ge=1)
+    """Maximum training epochs."""
+    max_fail: int = param(6, ge=0)
+    """Validation failures before early stopping."""
+
+
+def fit_cell(cell: dict) -> dict:
+    """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
+    series = load_series(cell["series_path"])
+    fit = fit_lagged_mlp(
+        series,
+        cell["p"],
+        cell["h"],
+        cell["stop"],
+        cell["seed"],
+        cell["algorithm"],
+        cell["division"],
+        cell["epochs"],
+        cell["max_fail"],
+    )
+    start, end = cell["score"]
+    truth = series[start:end]
+    if cell["mode"] == "open_loop":
+        prediction = fit.one_step(series, start, end)
+    else:  # closed loop from the values before `start` only
+        prediction = fit.forecast(series[:start], end - start)
+    return {"mse": mse(prediction, truth), "prediction": prediction, "epochs": fit.epochs_}
+
+
+@experiment("mlp_santafe", MLPSantaFeConfig, "Santa Fe: lagged MLP, open-loop vs closed-loop tuning (§2.2)")
+def run(cfg: MLPSantaFeConfig, ctx) -> dict:
+    path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
+    train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    _check_config(cfg)
+    common = {"series_path": path, "algorithm": cfg.algorithm, "division": cfg.division,
+              "epochs": cfg.epochs, "max_fail": cfg.max_fail}  # fmt: skip
+
+    # Tuning A and B over the (h, p) grid, every cell trained on data before its own validation part
+    cells = [
+        {**common, "tuning": name, "h": h, "p": p, "repetition": r, **_validation_spec(cfg, name, p)}
+        for name in ("A", "B")
+        for h in cfg.hidden_grid
+        for p in cfg.lag_grid
+        for r in range(cfg.repetitions)
+    ]
+    results = ctx.map(fit_cell, cells, desc="tuning grid (h, p, repetition)")
+    scores = {name: _grid_scores(cfg, cells, results, name) for name in ("A", "B")}
+    selected = {name: _argmin_config(cfg, score) for name, score in scores.items()}
+    ctx.write_table("tuning_validation_mse", [
+        {"tuning": name, "h": h, "p": p, f"{cfg.aggregate}_val_mse": float(scores[name][a, b])}
+        for name in ("A", "B")
+        for a, h in enumerate(cfg.hidden_grid)
+        for b, p in enumerate(cfg.lag_grid)
+    ])  # fmt: skip
+
+    # Retrain the small-lag reference and both tuned configurations on all training data; forecast the test
+    finals = {"small_lag": tuple(cfg.small_lag), "tuned_A": selected["A"], "tuned_B": selected["B"]}
+    test_spec = {"mode": "closed_loop", "stop": cfg.n_train, "score": [cfg.n_train, cfg.n_train + cfg.n_test]}
+    final_cells = [
+        {**common, "final": name, "h": h, "p": p, "repetition": r, **test_spec}
+        for name, (h, p) in finals.items()
+        for r in range(cfg.repetitions)
+    ]
+    final_results = ctx.map(fit_cell, final_cells, desc="final models on all training data")
+    paired = list(zip(final_cells, final_results, strict=True))
+    forecasts = {name: np.array([res["prediction"] for cell, res in paired if cell["final"] == name])
+                 for name in finals}  # fmt: skip
+
+    _plot_windows(ctx, cfg, train)
+    _plot_tuning(ctx, cfg, scores, selected)
+    _plot_forecasts(ctx, cfg, finals, forecasts, test)
+    test_metrics = {name: {"h": h, "p": p, **forecast_errors(forecasts[name], test)}
+                    for name, (h, p) in finals.items()}  # fmt: skip
+    ctx.write_table("test_forecast_error", [
+        {"model": name, "h": m["h"], "p": m["p"], "test RMSE mean": m["test_rmse_mean"],
+         "test RMSE std": m["test_rmse_std"], "test MSE mean": m["test_mse_mean"]}
+        for name, m in test_metrics.items()
+    ])  # fmt: skip
+    return {
+        "standardisation": {"train_mean": float(train.mean()), "train_std": float(train.std(ddof=1))},
+        **{f"tuning_{name}": {"h": h, "p": p, "val_mse": float(scores[name].min())}
+           for name, (h, p) in selected.items()},
+        "test": test_metrics,
+    }  # fmt: skip
+
+
+def _check_config(cfg: MLPSantaFeConfig) -> None:
+    if len(cfg.small_lag) != 2:
+        raise ConfigError(f"key 'small_lag': expected [h, p], got {cfg.small_lag}")
+    window = cfg.validation_window
+    if len(window) != 2 or not (max(cfg.lag_grid) + 10 < window[0] < window[1] <= cfg.n_train):
+        raise ConfigError(
+            f"key 'validation_window': expected [start, stop] with max lag + 10 < start < stop "
+            f"<= n_train, got {window}"
+        )
+
+
+def _validation_spec(cfg: MLPSantaFeConfig, tuning: str, p: int) -> dict:
+    """What a tuning cell fits (``series[:stop]``) and scores (``series[score[0]:score[1]]``).
+
+    A: the first (1 - fraction) of the lag samples are fitted, the rest scored one step ahead.
+    B: the model is fitted before the validation window and forecasts it in closed loop.
+    """
+    if tuning == "A":
+        n_samples = cfg.n_train - p
+        split = p + n_samples - int(round(cfg.open_loop_fraction * n_samples))
+        return {"mode": "open_loop", "stop": split, "score": [split, cfg.n_train]}
+    start, stop = cfg.validation_window
+    return {"mode": "closed_loop", "stop": start, "score": [start, stop]}
+
+
+def _grid_scores(cfg: MLPSantaFeConfig, cells: list[dict], results: list[dict], tuning: str) -> np.ndarray:
+    """(len(hidden_grid), len(lag_grid)) validation MSE of one tuning, aggregated over repetitions."""
+    mses = np.array([res["mse"] for cell, res in zip(cells, results, strict=True)
+                     if cell["tuning"] == tuning])  # fmt: skip
+    combine = np.mean if cfg.aggregate == "mean" else np.median
+    return combine(mses.reshape(len(cfg.hidden_grid), len(cfg.lag_grid), cfg.repetitions), axis=2)
+
+
+def _argmin_config(cfg: MLPSantaFeConfig, scores: np.ndarray) -> tuple[int, int]:
+    i, j = np.unravel_index(np.argmin(scores), scores.shape)
+    return cfg.hidden_grid[i], cfg.lag_grid[j]
+
+
+def _plot_windows(ctx, cfg: MLPSantaFeConfig, train: np.ndarray) -> None:
+    """The training series with tuning B's closed-loop validation window (the report's Figure 2.3)."""
+    fig, ax = plotting.subplots(1, 1, width=8.0, height=3.0)
+    t = np.arange(train.size)
+    start, stop = cfg.validation_window
+    ax.plot(t, train, color="k", lw=0.7, label="training series")
+    ax.axvspan(
+        start,
+        stop,
+        color="tab:orange",
+        alpha=0.3,
+        label=f"tuning B window [{start}, {stop}): forecast by a model fitted on [0, {start})",
+    )
+    ax.axvspan(
+        round(cfg.n_train * (1 - cfg.open_loop_fraction)),
+        cfg.n_train,
+        color="tab:blue",
+        alpha=0.12,
+        label=f"tuning A: last {cfg.open_loop_fraction:.0%}, one step ahead",
+    )
+    ax.set(
+        xlabel="time step",
+        ylabel="laser intensity (original units)",
+        title="Santa Fe training series and the two validation sets",
+    )
+    ax.set_ylim(top=train.max() * 1.5)
+    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    ctx.save_figure(fig, "santafe_validation_windows")
+
+
+def _plot_tuning(ctx, cfg: MLPSantaFeConfig, scores: dict, selected: dict) -> None:
+    fig, axes = plotting.subplots(1, 2, width=4.4, height=3.6)
+    titles = {"A": "A: open-loop MSE, last 30%", "B": "B: closed-loop MSE, validation window"}
+    for ax, name in zip(axes, ("A", "B"), strict=True):
+        log_scores = np.log10(scores[name])
+        im = ax.imshow(log_scores, origin="lower", cmap="viridis_r")
+        middle = (log_scores.min() + log_scores.max()) / 2
+        for (i, j), value in np.ndenumerate(scores[name]):
+            ax.text(
+                j,
+                i,
+                f"{value:.3g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="w" if log_scores[i, j] > middle else "k",
+            )
+        ax.set_xticks(range(len(cfg.lag_grid)), [str(p) for p in cfg.lag_grid])
+        ax.set_yticks(range(len(cfg.hidden_grid)), [str(h) for h in cfg.hidden_grid])
+        ax.grid(False)
+        h, p = selected[name]
+        ax.set(
+            xlabel="lag p",
+            ylabel="hidden units h",
+            title=f"Tuning {titles[name]}\n({cfg.aggregate} of {cfg.repetitions}; chosen h={h}, p={p})",
+        )
+        fig.colorbar(im, ax=ax, label="log10 validation MSE (intensity²)")
+    ctx.save_figure(fig, "santafe_mlp_tuning_grids")
+
+
+def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, test: np.ndarray) -> None:
+    """Closed-loop test forecasts of every repetition against the truth, one panel per configuration."""
+    fig, axes = plotting.subplots(1, len(finals), width=4.4, height=3.4, sharey=True)
+    labels = {
+        "small_lag": "small lag",
+        "tuned_A": "tuning A (open loop)",
+        "tuned_B": "tuning B (closed loop)",
+    }
+    t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
+    for ax, (name, (h, p)) in zip(axes, finals.items(), strict=True):
+        ax.plot(t, test, color="k", lw=1.5, label="truth")
+        for r, forecast in enumerate(forecasts[name]):
+            ax.plot(
+                t, forecast, lw=0.8, alpha=0.7, label="forecasts (one per repetition)" if r == 0 else None
+            )
+        rmse = np.sqrt(np.mean((forecasts[name] - test) ** 2, axis=1))
+        ax.set(
+            xlabel="time step",
+            title=f"{labels[name]}: h={h}, p={p}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}",
+        )
+    span = test.max() - test.min()
+    axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
+    axes[0].set_ylabel("laser intensity (original units)")
+    axes[0].legend(loc="upper left", fontsize=7)
+    ctx.save_figure(fig, "santafe_mlp_closed_loop_forecasts")

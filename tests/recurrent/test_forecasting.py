@@ -1,0 +1,144 @@
+"""Lag matrices and closed-loop forecasts: hand-worked cases, and the tests that catch teacher forcing
+(a forecast that reads observed values after its start) and leakage into the tuning window."""
+
+import numpy as np
+import pytest
+
+from anndl.recurrent.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
+from anndl.recurrent.lstm_santafe import lstm_cell, mlp_cell
+from anndl.recurrent.mlp_santafe import fit_cell
+
+
+def test_lag_matrix_hand_worked():
+    X, T = lag_matrix(np.arange(6.0), 2)
+    assert np.array_equal(X, [[0, 1], [1, 2], [2, 3], [3, 4]])
+    assert np.array_equal(T, [2, 3, 4, 5])
+
+
+def test_lag_matrix_start_and_stop_never_read_past_stop():
+    series = np.arange(100.0)
+    X, T = lag_matrix(series, 5, start=20, stop=60)
+    assert np.array_equal(T, np.arange(20, 60))
+    assert np.array_equal(X[:, -1], T - 1) and np.array_equal(X[:, 0], T - 5)
+    assert X.max() < 60
+    with pytest.raises(ValueError, match="lag"):
+        lag_matrix(series, 0)
+
+
+def test_closed_loop_persistence_repeats_the_last_observed_value():
+    forecast = closed_loop_forecast(lambda w: w[-1], np.array([3.0, 1.0, 4.0]), 5, p=2)
+    assert np.array_equal(forecast, [4.0] * 5)
+
+
+def test_closed_loop_linear_ar_matches_its_recurrence():
+    coef = np.array([0.2, -0.5, 0.9])  # oldest first
+    history = np.array([0.3, -1.0, 0.5, 0.8])
+    forecast = closed_loop_forecast(lambda w: float(coef @ w), history, 6, p=3)
+    values = list(history)
+    for _ in range(6):
+        values.append(float(coef @ np.array(values[-3:])))
+    assert np.allclose(forecast, values[4:])
+
+
+def test_closed_loop_windows_hold_only_history_and_own_predictions():
+    seen = []
+
+    def spy(window):
+        seen.append(window.copy())
+        return float(window.sum()) + 0.123
+
+    history = np.array([1.0, 2.0, 3.0])
+    forecast = closed_loop_forecast(spy, history, 4, p=2)
+    allowed = set(history[-2:]) | set(forecast)
+    assert all(set(w) <= allowed for w in seen)
+    assert np.array_equal(seen[2], forecast[:2])
+
+
+@pytest.fixture
+def poisoned_series(tmp_path):
+    """Two copies of a series that agree before index 80 and differ wildly from 80 on."""
+    t = np.arange(200)
+    clean = 50 + 40 * np.sin(0.4 * t) + 10 * np.sin(0.13 * t)
+    poisoned = clean.copy()
+    poisoned[80:] = 1e4 * np.cos(t[80:])
+    np.savetxt(tmp_path / "clean.dat", clean)
+    np.savetxt(tmp_path / "poisoned.dat", poisoned)
+    return str(tmp_path / "clean.dat"), str(tmp_path / "poisoned.dat"), clean
+
+
+MLP_CELL = {"p": 4, "h": 3, "algorithm": "lm", "division": "train", "epochs": 5, "max_fail": 6, "seed": 7}
+
+
+def test_mlp_test_forecast_ignores_the_test_values(poisoned_series):
+    """Teacher forcing at test time would feed the (poisoned) observed values back in."""
+    clean, poisoned, truth = poisoned_series
+    cell = {**MLP_CELL, "mode": "closed_loop", "stop": 80, "score": [80, 100]}
+    a = fit_cell({**cell, "series_path": clean})
+    b = fit_cell({**cell, "series_path": poisoned})
+    assert np.array_equal(a["prediction"], b["prediction"])
+    assert np.isclose(a["mse"], mse(a["prediction"], truth[80:100]))
+    assert a["mse"] != b["mse"]
+
+
+def test_tuning_b_model_is_fitted_only_before_its_window(poisoned_series):
+    """No leakage: the tuning-B model and its forecast depend only on series[:window start]."""
+    clean, poisoned, _ = poisoned_series
+    cell = {**MLP_CELL, "division": "random", "mode": "closed_loop", "stop": 80, "score": [80, 90]}
+    a = fit_cell({**cell, "series_path": clean})
+    b = fit_cell({**cell, "series_path": poisoned})
+    assert np.array_equal(a["prediction"], b["prediction"]) and a["epochs"] == b["epochs"]
+
+
+def test_open_loop_scoring_does_use_the_observed_inputs(poisoned_series):
+    """The contrast: one-step-ahead (tuning A) predictions read observed values, so they do change."""
+    clean, poisoned, _ = poisoned_series
+    cell = {**MLP_CELL, "mode": "open_loop", "stop": 80, "score": [80, 100]}
+    a = fit_cell({**cell, "series_path": clean})
+    b = fit_cell({**cell, "series_path": poisoned})
+    assert np.array_equal(a["prediction"][:1], b["prediction"][:1])
+    assert not np.array_equal(a["prediction"], b["prediction"])
+
+
+def test_lstm_and_comparison_mlp_test_forecasts_ignore_the_test_values(poisoned_series):
+    clean, poisoned, _ = poisoned_series
+    options = {
+        "epochs": 3,
+        "learning_rate": 0.005,
+        "drop_period": 2,
+        "drop_factor": 0.2,
+        "gradient_threshold": 1.0,
+        "clip_method": "l2norm",
+        "l2": 1e-4,
+        "checkpoint_every": 0,
+    }
+    lstm = {
+        "n_train": 80,
+        "n_test": 20,
+        "repetition": 0,
+        "hidden": 4,
+        "lag": 3,
+        "options": options,
+        "device": "cpu",
+        "checkpoint": "",
+        "seed": 3,
+    }
+    a, b = lstm_cell({**lstm, "series_path": clean}), lstm_cell({**lstm, "series_path": poisoned})
+    assert np.allclose(a["forecast"], b["forecast"], rtol=0, atol=1e-9)
+    mlp = {
+        "n_train": 80,
+        "n_test": 20,
+        "hidden": 3,
+        "lag": 4,
+        "algorithm": "lm",
+        "division": "train",
+        "epochs": 5,
+        "seed": 3,
+    }
+    a, b = mlp_cell({**mlp, "series_path": clean}), mlp_cell({**mlp, "series_path": poisoned})
+    assert np.array_equal(a["forecast"], b["forecast"])
+
+
+def test_forecast_errors_hand_worked():
+    errors = forecast_errors(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0]))
+    assert errors["test_mse_mean"] == 2.0 and errors["test_mse_std"] == 2.0  # MSEs 0 and 4
+    assert errors["test_rmse_mean"] == 1.0 and errors["test_rmse_per_repetition"] == [0.0, 2.0]

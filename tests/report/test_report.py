@@ -1,0 +1,88 @@
+"""`anndl report`: files, scorecard rows, a failing experiment reported while the others complete, reuse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anndl.cli import main
+from anndl.report import build
+from anndl.report.claims import NO_DATA, NOT_REPRODUCED, REPRODUCED, Claim, evaluate
+from anndl.report.scorecard import CLAIMS, REPORT_FIGURES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def two_configs(tmp_path, monkeypatch):
+    small = (REPO / "configs" / "pca.yaml").read_text().replace("threes_count: 500", "threes_count: 60")
+    small = small.replace("gaussian_samples: 500", "gaussian_samples: 60")
+    (tmp_path / "pca.yaml").write_text(small)
+    corrupt = tmp_path / "corrupt.csv"
+    corrupt.write_text("a,b\n1,zz\n")
+    (tmp_path / "pca_broken.yaml").write_text(small.replace("spectra_path: coffee_spectra.csv.gz",
+                                                            f"spectra_path: {corrupt}"))
+    monkeypatch.setattr(build, "shipped_configs", lambda: sorted(tmp_path.glob("*.yaml")))
+    monkeypatch.setattr(build, "code_version", lambda: "fixed-code")
+    return tmp_path
+
+
+def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_configs, tmp_path):
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", "--quick", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    markdown = (out / "report.md").read_text()
+    assert "Command: `anndl report --quick`" in markdown and "Wall time:" in markdown
+    assert "### pca_broken" in markdown and "State: failed" in markdown and "corrupt.csv" in markdown
+    assert "### pca:" in markdown and "State: completed" in markdown
+    pca_claims = [c for c in CLAIMS if c.experiments == ("pca",)]
+    scorecard = [line for line in markdown.splitlines() if line.startswith("| pca |")]
+    assert len(scorecard) == len(pca_claims)
+    assert all(f"**{REPRODUCED}**" in line or f"**{NOT_REPRODUCED}**" in line for line in scorecard)
+    metrics = json.loads((out / "figures" / "metrics.json").read_text())
+    assert metrics["pca_broken"]["state"] == "failed" and "threes.rmsd_q1" in metrics["pca"]
+    for figure, experiment, name in REPORT_FIGURES:
+        if experiment == "pca":
+            assert (out / "figures" / f"{figure}_{name}.png").is_file()
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 7 and "<h2>Scorecard</h2>" in html
+
+    # A second report reuses the finished experiment instead of re-running it.
+    stamp = (out / "figures" / "metrics.json").read_text()
+    runs_before = sorted(p.name for p in (out / "runs").iterdir())
+    again = CliRunner().invoke(main, ["report", "--quick", "--only", "pca", "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in (out / "runs").iterdir()) == runs_before
+    assert json.loads(stamp)["pca"] == json.loads((out / "figures" / "metrics.json").read_text())["pca"]
+
+
+def test_code_version_changes_with_the_source(tmp_path, monkeypatch):
+    (tmp_path / "m.py").write_text("x = 1\n")
+    monkeypatch.setattr(build, "SOURCE_DIR", tmp_path)
+    before = build.code_version()
+    (tmp_path / "m.py").write_text("x = 2\n")
+    assert build.code_version() != before
+
+
+def test_only_matching_nothing_is_exit_2(two_configs, tmp_path):
+    result = CliRunner().invoke(main, ["report", "--only", "nothing*", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "matches no shipped config" in result.output
+
+
+def test_claim_evaluation_verdicts():
+    claim = Claim(("a", "b"), "x", "a below b", "<", lambda m: (m["a"]["v"], m["b"]["v"]), lambda v: v[0] < v[1])
+    assert evaluate(claim, {"a": {"v": 1}, "b": {"v": 2}}).verdict == REPRODUCED
+    assert evaluate(claim, {"a": {"v": 3}, "b": {"v": 2}}).verdict == NOT_REPRODUCED
+    assert evaluate(claim, {"a": {"v": 3}}).verdict == NO_DATA
+    assert evaluate(claim, {"a": {"w": 3}, "b": {"v": 2}}).verdict == NO_DATA
+
+
+def test_every_claim_and_figure_names_a_registered_experiment():
+    from anndl import registry
+
+    names = {e.name for e in registry.all_experiments()}
+    assert {e for c in CLAIMS for e in c.experiments} <= names
+    assert {experiment for _, experiment, _ in REPORT_FIGURES} <= names
