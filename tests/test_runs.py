@@ -78,3 +78,23 @@ def test_flatten_and_markdown():
     assert runs.flatten_metrics({"a": {"b": 1, "c": {"d": 2}}, "e": 3}) == {"a.b": 1, "a.c.d": 2, "e": 3}
     table = runs.markdown_table([{"x": 1.234567, "y": "s"}])
     assert table.splitlines()[0] == "| x | y |" and "1.235" in table
+
+
+def diverging(cfg: ToyConfig, ctx) -> dict:
+    from anndl.nn.torchkit import check_finite
+
+    history = []
+    for epoch, loss in enumerate([1.0, 0.5, float("nan")]):
+        check_finite(loss, epoch, partial_metrics={"loss_history": history})
+        history.append(loss)
+    return {}
+
+
+def test_diverged_training_fails_cleanly_with_metrics_so_far(tmp_path):
+    from anndl.errors import RunError
+
+    with pytest.raises(RunError, match="training diverged: loss is nan at epoch 2"):
+        runs.execute(Experiment("div", ToyConfig, "d", diverging, __name__), ToyConfig(), tmp_path / "run")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics == {"loss_history": [1.0, 0.5], "partial": True}
+    assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "failed"

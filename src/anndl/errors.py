@@ -14,4 +14,12 @@ class DataError(AnndlError):
 
 
 class RunError(Exception):
-    """The run itself failed (exit code 1), e.g. training diverged."""
+    """The run itself failed (exit code 1), e.g. training diverged.
+
+    ``partial_metrics`` (optional) are the numbers measured before the failure; the run record
+    writes them to metrics.json so that the work up to that point is not lost.
+    """
+
+    def __init__(self, message: str, partial_metrics: dict | None = None):
+        super().__init__(message)
+        self.partial_metrics = partial_metrics

@@ -248,6 +248,9 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
             atomic.write_json(run_dir / "metrics.json", metrics)
     except BaseException as exc:
         state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        partial = getattr(exc, "partial_metrics", None)
+        if partial:
+            atomic.write_json(run_dir / "metrics.json", {**flatten_metrics(partial), "partial": True})
         status.update(state=state, finished=utc_now(), wall_time_s=time.perf_counter() - start,
                       error=f"{type(exc).__name__}: {exc}")
         atomic.write_json(run_dir / "status.json", status)

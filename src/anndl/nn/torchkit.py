@@ -76,7 +76,12 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return torch.load(Path(path), map_location="cpu", weights_only=True)
 
 
-def check_finite(loss: float, epoch: int, what: str = "loss") -> None:
-    """Stop a diverged training with a clear message (RunError) when ``loss`` is NaN or infinite."""
+def check_finite(loss: float, epoch: int, what: str = "loss", partial_metrics: dict | None = None) -> None:
+    """Stop a diverged training with a clear message (RunError) when ``loss`` is NaN or infinite.
+
+    ``partial_metrics`` (e.g. the history so far) are written to the run's metrics.json; the last
+    checkpoint written before this epoch is kept.
+    """
     if not np.isfinite(loss):
-        raise RunError(f"training diverged: {what} is {loss} at epoch {epoch}; lower the learning rate")
+        raise RunError(f"training diverged: {what} is {loss} at epoch {epoch}; the last good checkpoint and the "
+                       f"metrics so far are kept; lower the learning rate", partial_metrics)
