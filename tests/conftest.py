@@ -29,3 +29,11 @@ def course_file():
 @pytest.fixture(autouse=True)
 def _no_progress_env(monkeypatch):
     monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Small torch jobs run faster and reproducibly on one thread on the 2-core CI machine."""
+    import torch
+
+    torch.set_num_threads(1)

@@ -1,0 +1,213 @@
+"""§3.2 Stacked sparse autoencoders on handwritten digits: greedy layer-wise training, a softmax
+layer, end-to-end fine-tuning, against an MLP 100-50 trained with conjugate gradients."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.course_digits import DigitData, load_digits
+from anndl.nn.autoencoder import StackedClassifier, train_stack
+from anndl.nn.mlp import MLP
+from anndl.nn.training import train
+from anndl.registry import experiment
+
+REPORT_TABLE_3_1 = {  # hidden layers -> (accuracy greedy, accuracy fine-tuned) in %, report's Table 3.1
+    (200, 100, 50, 25): (99.49, 99.65), (200,): (99.29, 99.45), (200, 100, 50): (89.05, 99.35),
+    (100, 50, 25): (67.59, 99.27), (100, 50): (90.77, 99.15), (100,): (98.49, 99.01),
+    (200, 100): (98.38, 98.71),
+}
+REPORT_BASELINE = 92.09
+"""The report's MLP 100-50 (traincgf) accuracy in %, mean of 3 runs."""
+
+
+@dataclasses.dataclass
+class AutoencoderLayer:
+    """Settings of one sparse autoencoder (MATLAB trainAutoencoder's name-value arguments)."""
+
+    l2: float = param(0.004, ge=0)
+    """L2WeightRegularization: weight of 1/2 (|W_enc|^2 + |W_dec|^2)."""
+    sparsity: float = param(4.0, ge=0)
+    """SparsityRegularization: weight of the KL sparsity penalty."""
+    proportion: float = param(0.15, gt=0, lt=1)
+    """SparsityProportion: desired mean activation of each hidden unit."""
+    epochs: int = param(400, ge=1)
+    """MaxEpochs: full-batch L-BFGS iterations (MATLAB: scaled conjugate gradient epochs)."""
+
+
+@dataclasses.dataclass
+class Baseline:
+    """The MLP baseline, trained with chapter 1's MATLAB-style trainer."""
+
+    hidden: list[int] = param([100, 50], ge=1)
+    """Hidden layer sizes (tanh units; softmax output)."""
+    algorithm: str = "cgf"
+    """Training algorithm of anndl.nn.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
+    epochs: int = param(200, ge=1)
+    """Maximum epochs."""
+    val_fraction: float = param(0.2, ge=0, lt=1)
+    """Fraction of the training set used for early stopping (max_fail 6)."""
+    repetitions: int = param(3, ge=0)
+    """Independent runs (0: no baseline)."""
+
+
+@dataclasses.dataclass(kw_only=True)
+class SAEConfig(ExperimentConfig):
+    data: DigitData = dataclasses.field(default_factory=lambda: DigitData(test_fraction=0.5))
+    """Digits and their train/test split."""
+    architectures: list[list[int]] = param([[200, 100, 50, 25], [200], [200, 100, 50], [100, 50, 25],
+                                            [100, 50], [100], [200, 100]], ge=1)
+    """Hidden layer sizes of each stacked autoencoder (the report's Table 3.1)."""
+    repetitions: int = param(3, ge=1)
+    """Independent repetitions of every architecture."""
+    first_layer: AutoencoderLayer = dataclasses.field(default_factory=AutoencoderLayer)
+    """Settings of the first autoencoder (course: 400 epochs, L2 0.004, sparsity 4, proportion 0.15)."""
+    deeper_layers: AutoencoderLayer = dataclasses.field(
+        default_factory=lambda: AutoencoderLayer(l2=0.002, sparsity=4.0, proportion=0.1, epochs=100))
+    """Settings of the second and every deeper autoencoder (course: 100 epochs, L2 0.002, sparsity 4, 0.1)."""
+    softmax_epochs: int = param(400, ge=1)
+    """L-BFGS iterations of the softmax layer (course: 400)."""
+    finetune_epochs: int = param(1000, ge=0)
+    """L-BFGS iterations of end-to-end fine-tuning (MATLAB's default 1000; stops earlier at min_grad)."""
+    share_greedy_layers: bool = True
+    """Within a repetition, architectures with a common prefix reuse the same greedily trained layers."""
+    baseline: Baseline = dataclasses.field(default_factory=Baseline)
+    """The MLP baseline."""
+    features_shown: int = param(100, ge=1)
+    """First-layer features drawn in the figure."""
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1)
+
+
+def _stack_group(cell: dict) -> dict:
+    """Train every architecture of ``cell`` (greedy, then fine-tuned); measure test accuracy."""
+    data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
+    X, X_test = _flat(data.train_images), _flat(data.test_images)
+    cache: dict = {}
+    results = []
+    for hidden in cell["architectures"]:
+        settings = [cell["first_layer"]] + [cell["deeper_layers"]] * (len(hidden) - 1)
+        start = time.perf_counter()
+        autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell["seed"],
+                                            softmax_epochs=cell["softmax_epochs"], cache=cache, progress=True)
+        stack = StackedClassifier(autoencoders, softmax)
+        greedy = stack.accuracy(X_test, data.test_labels)
+        stack.fine_tune(X, data.train_labels, epochs=cell["finetune_epochs"], progress=True)
+        results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
+                        "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
+                        "finetune_iterations": len(stack.loss_curve_) - 1,
+                        "seconds": time.perf_counter() - start})
+    first = cache[(int(cell["architectures"][0][0]),)][0]
+    shown = first.encoder_weight_[: cell["features_shown"]].numpy() if cell["keep_features"] else np.zeros(0)
+    return {"results": results, "features": shown, "description": data.description}
+
+
+def _baseline(cell: dict) -> dict:
+    """One MLP with chapter 1's trainer; early stopping on a random val_fraction of the training set."""
+    data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
+    X, X_test = _flat(data.train_images).astype(float), _flat(data.test_images).astype(float)
+    T = np.eye(10)[data.train_labels]
+    rng = np.random.default_rng(cell["seed"])
+    net = MLP.create(layer_sizes=[X.shape[1], *cell["hidden"], 10], X=X, T=T, rng=rng,
+                     hidden_activation="tanh", output="softmax")
+    order = rng.permutation(len(X))
+    n_val = int(round(cell["val_fraction"] * len(X)))
+    division = {"train": np.sort(order[n_val:]), "val": np.sort(order[:n_val])}
+    net, history = train(net, X, T, algorithm=cell["algorithm"], division=division, epochs=cell["epochs"],
+                         max_fail=6, progress=True)
+    accuracy = float(np.mean(net.predict(X_test).argmax(axis=1) == data.test_labels))
+    return {"accuracy": accuracy, "epochs": history.epochs, "stop_reason": history.stop_reason}
+
+
+@experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)")
+def run(cfg: SAEConfig, ctx) -> dict:
+    data_seed = ctx.child_seed()
+    shared = {"data": dataclasses.asdict(cfg.data), "data_seed": data_seed,
+              "first_layer": dataclasses.asdict(cfg.first_layer),
+              "deeper_layers": dataclasses.asdict(cfg.deeper_layers),
+              "softmax_epochs": cfg.softmax_epochs, "finetune_epochs": cfg.finetune_epochs,
+              "features_shown": cfg.features_shown}
+    if cfg.share_greedy_layers:  # one cell per (repetition, first-layer size): its architectures share layers
+        firsts = list(dict.fromkeys(a[0] for a in cfg.architectures))
+        groups = [[a for a in cfg.architectures if a[0] == f] for f in firsts]
+    else:
+        groups = [[a] for a in cfg.architectures]
+    cells = [{**shared, "repetition": r, "architectures": g, "keep_features": r == 0 and g is groups[0]}
+             for r in range(cfg.repetitions) for g in groups]
+    outcomes = ctx.map(_stack_group, cells, desc="stacked autoencoders")
+
+    b = cfg.baseline
+    baseline_cells = [{"data": shared["data"], "data_seed": data_seed, "repetition": r, "hidden": b.hidden,
+                       "algorithm": b.algorithm, "epochs": b.epochs, "val_fraction": b.val_fraction}
+                      for r in range(b.repetitions)]
+    baseline = ctx.map(_baseline, baseline_cells, desc="MLP baseline") if baseline_cells else []
+
+    rows = _table_rows(cfg.architectures, [r for o in outcomes for r in o["results"]])
+    ctx.write_table("sae_accuracy", rows)
+    _plot_features(ctx, outcomes[0]["features"], cfg.architectures[0][0])
+    _plot_accuracies(ctx, rows, baseline)
+    baseline_acc = [100 * r["accuracy"] for r in baseline]
+    metrics = {"data": outcomes[0]["description"],
+               "architectures": {r["hidden layers"]: {"accuracy_greedy": r["accuracy greedy (%)"],
+                                                      "accuracy_finetuned": r["accuracy fine-tuned (%)"],
+                                                      "improvement": r["improvement (%)"]} for r in rows}}
+    if baseline_acc:
+        metrics["baseline"] = {"accuracy_mean": float(np.mean(baseline_acc)),
+                               "accuracy_std": float(np.std(baseline_acc)),
+                               "accuracies": baseline_acc, "epochs": [int(r["epochs"]) for r in baseline],
+                               "report_accuracy": REPORT_BASELINE}
+    return metrics
+
+
+def _table_rows(architectures: list[list[int]], results: list[dict]) -> list[dict]:
+    """One row per architecture (mean and std over repetitions), sorted by fine-tuned accuracy."""
+    rows = []
+    for hidden in architectures:
+        mine = [r for r in results if list(r["hidden"]) == list(hidden)]
+        greedy = 100 * np.array([r["accuracy_greedy"] for r in mine])
+        tuned = 100 * np.array([r["accuracy_finetuned"] for r in mine])
+        report = REPORT_TABLE_3_1.get(tuple(hidden), (float("nan"), float("nan")))
+        rows.append({"hidden layers": "(" + ", ".join(map(str, hidden)) + ")",
+                     "accuracy greedy (%)": float(greedy.mean()), "std greedy (%)": float(greedy.std()),
+                     "accuracy fine-tuned (%)": float(tuned.mean()), "std fine-tuned (%)": float(tuned.std()),
+                     "improvement (%)": float(tuned.mean() - greedy.mean()),
+                     "report greedy (%)": report[0], "report fine-tuned (%)": report[1],
+                     "fine-tuning iterations": float(np.mean([r["finetune_iterations"] for r in mine])),
+                     "repetitions": len(mine)})
+    return sorted(rows, key=lambda r: -r["accuracy fine-tuned (%)"])
+
+
+def _plot_features(ctx, features: np.ndarray, n_hidden: int) -> None:
+    features = np.asarray(features)
+    side = int(round(np.sqrt(features.shape[1])))
+    images = features.reshape(len(features), side, side)
+    images = images / np.abs(images).max(axis=(1, 2), keepdims=True)
+    fig, ax = plotting.subplots(1, 1, width=6, height=6)
+    plotting.image_grid(ax, images, ncols=int(np.ceil(np.sqrt(len(images)))), cmap="gray", vmin=-1, vmax=1)
+    ax.set_title(f"First autoencoder ({n_hidden} units): encoder weights of {len(images)} units")
+    ctx.save_figure(fig, "sae_first_layer_features")
+
+
+def _plot_accuracies(ctx, rows: list[dict], baseline: list[dict]) -> None:
+    fig, ax = plotting.subplots(1, 1, width=7, height=4.2)
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y + 0.2, [r["accuracy greedy (%)"] for r in rows], 0.4, xerr=[r["std greedy (%)"] for r in rows],
+            label="greedy (before fine-tuning)")
+    ax.barh(y - 0.2, [r["accuracy fine-tuned (%)"] for r in rows], 0.4,
+            xerr=[r["std fine-tuned (%)"] for r in rows], label="fine-tuned")
+    if baseline:
+        ax.axvline(100 * np.mean([b["accuracy"] for b in baseline]), color="k", ls="--", lw=1,
+                   label="MLP baseline (cgf)")
+    ax.set_yticks(y, [r["hidden layers"] for r in rows])
+    ax.set(xlabel="test accuracy (%)", ylabel="hidden layers",
+           title="Stacked autoencoders: test accuracy before and after fine-tuning")
+    lowest = min([r["accuracy greedy (%)"] for r in rows] + [100 * b["accuracy"] for b in baseline])
+    ax.set_xlim(max(0, lowest - 5), 100)
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8)
+    ctx.save_figure(fig, "sae_accuracy_before_and_after_finetuning")
