@@ -58,7 +58,7 @@ class RunContext:
     seed_sequence: np.random.SeedSequence = None  # type: ignore[assignment]
 
     def __post_init__(self):
-        self.run_dir = Path(self.run_dir)
+        self.run_dir = Path(self.run_dir).resolve()
         if self.seed_sequence is None:
             self.seed_sequence = np.random.SeedSequence(self.config.seed)
 

@@ -21,6 +21,8 @@ from anndl.data.paths import resolve
 from anndl.errors import DataError
 
 SOURCES = ("mnist_subset", "idx", "course_mat")
+SIDE = 28
+"""Height and width of the digit images every chapter-3 network expects."""
 
 
 def load_course_digits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -31,11 +33,12 @@ def load_course_digits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     and the last row is digit 0, so the returned labels are the digits shown.
     """
     from scipy.io import loadmat
+    from scipy.io.matlab import MatReadError
 
     path = resolve(path, "course digit .mat file")
     try:
         contents = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
-    except (ValueError, OSError, NotImplementedError, TypeError) as exc:
+    except (MatReadError, ValueError, OSError, NotImplementedError, TypeError) as exc:
         raise DataError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
     image_keys = [k for k in contents if k.startswith("x")]
     target_keys = [k for k in contents if k.startswith("t")]
@@ -95,10 +98,15 @@ def _read(source: str, images: str | None, labels: str | None, role: str) -> tup
         if images is None or labels is None:
             raise DataError(f"data.source idx needs data.{role}_images and data.{role}_labels "
                             "(IDX file paths)")
-        return load_mnist(images, labels)
-    if images is None:
-        raise DataError(f"data.source course_mat needs data.{role}_images (path of the course .mat file)")
-    return load_course_digits(images)
+        x, y = load_mnist(images, labels)
+    else:
+        if images is None:
+            raise DataError(f"data.source course_mat needs data.{role}_images (path of the course .mat file)")
+        x, y = load_course_digits(images)
+    if x.shape[1:] != (SIDE, SIDE):
+        raise DataError(f"{images}: images are {x.shape[1:]} pixels; the digit networks expect "
+                        f"{SIDE}x{SIDE} images")
+    return x, y
 
 
 def stratified_holdout(labels: np.ndarray, fraction: float,

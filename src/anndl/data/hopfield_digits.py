@@ -55,14 +55,19 @@ def read_bitmap_text(path: str | Path) -> np.ndarray:
 def read_course_digits(path: str | Path) -> np.ndarray:
     """Read the ten attractor digits from the course's ``digits.mat`` -> float (10, 16, 15) of ±1."""
     from scipy.io import loadmat
+    from scipy.io.matlab import MatReadError
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: digits.mat not found")
     try:
-        X = loadmat(path)["X"]
-    except (KeyError, ValueError, OSError, NotImplementedError) as exc:
-        raise DataError(f"{path}: cannot read variable 'X' from a MATLAB v5 file ({exc})") from None
+        contents = loadmat(path)
+    except (MatReadError, ValueError, OSError, NotImplementedError, TypeError) as exc:
+        raise DataError(f"{path}: not a readable MATLAB v5 .mat file ({exc})") from None
+    if "X" not in contents:
+        found = sorted(k for k in contents if not k.startswith("__"))
+        raise DataError(f"{path}: no variable 'X' (the 198x240 digit images); found {found}")
+    X = np.asarray(contents["X"])
     if X.ndim != 2 or X.shape[1] != HEIGHT * WIDTH or X.shape[0] <= max(COURSE_ATTRACTOR_ROWS):
         raise DataError(f"{path}: X has shape {X.shape}, expected (198, {HEIGHT * WIDTH})")
     rows = np.asarray(X[list(COURSE_ATTRACTOR_ROWS)], dtype=float)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 
 import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.autoencoder import StackedClassifier, train_stack
+from anndl.nn.autoencoder import StackedClassifier, restore_stage, save_stage, train_stack
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
@@ -86,8 +87,13 @@ def _flat(images: np.ndarray) -> np.ndarray:
 
 
 def _stack_group(cell: dict) -> dict:
-    """Train every architecture of ``cell`` (greedy, then fine-tuned); measure test accuracy."""
+    """Train every architecture of ``cell`` (greedy, then fine-tuned); measure test accuracy.
+
+    Every finished layer and fine-tuned stack is saved under ``cell["checkpoint_dir"]`` and skipped
+    when a restarted run finds it there.
+    """
     data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
+    stages = Path(cell["checkpoint_dir"])
     X, X_test = _flat(data.train_images), _flat(data.test_images)
     cache: dict = {}
     results = []
@@ -95,10 +101,14 @@ def _stack_group(cell: dict) -> dict:
         settings = [cell["first_layer"]] + [cell["deeper_layers"]] * (len(hidden) - 1)
         start = time.perf_counter()
         autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell["seed"],
-                                            softmax_epochs=cell["softmax_epochs"], cache=cache, progress=True)
+                                            softmax_epochs=cell["softmax_epochs"], cache=cache, progress=True,
+                                            checkpoint_dir=stages)
         stack = StackedClassifier(autoencoders, softmax)
         greedy = stack.accuracy(X_test, data.test_labels)
-        stack.fine_tune(X, data.train_labels, epochs=cell["finetune_epochs"], progress=True)
+        finetuned = stages / f"finetuned_{'-'.join(map(str, hidden))}.pt"
+        if not restore_stage(finetuned, stack.parameters, stack):
+            stack.fine_tune(X, data.train_labels, epochs=cell["finetune_epochs"], progress=True)
+            save_stage(finetuned, stack.parameters, stack)
         results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
                         "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
                         "finetune_iterations": len(stack.loss_curve_) - 1,
@@ -138,8 +148,9 @@ def run(cfg: SAEConfig, ctx) -> dict:
         groups = [[a for a in cfg.architectures if a[0] == f] for f in firsts]
     else:
         groups = [[a] for a in cfg.architectures]
-    cells = [{**shared, "repetition": r, "architectures": g, "keep_features": r == 0 and g is groups[0]}
-             for r in range(cfg.repetitions) for g in groups]
+    cells = [{**shared, "repetition": r, "architectures": g, "keep_features": r == 0 and i == 0,
+              "checkpoint_dir": str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}")}
+             for r in range(cfg.repetitions) for i, g in enumerate(groups)]
     outcomes = ctx.map(_stack_group, cells, desc="stacked autoencoders")
 
     b = cfg.baseline

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch.nn.functional import logsigmoid, softplus
 
+from anndl.nn.torchkit import Checkpointer, generator_states, seed_everything, set_generator_states
 from anndl.nn.torchkit import epochs as epoch_progress
-from anndl.nn.torchkit import save_checkpoint, seed_everything
 
 METHODS = ("cd", "pcd")
 
@@ -150,6 +150,9 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
     plus momentum and L2 weight decay on W. PCD keeps ``batch_size`` persistent hidden chains, as
     scikit-learn does. After each epoch the history gets the mean exact pseudo-log-likelihood and
     reconstruction error of ``monitor`` (default: the first 500 training rows) and the epoch's time.
+    With ``checkpoint_dir`` and ``checkpoint_every`` > 0, the whole training state (parameters,
+    velocities, persistent chains, the generator, history) goes to ``<desc>_epochNNNN.pt`` there
+    every ``checkpoint_every`` epochs and after the last one, and a call that finds one resumes from it.
     """
     if method not in METHODS:
         raise ValueError(f"unknown RBM training method {method!r}; known: {', '.join(METHODS)}")
@@ -159,7 +162,15 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
     chains = torch.zeros(batch_size, rbm.weights_.shape[1], dtype=data.dtype, device=data.device)
     history = rbm.history_ = {"epoch": [], "pseudo_log_likelihood": [], "reconstruction_error": [],
                               "seconds": []}
-    for epoch in epoch_progress(epochs, desc=desc, progress=progress):
+    params = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)
+    checkpoints = Checkpointer(checkpoint_dir, _tag(desc), checkpoint_every, epochs)
+    resumed = checkpoints.maybe_resume()
+    if resumed is not None:
+        for tensor, saved in zip((*params, *velocity, chains), resumed["tensors"], strict=True):
+            tensor.copy_(saved)
+        set_generator_states(resumed["generators"], g=g)
+        history.update({k: list(v) for k, v in resumed["history"].items()})
+    for epoch in epoch_progress(epochs, desc=desc, start=resumed["epoch"] if resumed else 0, progress=progress):
         start = time.perf_counter()
         order = torch.randperm(len(data), generator=g, device=g.device).to(data.device)
         for first in range(0, len(data), batch_size):
@@ -183,15 +194,14 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
         history["pseudo_log_likelihood"].append(float(rbm.pseudo_log_likelihood(monitor).mean()))
         history["reconstruction_error"].append(rbm.reconstruction_error(monitor))
         history["seconds"].append(time.perf_counter() - start)
-        _maybe_checkpoint(checkpoint_dir, checkpoint_every, desc, epoch + 1, weights=rbm.weights_,
-                          visible_bias=rbm.visible_bias_, hidden_bias=rbm.hidden_bias_)
+        checkpoints.maybe_save(epoch + 1, tensors=[*params, *velocity, chains], history=history,
+                               generators=generator_states(g=g))
     return history
 
 
-def _maybe_checkpoint(directory: Path | None, every: int, name: str, epoch: int, **state) -> None:
-    if directory is not None and every > 0 and epoch % every == 0:
-        tag = name.lower().replace(" ", "_")
-        save_checkpoint(Path(directory) / f"{tag}_epoch{epoch:04d}.pt", epoch=epoch, **state)
+def _tag(name: str) -> str:
+    """A checkpoint file name from a progress label: 'DBM pretrain layer 1' -> 'dbm_pretrain_layer_1'."""
+    return name.lower().replace(" ", "_")
 
 
 class DeepBoltzmannMachine:
@@ -306,7 +316,16 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
     v_chain = dbm.sample(torch.full((n_chains, data.shape[1]), 0.5, dtype=data.dtype, device=data.device))
     h2_chain = dbm.sample(dbm.mean_field(v_chain, 0)[1])
     history = dbm.history_ = {"epoch": [], "reconstruction_error": [], "seconds": []}
-    for epoch in epoch_progress(epochs, desc="DBM joint training", progress=progress):
+    checkpoints = Checkpointer(checkpoint_dir, "dbm", checkpoint_every, epochs)
+    resumed = checkpoints.maybe_resume()
+    if resumed is not None:
+        for tensor, saved in zip((*dbm.weights_, *dbm.biases_, v_chain, h2_chain), resumed["tensors"],
+                                 strict=True):
+            tensor.copy_(saved)
+        set_generator_states(resumed["generators"], g=g)
+        history.update({k: list(v) for k, v in resumed["history"].items()})
+    first_epoch = resumed["epoch"] if resumed else 0
+    for epoch in epoch_progress(epochs, desc="DBM joint training", start=first_epoch, progress=progress):
         start = time.perf_counter()
         lr = learning_rate * (1.0 - 0.9 * epoch / max(epochs - 1, 1))
         order = torch.randperm(len(data), generator=g, device=g.device).to(data.device)
@@ -325,6 +344,6 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
         history["epoch"].append(epoch + 1)
         history["reconstruction_error"].append(dbm.reconstruction_error(monitor, mean_field_steps))
         history["seconds"].append(time.perf_counter() - start)
-        _maybe_checkpoint(checkpoint_dir, checkpoint_every, "dbm", epoch + 1, weights1=W1, weights2=W2,
-                          visible_bias=dbm.biases_[0], middle_bias=dbm.biases_[1], top_bias=dbm.biases_[2])
+        checkpoints.maybe_save(epoch + 1, tensors=[*dbm.weights_, *dbm.biases_, v_chain, h2_chain],
+                               history=history, generators=generator_states(g=g))
     return history

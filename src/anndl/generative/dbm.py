@@ -57,7 +57,7 @@ class DBMConfig(ExperimentConfig):
     components_shown: int = param(100, ge=1)
     """Units per layer whose weights are drawn as 28×28 images."""
     checkpoint_every: int = param(0, ge=0)
-    """Save the DBM's weights to checkpoints/ every this many joint-training epochs (0: never)."""
+    """Epochs between checkpoints of every training stage (and at its end), for resume (0: never)."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Torch device: auto picks cuda when available."""
 
@@ -71,7 +71,8 @@ def run(cfg: DBMConfig, ctx) -> dict:
     train, test = torch.from_numpy(train).to(device), torch.from_numpy(test).to(device)
     monitor = test[:500]
     generator = make_generator(ctx.child_seed(), device)
-    common = {"progress": ctx.progress_enabled}
+    common = {"progress": ctx.progress_enabled, "checkpoint_dir": ctx.checkpoint_dir,
+              "checkpoint_every": cfg.checkpoint_every}
 
     start = time.perf_counter()
     rbm = BernoulliRBM(train.shape[1], cfg.rbm_components, generator)
@@ -90,7 +91,7 @@ def run(cfg: DBMConfig, ctx) -> dict:
     history = train_dbm(dbm, train, epochs=cfg.epochs, learning_rate=cfg.learning_rate,
                         batch_size=cfg.batch_size, n_chains=cfg.chains, gibbs_steps=cfg.gibbs_steps,
                         mean_field_steps=cfg.mean_field_steps, weight_decay=cfg.weight_decay, monitor=monitor,
-                        checkpoint_dir=ctx.checkpoint_dir, checkpoint_every=cfg.checkpoint_every, **common)
+                        **common)
     joint_seconds = time.perf_counter() - start
     ctx.write_table("dbm_joint_training_history", [dict(zip(history, row, strict=True))
                                                     for row in zip(*history.values(), strict=True)])

@@ -53,7 +53,7 @@ class RBMConfig(ExperimentConfig):
     components_shown: int = param(100, ge=1)
     """Hidden units whose weights are drawn as 28×28 images."""
     checkpoint_every: int = param(0, ge=0)
-    """Save the weights to checkpoints/ every this many epochs (0: never)."""
+    """Epochs between training checkpoints under checkpoints/ (and at the end), for resume (0: never)."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Torch device: auto picks cuda when available."""
 

@@ -16,11 +16,14 @@ Weights start uniform in +-sqrt(6 / (fan_in + fan_out + 1)), biases at zero.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
+
+from anndl.nn import torchkit
 
 MIN_GRAD = 1e-6
 """Stop when the gradient's largest entry falls below this (trainscg's min_grad)."""
@@ -208,7 +211,8 @@ def layer_seed(seed: int, prefix: Sequence[int]) -> int:
 
 def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence[dict], *,
                 softmax_epochs: int, n_classes: int = 10, seed: int = 0, cache: dict | None = None,
-                progress: bool = False, dtype=torch.float32) -> tuple[list[SparseAutoencoder], SoftmaxLayer]:
+                progress: bool = False, dtype=torch.float32,
+                checkpoint_dir: str | Path | None = None) -> tuple[list[SparseAutoencoder], SoftmaxLayer]:
     """Greedy layer-wise training: autoencoder l learns the codes of autoencoder l-1, then a softmax
     layer learns the labels from the last code.
 
@@ -217,6 +221,8 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
     architecture prefix to its trained autoencoder and codes, so that architectures sharing a
     prefix, trained with the same ``seed``, reuse those layers; a layer's seed depends only on
     (seed, prefix), so the result does not depend on which architecture trained it first.
+    With ``checkpoint_dir``, every finished layer is saved there (``ae_<prefix>.pt``,
+    ``softmax_<hidden>.pt``) and loaded instead of trained when a restarted run finds it.
     """
     if len(layer_settings) != len(hidden_sizes):
         raise ValueError(f"{len(hidden_sizes)} hidden layers but {len(layer_settings)} layer settings")
@@ -228,10 +234,41 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
         if prefix not in cache:
             ae = SparseAutoencoder(codes.shape[1], int(size), seed=layer_seed(seed, prefix), dtype=dtype,
                                    **settings)
-            ae.fit(codes, progress=progress)
+            stage = None if checkpoint_dir is None else Path(checkpoint_dir) / f"ae_{_name(prefix)}.pt"
+            if not restore_stage(stage, ae.parameters, ae):
+                ae.fit(codes, progress=progress)
+                save_stage(stage, ae.parameters, ae)
             cache[prefix] = (ae, ae.encode(codes))
         ae, codes = cache[prefix]
         autoencoders.append(ae)
     softmax = SoftmaxLayer(codes.shape[1], n_classes, epochs=softmax_epochs,
                            seed=layer_seed(seed, [*hidden_sizes, 0]), dtype=dtype)
-    return autoencoders, softmax.fit(codes, labels, progress=progress)
+    stage = None if checkpoint_dir is None else Path(checkpoint_dir) / f"softmax_{_name(hidden_sizes)}.pt"
+    if not restore_stage(stage, [softmax.weight_, softmax.bias_], softmax):
+        softmax.fit(codes, labels, progress=progress)
+        save_stage(stage, [softmax.weight_, softmax.bias_], softmax)
+    return autoencoders, softmax
+
+
+def _name(sizes: Sequence[int]) -> str:
+    return "-".join(str(int(s)) for s in sizes)
+
+
+def save_stage(path: Path | None, tensors: Sequence[torch.Tensor], owner) -> None:
+    """Save a finished training stage: its tensors and ``owner.loss_curve_`` (nothing when path is None)."""
+    if path is not None:
+        torchkit.save_checkpoint(path, tensors=list(tensors), loss_curve=list(owner.loss_curve_))
+
+
+def restore_stage(path: Path | None, tensors: Sequence[torch.Tensor], owner) -> bool:
+    """Load a stage saved by :func:`save_stage` into ``tensors`` (in place) and ``owner.loss_curve_``.
+
+    Returns False (nothing loaded) when there is no such file.
+    """
+    if path is None or not Path(path).is_file():
+        return False
+    state = torchkit.load_checkpoint(path)
+    for tensor, saved in zip(tensors, state["tensors"], strict=True):
+        tensor.copy_(saved)
+    owner.loss_curve_ = list(state["loss_curve"])
+    return True

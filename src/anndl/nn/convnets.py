@@ -120,8 +120,10 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
     Defaults follow MATLAB's trainingOptions: L2 1e-4 (``weight_decay``), validation every 50
     iterations (``val_every``), data shuffled every epoch. ``val`` is an optional
     ``(images, labels)`` pair. With ``zero_center`` the model's ``input_mean_`` is set to the
-    training mean image first. Every ``checkpoint_every`` epochs the state goes to
-    ``checkpoint_dir/cnn_epochN.pt`` when a directory is given.
+    training mean image first. When ``checkpoint_dir`` is given, the model, optimiser, shuffling
+    generator, RNG states and history go to ``checkpoint_dir/cnn_epochNNNN.pt`` every
+    ``checkpoint_every`` epochs and after the last one, and a call that finds such a checkpoint
+    there resumes from it, ending where an uninterrupted call with the same seed ends.
 
     Returns the history: ``iteration``, ``epoch``, ``loss``, ``acc`` (one entry per mini-batch,
     on that mini-batch) and ``val_iteration``, ``val_loss``, ``val_acc`` (every ``val_every``
@@ -149,8 +151,16 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
             history["val_loss"].append(loss)
             history["val_acc"].append(acc)
 
-    iteration = 0
-    for epoch in torchkit.epochs(epochs, desc="CNN epochs", progress=progress):
+    iteration, first_epoch = 0, 0
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, "cnn", checkpoint_every, epochs)
+    resumed = checkpoints.maybe_resume()
+    if resumed is not None:
+        model.load_state_dict(resumed["model"])
+        optimiser.load_state_dict(resumed["optimiser"])
+        torchkit.set_generator_states(resumed["generators"], shuffler=shuffler)
+        history = {k: list(v) for k, v in resumed["history"].items()}
+        iteration, first_epoch = int(resumed["iteration"]), int(resumed["epoch"])
+    for epoch in torchkit.epochs(epochs, desc="CNN epochs", start=first_epoch, progress=progress):
         order = torch.randperm(len(x), generator=shuffler)
         for start in range(0, len(x), batch_size):
             idx = order[start:start + batch_size]
@@ -168,10 +178,9 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
             history["acc"].append(float((logits.argmax(1) == yb).float().mean()))
             if val_every and iteration % val_every == 0:
                 validate(iteration)
-        if checkpoint_dir is not None and checkpoint_every and (epoch + 1) % checkpoint_every == 0:
-            torchkit.save_checkpoint(Path(checkpoint_dir) / f"cnn_epoch{epoch + 1}.pt",
-                                     model=model.state_dict(), optimiser=optimiser.state_dict(),
-                                     epoch=epoch + 1)
+        checkpoints.maybe_save(epoch + 1, model=model.state_dict(), optimiser=optimiser.state_dict(),
+                               generators=torchkit.generator_states(shuffler=shuffler), history=history,
+                               iteration=iteration)
     if not history["val_iteration"] or history["val_iteration"][-1] != iteration:
         validate(iteration)
     model.eval()

@@ -85,3 +85,70 @@ def check_finite(loss: float, epoch: int, what: str = "loss", partial_metrics: d
     if not np.isfinite(loss):
         raise RunError(f"training diverged: {what} is {loss} at epoch {epoch}; the last good checkpoint and the "
                        f"metrics so far are kept; lower the learning rate", partial_metrics)
+
+
+def generator_states(**generators: torch.Generator) -> dict[str, torch.Tensor]:
+    """The states of named torch Generators (CPU or CUDA), as tensors that a checkpoint can hold."""
+    return {name: g.get_state() for name, g in generators.items()}
+
+
+def set_generator_states(states: dict[str, torch.Tensor], **generators: torch.Generator) -> None:
+    """Restore what :func:`generator_states` captured into the same-named generators."""
+    for name, g in generators.items():
+        g.set_state(states[name])
+
+
+class Checkpointer:
+    """Periodic checkpoints of one training loop in ``directory`` and resume from the latest one.
+
+    Files are ``<name>_epochNNNN.pt``. Each holds the caller's state (state dicts, tensors, plain
+    values), the ``epoch`` just finished and the global RNG states (:func:`rng_state`), which
+    :meth:`maybe_resume` restores. A checkpoint is written every ``every`` epochs and after the last
+    epoch, so a finished stage of a longer pipeline is resumed (skipped) as a whole; only the newest
+    ``keep`` files stay. ``directory=None`` or ``every=0`` turns everything off.
+    Each training loop needs its own ``(directory, name)``: parallel cells must not share one.
+    """
+
+    def __init__(self, directory: str | Path | None, name: str, every: int, total: int, keep: int = 2):
+        self.directory = None if directory is None else Path(directory)
+        self.name, self.every, self.total, self.keep = name, int(every), int(total), int(keep)
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None and self.every > 0
+
+    def path(self, epoch: int) -> Path:
+        return self.directory / f"{self.name}_epoch{epoch:04d}.pt"
+
+    def saved_epochs(self) -> list[int]:
+        """Epochs (ascending, at most ``total``) that have a checkpoint file."""
+        if not self.enabled or not self.directory.is_dir():
+            return []
+        found = []
+        for path in self.directory.glob(f"{self.name}_epoch*.pt"):
+            suffix = path.stem[len(self.name) + len("_epoch"):]
+            if suffix.isdigit() and int(suffix) <= self.total:
+                found.append(int(suffix))
+        return sorted(found)
+
+    def maybe_resume(self) -> dict[str, Any] | None:
+        """Load the latest checkpoint, restore the global RNG states, return its state (None: none).
+
+        The caller restores its own model, optimiser, generators and history from the state and
+        continues from ``state["epoch"]``.
+        """
+        epochs_saved = self.saved_epochs()
+        if not epochs_saved:
+            return None
+        state = load_checkpoint(self.path(epochs_saved[-1]))
+        set_rng_state(state.pop("rng"))
+        return state
+
+    def maybe_save(self, epoch: int, **state: Any) -> Path | None:
+        """After finishing ``epoch`` (1-based): save when it is due (every ``every``, and the last)."""
+        if not self.enabled or not (epoch % self.every == 0 or epoch == self.total):
+            return None
+        path = save_checkpoint(self.path(epoch), epoch=epoch, rng=rng_state(), **state)
+        for old in self.saved_epochs()[:-self.keep] if self.keep > 0 else []:
+            self.path(old).unlink(missing_ok=True)
+        return path

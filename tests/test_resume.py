@@ -1,0 +1,214 @@
+"""Torch trainings resume from their checkpoints to the same end as an uninterrupted run.
+
+Function level: the CNN loop, the RBM loop, the DBM's stages and the stacked autoencoders, each
+interrupted after some epochs and restarted on the same checkpoint directory. End to end: a real
+``anndl run`` process killed with SIGKILL once a checkpoint exists, then ``anndl run --resume``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from anndl.generative.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
+from anndl.nn import torchkit
+from anndl.nn.autoencoder import train_stack
+from anndl.nn.convnets import DigitCNN, fit_classifier
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def digits(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random 28x28 'images' whose label is which quarter is brightest: learnable, tiny."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, n)
+    images = 0.3 * rng.random((n, 28, 28)).astype(np.float32)
+    for i, label in enumerate(labels):
+        r, c = divmod(int(label), 2)
+        images[i, 14 * r:14 * r + 14, 14 * c:14 * c + 14] += 0.6
+    return images, labels
+
+
+class Interrupt(Exception):
+    """Stands in for Ctrl-C / a kill in the middle of training."""
+
+
+def interrupt_after(calls: int, fn):
+    """Wrap ``fn`` so that its ``calls + 1``-th call raises :class:`Interrupt`."""
+    count = {"n": 0}
+
+    def wrapped(*args, **kwargs):
+        count["n"] += 1
+        if count["n"] > calls:
+            raise Interrupt
+        return fn(*args, **kwargs)
+
+    return wrapped
+
+
+def test_checkpointer_saves_every_n_and_the_last_epoch_and_keeps_the_newest(tmp_path):
+    saver = torchkit.Checkpointer(tmp_path, "toy", every=3, total=7, keep=2)
+    for epoch in range(1, 8):
+        saver.maybe_save(epoch, value=torch.tensor([float(epoch)]))
+    assert saver.saved_epochs() == [6, 7]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy_epoch0006.pt", "toy_epoch0007.pt"]
+    torch.manual_seed(1)
+    state = saver.maybe_resume()
+    assert state["epoch"] == 7 and float(state["value"]) == 7.0
+    assert torchkit.Checkpointer(tmp_path, "toy", every=3, total=6).maybe_resume()["epoch"] == 6
+    assert torchkit.Checkpointer(tmp_path, "other", every=3, total=7).maybe_resume() is None
+    assert torchkit.Checkpointer(None, "toy", every=3, total=7).maybe_save(3, x=1) is None
+
+
+def test_checkpointer_restores_the_global_rng_states(tmp_path):
+    saver = torchkit.Checkpointer(tmp_path, "rng", every=1, total=1)
+    torchkit.seed_everything(5)
+    saver.maybe_save(1)
+    expected = (torch.rand(3), np.random.rand(3), __import__("random").random())
+    torchkit.seed_everything(99)
+    saver.maybe_resume()
+    again = (torch.rand(3), np.random.rand(3), __import__("random").random())
+    assert torch.equal(expected[0], again[0])
+    assert np.array_equal(expected[1], again[1]) and expected[2] == again[2]
+
+
+def _fit_cnn(epochs: int, checkpoint_dir: Path | None):
+    images, labels = digits()
+    torch.manual_seed(0)  # the model's initial weights; a resumed run replaces them from the checkpoint
+    model = DigitCNN((2, 4), n_classes=4)
+    history = fit_classifier(model, images[:80], labels[:80], epochs=epochs, lr=1e-5, momentum=0.9,
+                             batch_size=16, seed=11, device="cpu", val=(images[80:], labels[80:]), val_every=3,
+                             checkpoint_dir=checkpoint_dir, checkpoint_every=2)
+    return model, history
+
+
+def test_cnn_resumed_from_a_shorter_run_ends_like_an_uninterrupted_one(tmp_path):
+    straight, straight_history = _fit_cnn(5, tmp_path / "straight")
+    _fit_cnn(2, tmp_path / "resumed")  # stops after epoch 2 and leaves its checkpoint behind
+    resumed, resumed_history = _fit_cnn(5, tmp_path / "resumed")
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, rtol=0, atol=1e-6), name
+    assert resumed_history["iteration"] == straight_history["iteration"]
+    assert np.allclose(resumed_history["loss"], straight_history["loss"], rtol=0, atol=1e-6)
+    assert np.allclose(resumed_history["val_acc"], straight_history["val_acc"], rtol=0, atol=1e-6)
+    assert len(resumed_history["val_loss"]) == len(straight_history["val_loss"])
+
+
+def _rbm(seed: int = 3) -> BernoulliRBM:
+    return BernoulliRBM(36, 8, make_generator(seed, torch.device("cpu")))
+
+
+def _rbm_data() -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(2).random((60, 36)).astype(np.float32))
+
+
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_rbm_interrupted_and_resumed_ends_like_an_uninterrupted_run(tmp_path, method):
+    data = _rbm_data()
+    options = {"epochs": 6, "learning_rate": 0.1, "batch_size": 10, "method": method, "momentum": 0.5,
+               "weight_decay": 1e-3, "checkpoint_every": 2, "progress": False}
+    straight = _rbm()
+    train_rbm(straight, data, checkpoint_dir=tmp_path / "straight", **options)
+    after = straight.gibbs_chain(data[:4], 3)  # the generator must continue where it would have
+
+    first = _rbm()
+    first.reconstruction_error = interrupt_after(3, first.reconstruction_error)  # dies in epoch 4
+    with pytest.raises(Interrupt):
+        train_rbm(first, data, checkpoint_dir=tmp_path / "resumed", **options)
+    assert sorted(p.name for p in (tmp_path / "resumed").iterdir()) == ["rbm_epoch0002.pt"]
+    resumed = _rbm()
+    history = train_rbm(resumed, data, checkpoint_dir=tmp_path / "resumed", **options)
+    for a, b in [(straight.weights_, resumed.weights_), (straight.visible_bias_, resumed.visible_bias_),
+                 (straight.hidden_bias_, resumed.hidden_bias_)]:
+        assert torch.equal(a, b)
+    assert history["epoch"] == list(range(1, 7))
+    assert history["pseudo_log_likelihood"] == straight.history_["pseudo_log_likelihood"]
+    assert torch.equal(after, resumed.gibbs_chain(data[:4], 3))
+
+
+def _dbm_pipeline(checkpoint_dir: Path, interrupt_joint_after: int | None = None):
+    data = _rbm_data()
+    generator = make_generator(4, torch.device("cpu"))
+    common = {"checkpoint_dir": checkpoint_dir, "checkpoint_every": 1, "progress": False}
+    dbm, _, _ = pretrain_dbm(data, [8, 6], generator, epochs=2, learning_rate=0.05, batch_size=10, **common)
+    if interrupt_joint_after is not None:
+        dbm.reconstruction_error = interrupt_after(interrupt_joint_after, dbm.reconstruction_error)
+    train_dbm(dbm, data, epochs=4, learning_rate=0.01, batch_size=20, n_chains=10, gibbs_steps=2,
+              mean_field_steps=3, **common)
+    return dbm
+
+
+def test_dbm_pretraining_and_joint_training_resume_to_the_same_machine(tmp_path):
+    straight = _dbm_pipeline(tmp_path / "straight")
+    with pytest.raises(Interrupt):
+        _dbm_pipeline(tmp_path / "resumed", interrupt_joint_after=2)
+    resumed = _dbm_pipeline(tmp_path / "resumed")
+    for a, b in zip([*straight.weights_, *straight.biases_], [*resumed.weights_, *resumed.biases_], strict=True):
+        assert torch.equal(a, b)
+    assert resumed.history_["reconstruction_error"] == straight.history_["reconstruction_error"]
+
+
+def test_stacked_autoencoder_stages_are_saved_and_skipped_on_resume(tmp_path):
+    rng = np.random.default_rng(3)
+    X, y = rng.random((40, 10)), rng.integers(0, 2, 40)
+    settings = {"l2": 0.001, "sparsity": 1.0, "proportion": 0.2, "epochs": 10}
+    kwargs = {"softmax_epochs": 10, "n_classes": 2, "seed": 5, "dtype": torch.float64,
+              "checkpoint_dir": tmp_path}
+    aes, softmax = train_stack(X, y, [6, 4], [settings, settings], **kwargs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ae_6-4.pt", "ae_6.pt", "softmax_6-4.pt"]
+    (tmp_path / "softmax_6-4.pt").unlink()  # as if the run died while training the softmax layer
+    again, softmax_again = train_stack(X, y, [6, 4], [{**settings, "epochs": 1}] * 2, **kwargs)
+    for a, b in zip(aes, again, strict=True):  # 1-epoch settings would differ: the layers were loaded
+        assert torch.equal(a.encoder_weight_, b.encoder_weight_) and a.loss_curve_ == b.loss_curve_
+    assert torch.equal(softmax.weight_, softmax_again.weight_)
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "anndl.cli", "run", str(REPO / "configs" / "cnn_digits.yaml"), *args]
+
+
+def _stable_metrics(run_dir: Path) -> dict:
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    return {k: v for k, v in metrics.items() if "seconds" not in k and "time" not in k}
+
+
+def test_sigkilled_cnn_run_resumes_to_the_metrics_of_an_uninterrupted_run(tmp_path):
+    settings = ["--quick", "epochs=5", "checkpoint_every=1", "filters=[[4,8]]", "device=cpu",
+                "data.max_train_per_class=30", "val_every=50"]
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    subprocess.run(_cli(*settings, "--out", str(straight)), cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=300)
+
+    process = subprocess.Popen(_cli(*settings, "--out", str(killed)), cwd=tmp_path, env=env,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, checkpoints = time.time() + 300, killed / "checkpoints" / "4x8"
+    while time.time() < deadline and not list(checkpoints.glob("cnn_epoch*.pt")):
+        if process.poll() is not None:
+            pytest.fail("the run ended before it could be killed")
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (killed / "metrics.json").exists()
+    epochs_saved = sorted(int(p.stem[len("cnn_epoch"):]) for p in checkpoints.glob("cnn_epoch*.pt"))
+    assert epochs_saved and epochs_saved[-1] < 5, "killed too late to test resuming"
+
+    done = subprocess.run([sys.executable, "-m", "anndl.cli", "run", "--resume", str(killed)], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    a, b = _stable_metrics(straight), _stable_metrics(killed)
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        if isinstance(value, float):
+            assert value == pytest.approx(b[key], rel=1e-6, abs=1e-9), key
+        else:
+            assert value == b[key], key
