@@ -55,3 +55,8 @@ def test_course_threes_match_the_mnist_threes_in_layout(course_file):
     course = load_threes(course_file("threes.mat"))
     assert course.shape == (500, 256) and 0.0 <= course.min() and course.max() <= 1.0
     assert load_threes(None).shape == (500, 256)
+    # MATLAB stores each image column by column; loaded rows are row-major like the MNIST threes, so the
+    # mean three is more similar to the mean MNIST three than its transpose is.
+    mean_course = course.mean(axis=0).reshape(16, 16)
+    mean_mnist = load_threes(None).mean(axis=0).reshape(16, 16)
+    assert np.sum((mean_course - mean_mnist) ** 2) < np.sum((mean_course.T - mean_mnist) ** 2)

@@ -2,7 +2,8 @@
 
 By default the 500 threes of the shipped MNIST subset, resampled from 28×28 to 16×16 (bilinear,
 values in [0, 1]). A config can point at the course's ``threes.mat`` instead: despite its name an
-ASCII table of 500 rows × 256 values in [0, 1] (read with ``numpy.loadtxt``).
+ASCII table of 500 rows × 256 values in [0, 1] (read with ``numpy.loadtxt``), each row a 16×16 image
+stored column by column as MATLAB does; rows are reordered to row-major on loading.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def load_threes(path: str | Path | None = None, count: int = 500) -> np.ndarray:
                             f"the course's threes.mat is read with numpy.loadtxt") from None
         if threes.shape[1] != SIDE * SIDE:
             raise DataError(f"{path}: expected 256 columns (16×16 images), got shape {threes.shape}")
+        threes = threes.reshape(-1, SIDE, SIDE).transpose(0, 2, 1).reshape(-1, SIDE * SIDE)
     if len(threes) < count:
         raise DataError(f"{path or 'MNIST subset'}: asked for {count} threes, only {len(threes)} available")
     return threes[:count]
