@@ -1,0 +1,47 @@
+"""The six MATLAB training algorithms, one stepper class per algorithm.
+
+``ALGORITHMS`` maps anndl's short name to its stepper, MATLAB name and MATLAB's defaults for
+min_grad and max_fail (max_fail 0: no validation stop; the last network is returned).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from anndl.nn.classic.base import Objective, Stepper
+from anndl.nn.classic.conjugate_gradient import FletcherReeves
+from anndl.nn.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
+from anndl.nn.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
+from anndl.nn.classic.quasi_newton import BFGS
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    stepper: type[Stepper]
+    matlab_name: str
+    min_grad: float
+    max_fail: int
+    needs_jacobian: bool = False
+
+
+ALGORITHMS: dict[str, Algorithm] = {
+    "gd": Algorithm(GradientDescent, "traingd", 1e-5, 6),
+    "gdx": Algorithm(AdaptiveMomentumDescent, "traingdx", 1e-5, 6),
+    "cgf": Algorithm(FletcherReeves, "traincgf", 1e-10, 6),
+    "bfg": Algorithm(BFGS, "trainbfg", 1e-6, 6),
+    "lm": Algorithm(LevenbergMarquardt, "trainlm", 1e-7, 6, needs_jacobian=True),
+    "br": Algorithm(BayesianRegularization, "trainbr", 1e-7, 0, needs_jacobian=True),
+}
+
+
+def resolve_algorithm(name: str) -> str:
+    """anndl's short name for ``name`` ("lm" or MATLAB's "trainlm"); ValueError if unknown."""
+    key = str(name).lower()
+    for short, algo in ALGORITHMS.items():
+        if key in (short, algo.matlab_name):
+            return short
+    known = ", ".join(f"{s} ({a.matlab_name})" for s, a in ALGORITHMS.items())
+    raise ValueError(f"unknown training algorithm {name!r}; known: {known}")
+
+
+__all__ = ["ALGORITHMS", "Algorithm", "Objective", "Stepper", "resolve_algorithm"]

@@ -1,0 +1,91 @@
+"""§1.1.2, Figure 1.4: a 1-45-1 network trained with trainlm on noiseless and on noisy sin(x²)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.regression import SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.nn.mlp import MLP
+from anndl.nn.training import train
+from anndl.registry import experiment
+
+DATASETS = ("noiseless", "noisy")
+
+
+@dataclasses.dataclass(kw_only=True)
+class FitTrainlmConfig(ExperimentConfig):
+    hidden_units: int = param(45, ge=1)
+    """Hidden tanh units (report: 45)."""
+    epochs: int = param(1000, ge=1)
+    """Maximum trainlm epochs (MATLAB's default 1000; all data are training data)."""
+    dx: float = param(0.01, gt=0, le=1)
+    """Spacing of the training inputs on [0, 3π] (report: 0.01)."""
+    noise_std: float = param(0.2, ge=0)
+    """Noise standard deviation of the noisy targets (report: 0.2)."""
+    test_points: int = param(100, ge=1)
+    """Random test inputs in [0, 3π] (report: 100)."""
+
+
+def fit(cell: dict) -> dict:
+    """Train on one data set; return the fit on the training grid and on the test points."""
+    noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell["seed"]).spawn(3)
+    x = sin_squared_grid(cell["dx"])
+    t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))
+    test_rng = np.random.default_rng(test_seq)
+    x_test = np.sort(test_rng.uniform(*SIN_DOMAIN, cell["test_points"]))
+    t_test = noisy(sin_squared(x_test), cell["noise_std"], test_rng)
+    net = MLP.create([1, cell["hidden_units"], 1], x, t, np.random.default_rng(weight_seq))
+    trained, history = train(net, x, t, algorithm="lm", epochs=cell["epochs"])
+    y, y_test = trained.predict(x)[:, 0], trained.predict(x_test)[:, 0]
+    return {
+        "x": x,
+        "t": t,
+        "y": y,
+        "x_test": x_test,
+        "t_test": t_test,
+        "y_test": y_test,
+        "train_mse": history.loss[-1],
+        "test_mse": float(np.mean((t_test - y_test) ** 2)),
+        "test_mse_vs_true_function": float(np.mean((sin_squared(x_test) - y_test) ** 2)),
+        "epochs": history.epochs,
+        "stop_reason": history.stop_reason,
+    }
+
+
+@experiment(
+    "fit_trainlm",
+    FitTrainlmConfig,
+    "A 1-45-1 network trained with trainlm on noiseless and noisy sin(x²) (Fig. 1.4)",
+)
+def run(cfg: FitTrainlmConfig, ctx) -> dict:
+    cells = [
+        {
+            "dataset": d,
+            "hidden_units": cfg.hidden_units,
+            "epochs": cfg.epochs,
+            "dx": cfg.dx,
+            "test_points": cfg.test_points,
+            "noise_std": cfg.noise_std if d == "noisy" else 0.0,
+        }
+        for d in DATASETS
+    ]
+    results = dict(zip(DATASETS, ctx.map(fit, cells, desc="trainlm fits"), strict=True))
+
+    fig, axes = plotting.subplots(2, 2, squeeze=False, width=5.0, height=3.0)
+    for col, d in enumerate(DATASETS):
+        res = results[d]
+        ax_fit, ax_err = axes[0, col], axes[1, col]
+        ax_fit.plot(res["x"], res["t"], ".", ms=1.5, color="0.6", label="training targets")
+        ax_fit.plot(res["x"], sin_squared(res["x"]), color="k", lw=0.8, label="sin(x²)")
+        ax_fit.plot(res["x"], res["y"], color="C3", lw=1.0, label=f"1-{cfg.hidden_units}-1 net (trainlm)")
+        ax_fit.set(xlabel="x", ylabel="y", title=f"{d} targets: fit, train MSE {res['train_mse']:.2e}")
+        ax_fit.legend(loc="lower left", fontsize=8)
+        ax_err.plot(res["x"], res["y"] - sin_squared(res["x"]), color="C3", lw=0.8)
+        ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
+    ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error")
+    keys = ("train_mse", "test_mse", "test_mse_vs_true_function", "epochs", "stop_reason")
+    return {d: {k: results[d][k] for k in keys} for d in DATASETS}

@@ -1,0 +1,217 @@
+"""§1.2 The personal regression problem: grid search over architectures with trainlm and early
+stopping, then the chosen architecture retrained with trainbr.
+
+The target Tnew mixes T1…T5 with the digits of a student number. The data are the course's
+``Data_Problem1_regression.mat`` when ``data_path`` points at it, otherwise the built-in
+stand-in of :func:`anndl.data.regression.standin_regression` (a problem of the same kind, not
+the course's data). Train, validation and test sets are three disjoint random samples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
+from anndl.nn.classic import resolve_algorithm
+from anndl.nn.mlp import MLP
+from anndl.nn.training import train
+from anndl.registry import experiment
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclasses.dataclass(kw_only=True)
+class PersonalRegressionConfig(ExperimentConfig):
+    data_path: str | None = None
+    """The course's Data_Problem1_regression.mat; null for the built-in stand-in (not the course data)."""
+    digits: list[int] = param([8, 8, 7, 5, 1], ge=0, le=9)
+    """The five largest digits of the student number, largest first (report: 8, 8, 7, 5, 1)."""
+    samples: int = param(1000, ge=10)
+    """Points in each of the train, validation and test samples (report: 1000)."""
+    hidden_layers: list[int] = param([1, 2, 3], ge=1, le=5)
+    """Numbers of equal hidden layers searched (report: 1-3)."""
+    max_units: int = param(30, ge=1)
+    """Largest number of units per hidden layer searched (report: 30)."""
+    units_step: int = param(5, ge=1)
+    """Grid step of the units per layer: step, 2*step, ..., max_units (1 searches 1...30)."""
+    repetitions: int = param(5, ge=1)
+    """Trainings per architecture; the grid compares mean validation MSE (report: 5)."""
+    epochs: int = param(1000, ge=1)
+    """Maximum trainlm epochs in the grid search (report: 1000)."""
+    max_fail: int = param(10, ge=1)
+    """Validation checks before early stopping (report: 10)."""
+    final_algorithm: str = "br"
+    """Algorithm that retrains the chosen architecture from scratch (report: trainbr)."""
+    final_epochs: int = param(1000, ge=1)
+    """Epochs of the final training."""
+    standin_seed: int = param(1, ge=0)
+    """Seed that fixes the stand-in's points (like a data file); unused with data_path."""
+
+    def __post_init__(self):
+        if len(self.digits) != 5 or any(np.diff(self.digits) > 0):
+            raise ValueError(f"digits: need five digits in non-increasing order, got {self.digits}")
+        try:
+            resolve_algorithm(self.final_algorithm)
+        except ValueError as exc:
+            raise ValueError(f"final_algorithm: {exc}") from None
+        if self.units_step > self.max_units:
+            raise ValueError(f"units_step: {self.units_step} is larger than max_units {self.max_units}")
+
+    def units(self) -> list[int]:
+        return list(range(self.units_step, self.max_units + 1, self.units_step))
+
+
+def load_problem(cell: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Inputs X (3n, 2) and Tnew (3n,) of the three samples stacked, and their index sets."""
+    if cell["data_path"]:
+        X, T = load_course_regression(cell["data_path"])
+    else:
+        X, T = standin_regression(seed=cell["standin_seed"])
+    n = cell["samples"]
+    picked = three_samples(len(X), (n, n, n), np.random.default_rng(cell["sample_seed"]))
+    order = np.concatenate([picked[k] for k in SPLITS])
+    sets = {k: np.arange(i * n, (i + 1) * n) for i, k in enumerate(SPLITS)}
+    return X[order], personal_target(T[order], cell["digits"]), sets
+
+
+def train_architecture(cell: dict) -> dict:
+    """Train one architecture once; the MSEs are those of the returned network."""
+    X, t, sets = load_problem(cell)
+    sizes = [2, *[cell["units"]] * cell["layers"], 1]
+    net = MLP.create(sizes, X, t, np.random.default_rng(cell["seed"]))
+    start = time.perf_counter()
+    trained, history = train(
+        net,
+        X,
+        t,
+        algorithm=cell["algorithm"],
+        division=sets,
+        epochs=cell["epochs"],
+        max_fail=cell["max_fail"],
+    )
+    out = {
+        "seconds": time.perf_counter() - start,
+        "epochs": history.epochs,
+        "best_epoch": history.best_epoch,
+        "stop_reason": history.stop_reason,
+        "n_params": net.n_params,
+    }
+    for split in SPLITS:
+        y = trained.predict(X[sets[split]])[:, 0]
+        out[f"{split}_mse"] = float(np.mean((t[sets[split]] - y) ** 2))
+    if cell.get("keep_predictions"):
+        out["test_prediction"] = trained.predict(X[sets["test"]])[:, 0]
+        out["gamma"] = np.asarray(history.gamma)
+    return out
+
+
+@experiment(
+    "personal_regression",
+    PersonalRegressionConfig,
+    "Personal regression: architecture grid search with trainlm, then trainbr (§1.2)",
+)
+def run(cfg: PersonalRegressionConfig, ctx) -> dict:
+    common = {
+        "data_path": cfg.data_path,
+        "standin_seed": cfg.standin_seed,
+        "digits": list(cfg.digits),
+        "samples": cfg.samples,
+        "sample_seed": ctx.child_seed(),
+    }
+    units = cfg.units()
+    grid = [
+        {
+            **common,
+            "layers": L,
+            "units": h,
+            "repetition": r,
+            "algorithm": "lm",
+            "epochs": cfg.epochs,
+            "max_fail": cfg.max_fail,
+        }
+        for L in cfg.hidden_layers
+        for h in units
+        for r in range(cfg.repetitions)
+    ]
+    results = ctx.map(train_architecture, grid, desc="architecture grid")
+    val, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
+    ctx.write_table("personal_regression_grid_validation_mse", rows)
+    best_i, best_j = np.unravel_index(np.argmin(val), val.shape)
+    layers, width = cfg.hidden_layers[best_i], units[best_j]
+    _plot_grid(ctx, val, cfg.hidden_layers, units, (best_i, best_j))
+
+    final_cell = {
+        **common,
+        "layers": layers,
+        "units": width,
+        "algorithm": cfg.final_algorithm,
+        "epochs": cfg.final_epochs,
+        "max_fail": 0,
+        "keep_predictions": True,
+    }
+    (final,) = ctx.map(train_architecture, [final_cell], desc=f"final {cfg.final_algorithm}")
+    X, t, sets = load_problem({**final_cell, "seed": 0})
+    _plot_surfaces(ctx, X, t, sets, final["test_prediction"], f"{layers}x{width} tanh, {cfg.final_algorithm}")
+    return {
+        "data": "course file" if cfg.data_path else "built-in stand-in",
+        "chosen": {
+            "hidden_layers": int(layers),
+            "units": int(width),
+            "grid_val_mse_mean": float(val[best_i, best_j]),
+        },
+        "final": {k: final[k] for k in ("train_mse", "val_mse", "test_mse", "epochs", "stop_reason", "n_params")}
+        | {"gamma": float(final["gamma"][-1]), "algorithm": cfg.final_algorithm},
+    }
+
+
+def _summarise_grid(grid: list[dict], results: list[dict], layers: list[int], units: list[int]):
+    """Mean validation MSE (len(layers), len(units)) over repetitions, and one table row per architecture."""
+    grouped: dict[tuple[int, int], list[dict]] = {}
+    for cell, res in zip(grid, results, strict=True):
+        grouped.setdefault((cell["layers"], cell["units"]), []).append(res)
+    val = np.array([[np.mean([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
+    rows = [
+        {"hidden_layers": L, "units": h, "n_params": grouped[L, h][0]["n_params"], "val_mse_mean": float(val[i, j]),
+         **{f"{k}_mean": float(np.mean([res[k] for res in grouped[L, h]])) for k in ("train_mse", "epochs", "seconds")}}
+        for i, L in enumerate(layers) for j, h in enumerate(units)
+    ]  # fmt: skip
+    return val, rows
+
+
+def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: tuple[int, int]) -> None:
+    fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.45 * len(units) + 1.5), height=0.7 * len(layers) + 1.6)
+    image = ax.imshow(np.log10(val), aspect="auto", cmap="viridis_r", origin="lower")
+    ax.set_xticks(range(len(units)), units)
+    ax.set_yticks(range(len(layers)), layers)
+    ax.plot(best[1], best[0], "r*", ms=12)
+    for (i, j), value in np.ndenumerate(np.log10(val)):
+        ax.text(j, i + 0.3, f"{value:.1f}", ha="center", va="center", fontsize=7, color="0.3")
+    ax.grid(False)
+    chosen = f"{layers[best[0]]} x {units[best[1]]}"
+    ax.set(xlabel="units per hidden layer", ylabel="hidden layers",
+           title=f"trainlm grid: mean validation MSE (red star: chosen {chosen})")  # fmt: skip
+    fig.colorbar(image, ax=ax, label="log10 validation MSE")
+    ctx.save_figure(fig, "personal_regression_grid_search_validation_mse")
+
+
+def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
+    fig, axes = plotting.subplots(1, 3, width=4.4, height=4.0, subplot_kw={"projection": "3d"})
+    tr, te = sets["train"], sets["test"]
+    axes[0].plot_trisurf(X[tr, 0], X[tr, 1], t[tr], cmap="viridis", lw=0)
+    axes[0].set_title("training data: Tnew surface")
+    axes[1].plot_trisurf(X[te, 0], X[te, 1], t[te], cmap="viridis", lw=0, alpha=0.6)
+    axes[1].scatter(X[te, 0], X[te, 1], prediction, s=2, color="k", label=f"network ({label})")
+    axes[1].set_title("test data (surface) and predictions (dots)")
+    axes[1].legend(loc="upper right", fontsize=8)
+    errors = np.abs(t[te] - prediction)
+    axes[2].scatter(X[te, 0], X[te, 1], errors, c=errors, s=4, cmap="magma")
+    axes[2].set_title("absolute test errors |Tnew − network|")
+    for ax, zlabel in zip(axes, ("Tnew", "Tnew", "absolute error"), strict=True):
+        ax.set(xlabel="X1", ylabel="X2")
+        ax.set_zlabel(zlabel, labelpad=12)
+    ctx.save_figure(fig, "personal_regression_surfaces_and_test_errors")

@@ -1,0 +1,192 @@
+"""§1.1.1 The six MATLAB training algorithms on sin(x²): training time and train MSE.
+
+A 1-H-1 tanh network is trained on x = 0:dx:3π with noiseless and with noisy targets. Within a
+repetition every algorithm starts from the same Nguyen–Widrow weights and sees the same noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from anndl import plotting
+from anndl.config import ExperimentConfig, param
+from anndl.data.regression import noisy, sin_squared, sin_squared_grid
+from anndl.nn.classic import resolve_algorithm
+from anndl.nn.mlp import MLP
+from anndl.nn.training import train
+from anndl.registry import experiment
+
+DATASETS = ("noiseless", "noisy")
+
+
+@dataclasses.dataclass(kw_only=True)
+class TrainingAlgorithmsConfig(ExperimentConfig):
+    algorithms: list[str] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
+    """Algorithms compared (anndl or MATLAB names), each with MATLAB's default parameters."""
+    hidden_units: int = param(50, ge=1)
+    """Hidden tanh units of the 1-H-1 network (report: 50)."""
+    epochs: int = param(500, ge=1)
+    """Training epochs per run (report: 500)."""
+    repetitions: int = param(20, ge=1)
+    """Repetitions, each from new initial weights and noise (report: 20)."""
+    dx: float = param(0.01, gt=0, le=1)
+    """Spacing of the training inputs on [0, 3π] (report: 0.01, i.e. 943 points)."""
+    noise_std: float = param(0.2, ge=0)
+    """Standard deviation of the noise added to the noisy targets (report: 0.2)."""
+
+    def __post_init__(self):
+        for name in self.algorithms:
+            try:
+                resolve_algorithm(name)
+            except ValueError as exc:
+                raise ValueError(f"algorithms: {exc}") from None
+
+
+def sin_squared_data(dx: float, noise_std: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    """Training inputs x (N,), targets (N,) with noise drawn from ``seed``, and a generator
+    for the initial weights that does not depend on the noise level."""
+    noise_seq, weight_seq = np.random.SeedSequence(seed).spawn(2)
+    x = sin_squared_grid(dx)
+    return (
+        x,
+        noisy(sin_squared(x), noise_std, np.random.default_rng(noise_seq)),
+        np.random.default_rng(weight_seq),
+    )
+
+
+def train_one(cell: dict) -> dict:
+    """One algorithm on one repetition's data; the weights and noise come from ``init_seed``."""
+    x, t, weight_rng = sin_squared_data(cell["dx"], cell["noise_std"], cell["init_seed"])
+    net = MLP.create([1, cell["hidden_units"], 1], x, t, weight_rng)
+    start = time.perf_counter()
+    _, history = train(net, x, t, algorithm=cell["algorithm"], epochs=cell["epochs"])
+    seconds = time.perf_counter() - start
+    return {
+        "train_mse": history.loss[-1],
+        "seconds": seconds,
+        "epochs": history.epochs,
+        "loss_curve": np.asarray(history.loss),
+        "stop_reason": history.stop_reason,
+        "gamma": history.gamma[-1],
+    }
+
+
+@experiment(
+    "training_algorithms",
+    TrainingAlgorithmsConfig,
+    "Six MATLAB training algorithms on sin(x²): time and MSE (§1.1.1)",
+)
+def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
+    algorithms = [resolve_algorithm(a) for a in cfg.algorithms]
+    init_seeds = [ctx.child_seed() for _ in range(cfg.repetitions)]
+    cells = [
+        {
+            "algorithm": a,
+            "dataset": d,
+            "repetition": r,
+            "init_seed": init_seeds[r],
+            "hidden_units": cfg.hidden_units,
+            "epochs": cfg.epochs,
+            "dx": cfg.dx,
+            "noise_std": cfg.noise_std if d == "noisy" else 0.0,
+        }
+        for r in range(cfg.repetitions)
+        for d in DATASETS
+        for a in algorithms
+    ]
+    results = ctx.map(train_one, cells, desc="training runs")
+
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for cell, res in zip(cells, results, strict=True):
+        grouped.setdefault((cell["dataset"], cell["algorithm"]), []).append(res)
+    summary = {d: {a: _summarise(grouped[d, a]) for a in algorithms} for d in DATASETS}
+    curves = {d: {a: [res["loss_curve"] for res in grouped[d, a]] for a in algorithms} for d in DATASETS}
+    rows = [
+        {"dataset": d, "algorithm": a, **summary[d][a],
+         "stop_reasons": "; ".join(sorted({res["stop_reason"] for res in grouped[d, a]}))}
+        for d in DATASETS for a in algorithms
+    ]  # fmt: skip
+    ctx.write_table("training_algorithms_summary", rows)
+    _plot_bars(ctx, summary, algorithms, cfg)
+    _plot_curves(ctx, curves, algorithms, cfg)
+    return {**summary, "ordering": _ordering(summary, algorithms)}
+
+
+def _summarise(runs: list[dict]) -> dict:
+    """Mean ± std of the train MSE and training time of one algorithm's repetitions."""
+    mse = np.array([res["train_mse"] for res in runs])
+    seconds = np.array([res["seconds"] for res in runs])
+    per_epoch = seconds / np.maximum([res["epochs"] for res in runs], 1)
+    return {
+        "train_mse_mean": float(mse.mean()),
+        "train_mse_std": float(mse.std()),
+        "train_mse_median": float(np.median(mse)),
+        "seconds_mean": float(seconds.mean()),
+        "seconds_std": float(seconds.std()),
+        "ms_per_epoch": float(1e3 * np.median(per_epoch)),  # median: robust to a busy machine
+    }
+
+
+def _ordering(summary: dict, algorithms: list[str]) -> dict:
+    """The report's claims as numbers: how far lm/br are below gd/gdx, and the fastest per epoch."""
+    out = {}
+    for d, per_algo in summary.items():
+        fastest = min(algorithms, key=lambda a: per_algo[a]["ms_per_epoch"])
+        out[f"{d}_fastest_per_epoch"] = fastest
+        second_order = [per_algo[a]["train_mse_mean"] for a in ("lm", "br") if a in per_algo]
+        first_order = [per_algo[a]["train_mse_mean"] for a in ("gd", "gdx") if a in per_algo]
+        if second_order and first_order:
+            out[f"{d}_log10_gap_lm_br_below_gd_gdx"] = float(np.log10(min(first_order) / max(second_order)))
+    return out
+
+
+def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
+    fig, axes = plotting.subplots(2, 2, squeeze=False)
+    pos = np.arange(len(algorithms))
+    for row, d in enumerate(DATASETS):
+        stats = summary[d]
+        ax_time, ax_mse = axes[row]
+        ax_time.bar(
+            pos,
+            [stats[a]["seconds_mean"] for a in algorithms],
+            yerr=[stats[a]["seconds_std"] for a in algorithms],
+            capsize=3,
+            color="C0",
+        )
+        ax_time.set(ylabel="training time (s)", title=f"{d} targets: training time ({cfg.epochs} epochs)")
+        ax_mse.bar(
+            pos,
+            [stats[a]["train_mse_mean"] for a in algorithms],
+            yerr=[stats[a]["train_mse_std"] for a in algorithms],
+            capsize=3,
+            color="C1",
+        )
+        ax_mse.set(yscale="log", ylabel="train MSE", title=f"{d} targets: train MSE, mean ± std")
+        for ax in (ax_time, ax_mse):
+            ax.set_xticks(pos, algorithms)
+            ax.set_xlabel(f"algorithm (1-{cfg.hidden_units}-1 net, {cfg.repetitions} repetitions)")
+    ctx.save_figure(fig, "training_time_and_train_mse_by_algorithm")
+
+
+def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
+    fig, axes = plotting.subplots(1, 2, squeeze=False)
+    for ax, d in zip(axes[0], DATASETS, strict=True):
+        for i, a in enumerate(algorithms):
+            length = max(len(c) for c in curves[d][a])
+            padded = np.array([np.pad(c, (0, length - len(c)), mode="edge") for c in curves[d][a]])
+            median = np.median(padded, axis=0)
+            lo, hi = np.percentile(padded, [25, 75], axis=0)
+            epochs = np.arange(length)
+            ax.plot(epochs, median, color=f"C{i}", label=a)
+            ax.fill_between(epochs, lo, hi, color=f"C{i}", alpha=0.2, lw=0)
+        ax.set(
+            yscale="log",
+            xlabel="epoch",
+            ylabel="train MSE",
+            title=f"{d} targets: train MSE per epoch (median, IQR)",
+        )
+        ax.legend(ncols=2)
+    ctx.save_figure(fig, "train_mse_vs_epoch_by_algorithm")

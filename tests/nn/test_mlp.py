@@ -1,0 +1,114 @@
+"""MLP: scaling, initialisation, forward pass, analytic gradient and Jacobian."""
+
+import numpy as np
+import pytest
+
+from anndl.nn.mlp import MLP, MapMinMax, nguyen_widrow
+
+
+def make_net(sizes, activation="tanh", output="linear", n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-3, 5, (n, sizes[0]))
+    if output == "softmax":
+        T = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    else:
+        T = rng.normal(2.0, 3.0, (n, sizes[-1]))
+    net = MLP.create(sizes, X, T, rng, hidden_activation=activation, output=output)
+    return net, net.scale_inputs(X), T
+
+
+def central_difference(f, theta, h=1e-6):
+    out = []
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        out.append((f(theta + step) - f(theta - step)) / (2 * h))
+    return np.array(out)
+
+
+ARCHITECTURES = [
+    ([1, 5, 1], "tanh", "linear"),
+    ([2, 4, 3, 2], "tanh", "linear"),
+    ([3, 6, 1], "logistic", "linear"),
+    ([2, 5, 4, 3, 1], "logistic", "linear"),
+    ([2, 7, 2], "relu", "linear"),
+    ([4, 6, 3], "tanh", "softmax"),
+    ([3, 5, 4, 4], "logistic", "softmax"),
+]
+
+
+@pytest.mark.parametrize("sizes, activation, output", ARCHITECTURES)
+def test_gradient_matches_finite_differences(sizes, activation, output):
+    net, Xs, T = make_net(sizes, activation, output)
+    theta = net.theta_ + 0.01  # move relu kinks away from the grid of the data
+    _, grad = net.loss_and_grad(theta, Xs, T)
+    numeric = central_difference(lambda th: net.loss(th, Xs, T), theta)
+    assert np.allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("sizes, activation, output", [a for a in ARCHITECTURES if a[2] == "linear"])
+def test_jacobian_matches_finite_differences_and_gradient(sizes, activation, output):
+    net, Xs, T = make_net(sizes, activation, output)
+    theta = net.theta_ + 0.01
+    e, J = net.errors_and_jacobian(theta, Xs, T)
+    numeric = central_difference(lambda th: net.forward(th, Xs)[-1].T.reshape(-1), theta).T
+    assert J.shape == (T.size, theta.size)
+    assert np.allclose(J, numeric, rtol=1e-5, atol=1e-7)
+    assert np.allclose(e, (T - net.forward(theta, Xs)[-1]).T.reshape(-1))
+    # the gradient of the mse is -2 J'e / M
+    _, grad = net.loss_and_grad(theta, Xs, T)
+    assert np.allclose(grad, -2.0 * J.T @ e / e.size)
+
+
+def test_hand_worked_1_1_1_network():
+    # x in [0, 2] -> xs = x - 1; t in [0, 4] -> ys = t/2 - 1; y = 2*(ys + 1)
+    X, T = np.array([[0.0], [2.0]]), np.array([[0.0], [4.0]])
+    net = MLP.create([1, 1, 1], X, T, np.random.default_rng(0))
+    net.theta_ = np.array([0.5, -0.2, 1.5, 0.3])  # w1, b1, w2, b2
+    x = 1.5
+    hidden = np.tanh(0.5 * (x - 1.0) - 0.2)
+    expected = 2.0 * (1.5 * hidden + 0.3 + 1.0)
+    assert np.allclose(net.predict([[x]]), expected)
+    Y = net.predict(X)
+    assert np.isclose(net.loss(net.theta_, net.scale_inputs(X), T), np.mean((T - Y) ** 2))
+
+
+def test_mapminmax_maps_to_unit_interval_and_passes_constant_features():
+    X = np.array([[1.0, 5.0, 7.0], [3.0, 5.0, -1.0], [2.0, 5.0, 3.0]])
+    m = MapMinMax.fit(X)
+    Y = m.apply(X)
+    assert np.allclose(Y[:, 0], [-1, 1, 0])
+    assert np.allclose(Y[:, 2], [1, -1, 0])
+    assert np.allclose(Y[:, 1], 5.0)  # constant feature left alone
+    assert np.allclose(m.reverse(Y), X)
+
+
+def test_nguyen_widrow_magnitudes_and_bias_spread():
+    rng = np.random.default_rng(3)
+    S, R = 8, 3
+    W, b = nguyen_widrow(S, R, rng, "tanh")
+    magnitude = 2.0 * 0.7 * S ** (1.0 / R)  # x2: tansig's active range [-2, 2]
+    assert np.allclose(np.linalg.norm(W, axis=1), magnitude)
+    assert np.allclose(np.abs(b), magnitude * np.abs(np.linspace(-1, 1, S)))
+    assert np.allclose(np.sign(b[b != 0]), np.sign(np.linspace(-1, 1, S) * W[:, 0])[b != 0])
+
+
+def test_create_is_seeded_and_checks_shapes():
+    X, T = np.linspace(0, 1, 10), np.linspace(0, 1, 10) ** 2
+    a = MLP.create([1, 4, 1], X, T, np.random.default_rng(5))
+    b = MLP.create([1, 4, 1], X, T, np.random.default_rng(5))
+    assert np.array_equal(a.theta_, b.theta_)
+    assert a.n_params == 4 + 4 + 4 + 1
+    with pytest.raises(ValueError, match="do not match"):
+        MLP.create([2, 4, 1], X, T, np.random.default_rng(5))
+    with pytest.raises(ValueError, match="known"):
+        MLP.create([1, 4, 1], X, T, np.random.default_rng(5), hidden_activation="sigmoid")
+
+
+def test_softmax_outputs_are_probabilities():
+    net, Xs, T = make_net([3, 5, 4], "tanh", "softmax")
+    P = net.forward(net.theta_, Xs)[-1]
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert np.all(P > 0)
+    with pytest.raises(ValueError, match="linear output"):
+        net.errors_and_jacobian(net.theta_, Xs, T)
