@@ -75,24 +75,26 @@ def standin_regression(n_points: int = 13600, seed: int = 1) -> tuple[np.ndarray
     about 0 and 8):
 
     - T1 = 2 + 1.5 sin(2πx) cos(πy) + x
-    - T2 = 4 + 4 exp(-(x² + y²) / 0.005) + cos(2π(x - y))   (sharp peak at the origin)
+    - T2 = 3.5 + 4 exp(-r / 0.08) + 0.5 cos(2π(x - y))      (sharp peak at the origin, r = |(x, y)|)
     - T3 = 2 + sin(3x + 2y) - y²
-    - T4 = 3 + 3 exp(-(x² + y²) / 0.02) + 0.5 y             (peak at the origin)
+    - T4 = 3 + 3 exp(-r² / 0.2) + 0.5 y                      (broad bump at the origin)
     - T5 = 2.5 + 2 sin(πxy) + 0.5 cos(3πx)
 
-    so every digit mix has a sharp peak near the origin, as the course's Tnew does. The
-    points are fixed by ``seed`` (like a data file), independent of an experiment's seed.
+    so every digit mix has a sharp peak near the origin that decays over r ≈ 0.2, as the
+    course's Tnew does. The points are fixed by ``seed`` (like a data file), independent of
+    an experiment's seed.
     """
     rng = np.random.default_rng(seed)
     X = rng.uniform(0.0, 1.0, (n_points, 2))
     x, y = X[:, 0], X[:, 1]
     r2 = x * x + y * y
+    r = np.sqrt(r2)
     T = np.stack(
         [
             2 + 1.5 * np.sin(2 * np.pi * x) * np.cos(np.pi * y) + x,
-            4 + 4 * np.exp(-r2 / 0.005) + np.cos(2 * np.pi * (x - y)),
+            3.5 + 4 * np.exp(-r / 0.08) + 0.5 * np.cos(2 * np.pi * (x - y)),
             2 + np.sin(3 * x + 2 * y) - y * y,
-            3 + 3 * np.exp(-r2 / 0.02) + 0.5 * y,
+            3 + 3 * np.exp(-r2 / 0.2) + 0.5 * y,
             2.5 + 2 * np.sin(np.pi * x * y) + 0.5 * np.cos(3 * np.pi * x),
         ],
         axis=1,

@@ -83,7 +83,7 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         ax_fit.plot(res["x"], sin_squared(res["x"]), color="k", lw=0.8, label="sin(x²)")
         ax_fit.plot(res["x"], res["y"], color="C3", lw=1.0, label=f"1-{cfg.hidden_units}-1 net (trainlm)")
         ax_fit.set(xlabel="x", ylabel="y", title=f"{d} targets: fit, train MSE {res['train_mse']:.2e}")
-        ax_fit.legend(loc="lower left", fontsize=8)
+        ax_fit.legend(loc="best", fontsize=8)
         ax_err.plot(res["x"], res["y"] - sin_squared(res["x"]), color="C3", lw=0.8)
         ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
     ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error")

@@ -136,6 +136,10 @@ def _ordering(summary: dict, algorithms: list[str]) -> dict:
     for d, per_algo in summary.items():
         fastest = min(algorithms, key=lambda a: per_algo[a]["ms_per_epoch"])
         out[f"{d}_fastest_per_epoch"] = fastest
+        if "gd" in per_algo:  # gd and gdx do the same work per epoch: a ratio near 1 is a tie
+            out[f"{d}_gd_time_per_epoch_over_fastest"] = (
+                per_algo["gd"]["ms_per_epoch"] / per_algo[fastest]["ms_per_epoch"]
+            )
         second_order = [per_algo[a]["train_mse_mean"] for a in ("lm", "br") if a in per_algo]
         first_order = [per_algo[a]["train_mse_mean"] for a in ("gd", "gdx") if a in per_algo]
         if second_order and first_order:
