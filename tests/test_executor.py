@@ -7,13 +7,11 @@ import sys
 
 import cloudpickle
 import numpy as np
-from joblib.externals import cloudpickle as loky_cloudpickle
 
 from anndl.executor import CellCache, ProcessExecutor, SerialExecutor, map_cells
 
 # Worker processes cannot import this test module by name: send its functions by value.
-for _pickler in (cloudpickle, loky_cloudpickle):
-    _pickler.register_pickle_by_value(sys.modules[__name__])
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def noisy_square(cell: dict) -> dict:
