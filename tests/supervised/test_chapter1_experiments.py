@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from anndl import registry, runs
 from anndl.configfile import load_config_file
@@ -75,7 +74,6 @@ def test_personal_regression_reads_the_course_file(course_file):
     assert [sets[k].size for k in ("train", "val", "test")] == [1000, 1000, 1000]
 
 
-@pytest.mark.slow
 def test_personal_regression_on_the_course_file_end_to_end(course_file, tmp_path):
     metrics, _ = run_experiment(
         "personal_regression", tmp_path, f"data_path={course_file('Data_Problem1_regression.mat')}"

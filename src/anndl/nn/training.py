@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from anndl.nn.classic import ALGORITHMS, Objective, resolve_algorithm
-from anndl.nn.mlp import MLP, _as_2d
+from anndl.nn.mlp import MLP, as_2d
 
 DIVISIONS = ("train", "random")
 
@@ -138,7 +138,7 @@ def train(
     max_fail = spec.max_fail if max_fail is None else int(max_fail)
     min_grad = spec.min_grad if min_grad is None else float(min_grad)
 
-    X, T = _as_2d(X), _as_2d(T)
+    X, T = as_2d(X), as_2d(T)
     if X.shape[0] != T.shape[0] or X.shape[1] != net.layer_sizes[0] or T.shape[1] != net.layer_sizes[-1]:
         raise ValueError(f"X {X.shape} and T {T.shape} do not fit a net with layers {net.layer_sizes}")
     sets = divide(X.shape[0], division, rng)

@@ -85,46 +85,52 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
     ]
     results = ctx.map(train_and_test, cells, desc="size x algorithm x repetition")
 
-    table: dict = {}  # (dataset, algorithm, size) -> arrays over repetitions
+    table: dict = {}  # (dataset, algorithm, size) -> results over repetitions
     for cell, res in zip(cells, results, strict=True):
-        entry = table.setdefault((cell["dataset"], cell["algorithm"], cell["hidden_units"]), {"train": [], "test": []})
-        entry["train"].append(res["train_mse"])
-        entry["test"].append(res["test_mse"])
+        table.setdefault((cell["dataset"], cell["algorithm"], cell["hidden_units"]), []).append(res)
     rows, metrics = [], {d: {} for d in DATASETS}
     for d in DATASETS:
         for a in algorithms:
-            train_mean = [float(np.mean(table[d, a, h]["train"])) for h in cfg.hidden_units]
-            test_mean = [float(np.mean(table[d, a, h]["test"])) for h in cfg.hidden_units]
+            stats = [_finite_means(table[d, a, h]) for h in cfg.hidden_units]
             metrics[d][a] = {
-                "train_mse_mean": train_mean,
-                "test_mse_mean": test_mean,
-                "best_hidden_units_by_test": cfg.hidden_units[int(np.argmin(test_mean))],
+                "train_mse_mean": [s["train_mse_mean"] for s in stats],
+                "test_mse_mean": [s["test_mse_mean"] for s in stats],
+                "diverged_runs": [s["diverged_runs"] for s in stats],
+                "best_hidden_units_by_test": cfg.hidden_units[int(np.nanargmin([s["test_mse_mean"] for s in stats]))],
             }
-            for h, tr, te in zip(cfg.hidden_units, train_mean, test_mean, strict=True):
-                rows.append(
-                    {
-                        "dataset": d,
-                        "algorithm": a,
-                        "hidden_units": h,
-                        "train_mse_mean": tr,
-                        "test_mse_mean": te,
-                    }
-                )
+            rows += [
+                {"dataset": d, "algorithm": a, "hidden_units": h, **s}
+                for h, s in zip(cfg.hidden_units, stats, strict=True)
+            ]
         _plot_dataset(ctx, d, metrics[d], algorithms, cfg)
     ctx.write_table("generalization_mse_by_size", rows)
     metrics["hidden_units"] = list(cfg.hidden_units)
     return metrics
 
 
+def _finite_means(runs: list[dict]) -> dict:
+    """Mean train and test MSE over the runs that did not diverge (gd's fixed learning rate can
+    blow up on big nets, as MATLAB's traingd does), and how many did."""
+    finite = [r for r in runs if np.isfinite(r["train_mse"]) and np.isfinite(r["test_mse"])]
+    mean = {k: float(np.mean([r[k] for r in finite])) if finite else float("nan") for k in ("train_mse", "test_mse")}
+    return {"train_mse_mean": mean["train_mse"], "test_mse_mean": mean["test_mse"],
+            "diverged_runs": len(runs) - len(finite)}  # fmt: skip
+
+
 def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg: GeneralizationConfig) -> None:
     fig, axes = plotting.subplots(1, 2, squeeze=False, sharey=True)
     for ax, split in zip(axes[0], ("train", "test"), strict=True):
         for i, a in enumerate(algorithms):
-            ax.plot(cfg.hidden_units, per_algo[a][f"{split}_mse_mean"], "o-", ms=3, color=f"C{i}", label=a)
+            mse = per_algo[a][f"{split}_mse_mean"]
+            ax.plot(cfg.hidden_units, mse, "o-", ms=3, color=f"C{i}", label=a)
+            for h, value, diverged in zip(cfg.hidden_units, mse, per_algo[a]["diverged_runs"], strict=True):
+                if diverged:
+                    ax.annotate(f"{diverged} diverged", (h, value), fontsize=7, color=f"C{i}",
+                                xytext=(-20, 6), textcoords="offset points")  # fmt: skip
         target = "noisy targets ỹ" if dataset == "noisy" else "true targets y"
         ax.set(
             xlabel="hidden units",
-            ylabel=f"{split} MSE (mean of {cfg.repetitions})",
+            ylabel=f"{split} MSE (mean of {cfg.repetitions} runs)",
             yscale="log",
             title=f"{split} MSE on {target}",
         )

@@ -209,7 +209,7 @@ def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
     axes[1].set_title("test data (surface) and predictions (dots)")
     axes[1].legend(loc="upper right", fontsize=8)
     errors = np.abs(t[te] - prediction)
-    axes[2].scatter(X[te, 0], X[te, 1], errors, c=errors, s=4, cmap="magma")
+    axes[2].scatter(X[te, 0], X[te, 1], errors, c=errors, s=4, cmap="viridis")
     axes[2].set_title("absolute test errors |Tnew − network|")
     for ax, zlabel in zip(axes, ("Tnew", "Tnew", "absolute error"), strict=True):
         ax.set(xlabel="X1", ylabel="X2")

@@ -27,7 +27,7 @@ class DampedGaussNewton:
     def _factor(self, c: float):
         A = self.s * self.gram
         A.flat[:: A.shape[0] + 1] += c
-        return sla.cho_factor(A, lower=True, check_finite=False)
+        return sla.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
 
     def solve(self, c: float, a: float = 0.0, theta: np.ndarray | None = None) -> np.ndarray:
         """x with (s*J'J + c*I) x = s*J'e - a*theta. Raises LinAlgError if not positive definite."""
