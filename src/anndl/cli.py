@@ -203,7 +203,8 @@ def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
-    command = "anndl report" + (" --quick" if quick else "") + "".join(f" --only {o}" for o in only)
+    command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
+               + "".join(f" --only {o}" for o in only))
     pool = make_executor(jobs, executor_kind, scheduler)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command)

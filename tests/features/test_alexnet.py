@@ -1,7 +1,6 @@
 """AlexNet's layer shapes: formula (3.1) against a forward pass (anndl.features.alexnet)."""
 
 import numpy as np
-import pytest
 import torch
 from torch import nn
 
@@ -15,14 +14,6 @@ from anndl.features.alexnet import (
 from anndl.features.alexnet import run as run_alexnet
 from anndl.runs import RunContext
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: a second intra-op thread only adds synchronisation (and stalls on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 def _meta_model(size: int):
     with torch.device("meta"):  # shapes only: no 61M weights allocated

@@ -11,14 +11,6 @@ from anndl.data.mnist import load_mnist_subset
 from anndl.nn.convnets import DigitCNN, conv_output_size, fit_classifier, predict_logits
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: a second intra-op thread only adds synchronisation (and stalls on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 @settings(max_examples=60, deadline=None)
 @given(size=st.integers(1, 64), kernel=st.integers(1, 12), stride=st.integers(1, 6),
        padding=st.integers(0, 5))

@@ -16,14 +16,6 @@ from anndl.nn.autoencoder import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: a second intra-op thread only adds synchronisation (and stalls on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 def test_kl_sparsity_penalty_hand_worked():
     # rho = 0.1, rho_hat = (0.2, 0.05):
     #   0.1 ln(0.1/0.2) + 0.9 ln(0.9/0.8) + 0.1 ln(0.1/0.05) + 0.9 ln(0.9/0.95)

@@ -7,8 +7,6 @@ import torch
 from anndl.recurrent.forecasting import lag_matrix
 from anndl.recurrent.lstm import LagLSTM, LSTMTrainingOptions, _clip, lstm_closed_loop, train_lstm
 
-torch.set_num_threads(1)
-
 
 def sine_series(n=160):
     t = np.arange(n)

@@ -29,7 +29,9 @@ def _scalar_metrics(metrics: Mapping[str, Any]) -> list[tuple[str, Any]]:
 def _header_lines(header: Mapping[str, Any]) -> list[str]:
     git = header.get("git") or {}
     commit = (git.get("commit") or "unknown")[:12] + (" (dirty)" if git.get("dirty") else "")
-    return [f"Command: `{header['command']}`", f"Wall time: {header['wall_time_s']:.0f} s on {os.cpu_count()} cores",
+    return [f"Command: `{header['command']}`", f"Wall time: {header['wall_time_s']:.0f} s on {os.cpu_count()} cores "
+            f"(the experiments' own wall times add up to {header.get('experiments_time_s', 0.0):.0f} s; "
+            "results reused from an earlier run of the same code count with their original time)",
             f"Generated: {header['generated']} at commit {commit}, code version {header['code_version']}",
             "Variant: --quick (fast settings, not the report's)" if header["quick"] else "Variant: full settings"]
 

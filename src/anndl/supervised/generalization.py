@@ -14,12 +14,11 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import resolve_algorithm
+from anndl.nn.classic import check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
-
-DATASETS = ("noiseless", "noisy")
+from anndl.supervised.training_algorithms import DATASETS
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -40,11 +39,7 @@ class GeneralizationConfig(ExperimentConfig):
     """Noise standard deviation of the noisy train and test targets (report: 0.2)."""
 
     def __post_init__(self):
-        for name in self.algorithms:
-            try:
-                resolve_algorithm(name)
-            except ValueError as exc:
-                raise ValueError(f"algorithms: {exc}") from None
+        check_algorithms(self.algorithms)
 
 
 def train_and_test(cell: dict) -> dict:

@@ -14,7 +14,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import resolve_algorithm
+from anndl.nn.classic import check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
@@ -38,11 +38,7 @@ class TrainingAlgorithmsConfig(ExperimentConfig):
     """Standard deviation of the noise added to the noisy targets (report: 0.2)."""
 
     def __post_init__(self):
-        for name in self.algorithms:
-            try:
-                resolve_algorithm(name)
-            except ValueError as exc:
-                raise ValueError(f"algorithms: {exc}") from None
+        check_algorithms(self.algorithms)
 
 
 def sin_squared_data(dx: float, noise_std: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:

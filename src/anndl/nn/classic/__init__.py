@@ -44,4 +44,13 @@ def resolve_algorithm(name: str) -> str:
     raise ValueError(f"unknown training algorithm {name!r}; known: {known}")
 
 
-__all__ = ["ALGORITHMS", "Algorithm", "Objective", "Stepper", "resolve_algorithm"]
+def check_algorithms(names: list[str], key: str = "algorithms") -> None:
+    """ValueError naming config ``key`` if any of ``names`` is not a known algorithm."""
+    for name in names:
+        try:
+            resolve_algorithm(name)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+
+
+__all__ = ["ALGORITHMS", "Algorithm", "Objective", "Stepper", "check_algorithms", "resolve_algorithm"]

@@ -56,55 +56,68 @@ class DampedGaussNewton:
         return float((self.n_params - self.s * np.sum(LinvJ * LinvJ)) / c)
 
 
-class LevenbergMarquardt(Stepper):
-    """trainlm: with JJ = J'J/M and Je = J'e/M, try (JJ + mu*I) dx = Je while mu <= mu_max;
-    accept the first trial that lowers the mse (then mu <- max(mu*mu_dec, 1e-20)), else
-    mu <- mu*mu_inc. The gradient norm tested against min_grad is 2|Je|."""
+class _MarquardtDamping(Stepper):
+    """MATLAB's mu schedule shared by trainlm and trainbr: each epoch tries damped steps while
+    mu <= mu_max; the first accepted trial divides mu by 1/mu_dec (not below 1e-20), each
+    rejected one multiplies it by mu_inc."""
 
-    def __init__(
-        self,
-        objective: Objective,
-        theta: np.ndarray,
-        mu: float = 0.001,
-        mu_dec: float = 0.1,
-        mu_inc: float = 10.0,
-        mu_max: float = 1e10,
-    ):
+    def __init__(self, objective: Objective, theta: np.ndarray, mu: float, mu_dec: float, mu_inc: float,
+                 mu_max: float):  # fmt: skip
         super().__init__(objective, theta.copy())
-        self.mu, self.mu_dec, self.mu_inc, self.mu_max = (
-            float(mu),
-            float(mu_dec),
-            float(mu_inc),
-            float(mu_max),
-        )
+        self.mu, self.mu_dec, self.mu_inc, self.mu_max = float(mu), float(mu_dec), float(mu_inc), float(mu_max)
         self._linearise()
-        self.log = {"mu": self.mu}
 
     def _linearise(self) -> None:
         e, J = self.objective.errors_and_jacobian(self.theta)
         self.system = DampedGaussNewton(J, e, 1.0 / e.size)
         self.perf = float(e @ e) / e.size
-        self.grad_norm = 2.0 * float(np.linalg.norm(self.system.Je)) / e.size
+
+    def _try(self) -> bool:
+        """Try one damped step at the current mu; accept it (and re-linearise) if it improves."""
+        raise NotImplementedError  # pragma: no cover - interface
 
     def step(self) -> None:
         while self.mu <= self.mu_max:
-            try:
-                candidate = self.theta + self.system.solve(self.mu)
-                perf = self.objective.loss(candidate)
-            except np.linalg.LinAlgError:
-                perf = float("inf")
-            if perf < self.perf:
-                self.theta = candidate
+            if self._try():
                 self.mu = max(self.mu * self.mu_dec, 1e-20)
-                self._linearise()
                 break
             self.mu *= self.mu_inc
         if self.mu > self.mu_max:
             self.stop = "Maximum mu reached"
-        self.log = {"mu": self.mu}
+        self.log = self._log()
+
+    def _log(self) -> dict[str, float]:
+        return {"mu": self.mu}
 
 
-class BayesianRegularization(Stepper):
+class LevenbergMarquardt(_MarquardtDamping):
+    """trainlm: with JJ = J'J/M and Je = J'e/M, try (JJ + mu*I) dx = Je while mu <= mu_max;
+    accept the first trial that lowers the mse (then mu <- max(mu*mu_dec, 1e-20)), else
+    mu <- mu*mu_inc. The gradient norm tested against min_grad is 2|Je|."""
+
+    def __init__(self, objective: Objective, theta: np.ndarray, mu: float = 0.001, mu_dec: float = 0.1,
+                 mu_inc: float = 10.0, mu_max: float = 1e10):  # fmt: skip
+        super().__init__(objective, theta, mu, mu_dec, mu_inc, mu_max)
+        self.log = self._log()
+
+    def _linearise(self) -> None:
+        super()._linearise()
+        self.grad_norm = 2.0 * float(np.linalg.norm(self.system.Je)) / self.system.e.size
+
+    def _try(self) -> bool:
+        try:
+            candidate = self.theta + self.system.solve(self.mu)
+            perf = self.objective.loss(candidate)
+        except np.linalg.LinAlgError:
+            return False
+        if not perf < self.perf:
+            return False
+        self.theta = candidate
+        self._linearise()
+        return True
+
+
+class BayesianRegularization(_MarquardtDamping):
     """trainbr (MacKay; Foresee & Hagan 1997): Levenberg–Marquardt on F = beta*mse + alpha*|theta|^2.
 
     Start gamma = P, beta = (M - gamma)/(2 mse) (1 if not positive), alpha = gamma/(2|theta|^2).
@@ -115,31 +128,12 @@ class BayesianRegularization(Stepper):
     evidence fixed point written per error; ``perf`` stays the plain training mse.
     """
 
-    def __init__(
-        self,
-        objective: Objective,
-        theta: np.ndarray,
-        mu: float = 0.005,
-        mu_dec: float = 0.1,
-        mu_inc: float = 10.0,
-        mu_max: float = 1e10,
-    ):
-        super().__init__(objective, theta.copy())
-        self.mu, self.mu_dec, self.mu_inc, self.mu_max = (
-            float(mu),
-            float(mu_dec),
-            float(mu_inc),
-            float(mu_max),
-        )
-        self._linearise()
+    def __init__(self, objective: Objective, theta: np.ndarray, mu: float = 0.005, mu_dec: float = 0.1,
+                 mu_inc: float = 10.0, mu_max: float = 1e10):  # fmt: skip
+        super().__init__(objective, theta, mu, mu_dec, mu_inc, mu_max)
         self.gamma = float(self.theta.size)
         self._update_hyper()
         self.log = self._log()
-
-    def _linearise(self) -> None:
-        e, J = self.objective.errors_and_jacobian(self.theta)
-        self.system = DampedGaussNewton(J, e, 1.0 / e.size)
-        self.perf = float(e @ e) / e.size
 
     def _update_hyper(self) -> None:
         m, weights = self.system.e.size, float(self.theta @ self.theta)
@@ -154,26 +148,20 @@ class BayesianRegularization(Stepper):
     def _log(self) -> dict[str, float]:
         return {"mu": self.mu, "gamma": self.gamma, "alpha": self.alpha, "beta": self.beta}
 
-    def step(self) -> None:
-        while self.mu <= self.mu_max:
-            try:
-                candidate = self.theta + self.system.solve(self.mu + self.alpha, self.alpha, self.theta)
-                value = self.beta * self.objective.loss(candidate) + self.alpha * float(candidate @ candidate)
-            except np.linalg.LinAlgError:
-                value = float("inf")
-            if value < self.objective_value:
-                self.theta = candidate
-                self.mu = max(self.mu * self.mu_dec, 1e-20)
-                self._linearise()
-                self.system.s = self.beta / self.system.e.size
-                try:
-                    trace = self.system.trace_inverse(self.alpha)
-                    self.gamma = float(self.theta.size - self.alpha * trace)
-                except np.linalg.LinAlgError:
-                    pass  # keep the previous gamma
-                self._update_hyper()
-                break
-            self.mu *= self.mu_inc
-        if self.mu > self.mu_max:
-            self.stop = "Maximum mu reached"
-        self.log = self._log()
+    def _try(self) -> bool:
+        try:
+            candidate = self.theta + self.system.solve(self.mu + self.alpha, self.alpha, self.theta)
+            value = self.beta * self.objective.loss(candidate) + self.alpha * float(candidate @ candidate)
+        except np.linalg.LinAlgError:
+            return False
+        if not value < self.objective_value:
+            return False
+        self.theta = candidate
+        self._linearise()
+        self.system.s = self.beta / self.system.e.size
+        try:
+            self.gamma = float(self.theta.size - self.alpha * self.system.trace_inverse(self.alpha))
+        except np.linalg.LinAlgError:
+            pass  # keep the previous gamma
+        self._update_hyper()
+        return True
