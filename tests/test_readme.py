@@ -22,5 +22,5 @@ def test_exactly_two_quick_start_commands_and_the_test_command_is_marked():
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```bash\n(.+?)\n```", quick_start, flags=re.S)
     assert len(commands) == 2 and all("\n" not in c for c in commands)
-    assert "pip install -c constraints.txt" in commands[0] and "anndl run configs/" in commands[0]
+    assert "pip install -c constraints.txt" in commands[0] and "anndl report --quick" in commands[0]
     assert commands[1].endswith("pytest") and "<!-- test-command -->\n```bash\n" + commands[1] in README
