@@ -7,7 +7,8 @@
 Every method starts from the same Nguyen–Widrow weights (anndl's MLP.create, seed 0) on the
 same mapminmax-scaled data (x = 0:0.01:3π, t = sin(x²)); the final MSE of every method is
 measured by the same code (anndl's forward pass on the method's final weights, in target
-units). All run in this one process with one BLAS / torch thread. Each peer gets its best
+units). All run in this one process with one BLAS / torch thread, in interleaved rounds (each
+method once per round, the fastest of its runs kept). Each peer gets its best
 settings: float64 and a Cholesky solve for torch-levenberg-marquardt, x_scale=1 and the
 analytic Jacobian for scipy's lm, learning rates that make neurolab's gd take MATLAB's step.
 
@@ -63,14 +64,8 @@ def timed(fn, problem: Problem):
     return time.perf_counter() - start, theta, info
 
 
-def best_of(fn, problem: Problem, repeats: int, patience_s: float = 10.0):
-    """The fastest of up to ``repeats`` runs (a busy machine only ever slows a run down); a run
-    longer than ``patience_s`` is not repeated. Every method, peers included, gets the same."""
-    runs = [timed(fn, problem)]
-    while len(runs) < repeats and runs[0][0] < patience_s:
-        runs.append(timed(fn, problem))
-    return min(runs, key=lambda r: r[0])
-
+PATIENCE_S = 10.0
+"""A method whose first run takes longer than this is not repeated (pyrenn, neurolab)."""
 
 # ---- anndl ---------------------------------------------------------------------------------
 def anndl_method(algorithm):
@@ -247,31 +242,40 @@ def version(package: str) -> str | None:
 
 
 def benchmark(hidden: int, epochs: int, skip: set[str], repeats: int, slow_epochs: int) -> list[dict]:
+    """Time every method not in ``skip`` in ``repeats`` interleaved rounds (each method once per
+    round) and keep each one's fastest run: a busy spell of a shared machine only ever slows
+    runs down, and interleaving spreads such a spell over all methods instead of one."""
     problems = {epochs: Problem(hidden, epochs), slow_epochs: Problem(hidden, slow_epochs)}
+    methods = [m for m in METHODS if not any(s in m[0] for s in skip)]
+    runs: dict[str, list] = {name: [] for name, *_ in methods}
+    errors: dict[str, str] = {}
+    for round_ in range(repeats):
+        for name, package, fn, _ in methods:
+            done = runs[name]
+            if name in errors or (done and min(r[0] for r in done) > PATIENCE_S):
+                continue
+            try:  # a peer that fails is reported, not dropped
+                done.append(timed(fn, problems[slow_epochs if package in SLOW_PEERS else epochs]))
+            except Exception as exc:
+                errors[name] = f"{type(exc).__name__}: {exc}"[:200]
+                continue
+            print(f"  round {round_ + 1}: {name:28s} {done[-1][0]:9.3f} s", file=sys.stderr, flush=True)
     rows, by_name = [], {}
-    for name, package, fn, reference in METHODS:
-        if any(s in name for s in skip):
-            continue
+    for name, package, _, reference in methods:
         problem = problems[slow_epochs if package in SLOW_PEERS else epochs]
         row = {"method": name, "package": package, "version": version(package), "hidden": hidden}
-        try:
-            seconds, theta, info = best_of(fn, problem, repeats)
+        if name in errors:
+            row |= {"epochs": problem.epochs, "seconds": None, "final_mse": None, "error": errors[name]}
+        else:
+            seconds, theta, info = min(runs[name], key=lambda r: r[0])
             row |= {"epochs": problem.epochs, **info, "seconds": seconds, "final_mse": problem.mse(theta)}
-            row["ms_per_epoch"] = 1e3 * seconds / max(row["epochs"], 1)
-        except Exception as exc:  # a peer that fails is reported, not dropped
-            row |= {"epochs": problem.epochs, "seconds": None, "final_mse": None,
-                    "error": f"{type(exc).__name__}: {exc}"[:200]}  # fmt: skip
+            row |= {"ms_per_epoch": 1e3 * seconds / max(row["epochs"], 1), "runs": len(runs[name])}
         ref = by_name.get(reference)
         if ref and row["seconds"] and ref.get("seconds"):
             row["time_ratio_to_anndl"] = row["seconds"] / ref["seconds"]
             row["per_epoch_ratio_to_anndl"] = row["ms_per_epoch"] / ref["ms_per_epoch"]
         by_name[name] = row
         rows.append(row)
-        print(
-            f"  {name:28s} {row['seconds'] or float('nan'):9.3f} s  mse {row['final_mse'] or float('nan'):.3e}",
-            file=sys.stderr,
-            flush=True,
-        )
     return rows
 
 
@@ -344,7 +348,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=50)
     parser.add_argument("--epochs", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=3, help="time each method up to this often, keep the fastest")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="rounds: each method is timed once per round, its fastest run is kept"
+    )
     parser.add_argument(
         "--scaling",
         type=int,

@@ -112,3 +112,26 @@ def test_softmax_outputs_are_probabilities():
     assert np.all(P > 0)
     with pytest.raises(ValueError, match="linear output"):
         net.errors_and_jacobian(net.theta_, Xs, T)
+
+
+def test_jacobian_written_into_a_given_buffer_matches_a_fresh_one():
+    net, Xs, T = make_net([2, 4, 3, 2])
+    e, J = net.errors_and_jacobian(net.theta_, Xs, T)
+    buffer = np.full(J.shape, np.nan, order="F")
+    e2, J2 = net.errors_and_jacobian(net.theta_, Xs, T, out=buffer)
+    assert J2 is buffer and np.array_equal(J2, J) and np.array_equal(e2, e)
+    for bad in (np.empty(J.shape), np.empty((J.shape[0], J.shape[1] + 1), order="F")):
+        with pytest.raises(ValueError, match="column-major float64 array of shape"):
+            net.errors_and_jacobian(net.theta_, Xs, T, out=bad)
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])  # broadcast products in torch (k <= 4) and BLAS
+def test_forward_on_read_only_and_reversed_inputs(k):
+    net, Xs, T = make_net([k, 5, 1])
+    expected = net.forward(net.theta_, Xs)[-1]
+    frozen, theta = Xs[::-1].copy()[::-1], net.theta_.copy()  # negative strides
+    theta.flags.writeable = False
+    assert np.allclose(net.forward(theta, frozen)[-1], expected, rtol=0, atol=1e-14)
+    frozen = Xs.copy()
+    frozen.flags.writeable = False
+    assert np.allclose(net.forward(theta, frozen)[-1], expected, rtol=0, atol=1e-14)

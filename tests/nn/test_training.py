@@ -156,6 +156,13 @@ def test_damped_gauss_newton_solves_and_traces_agree_with_dense_algebra(shape):
     assert np.isclose(system.trace_inverse(c), np.trace(np.linalg.inv(A)))
 
 
+@pytest.mark.parametrize("shape", [(50, 8), (8, 50)])
+def test_damped_gauss_newton_refuses_an_indefinite_system(shape):
+    J, e = np.random.default_rng(1).normal(size=shape), np.ones(shape[0])
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        DampedGaussNewton(J, e, 1.0).solve(-1e6)
+
+
 def test_lm_and_br_take_the_dual_form_when_parameters_outnumber_errors():
     x = np.linspace(-1, 1, 12)
     t = np.sin(3 * x)

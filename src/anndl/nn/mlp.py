@@ -60,7 +60,7 @@ class MapMinMax:
 
 
 def _activate(name: str, z: np.ndarray) -> np.ndarray:
-    """f(z), computed in place in z (C-contiguous float64).
+    """f(z), computed in place in z (float64, C- or column-major).
 
     tanh and logistic run torch's kernels on the same memory (zero-copy): they are SIMD
     vectorised where numpy's float64 tanh and exp are scalar on CPUs without AVX-512, which
@@ -76,23 +76,47 @@ def _activate(name: str, z: np.ndarray) -> np.ndarray:
     return z
 
 
-def _matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """A @ B for A (N, k), B (k, m). With k <= 4 (one or two network inputs, one output) the
-    product is a few broadcast multiply-adds: BLAS dgemm is several times slower at k = 1."""
+def _matmul(A: np.ndarray, B: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """A @ B (+ bias) for A (N, k), B (k, m), bias (m,), as a new column-major (N, m) array.
+
+    Per-layer arrays of N samples are kept column-major, so that a unit's values over the
+    samples are contiguous: the Jacobian's columns are built from them with contiguous
+    vectorised products. With k <= 4 (one or two network inputs, one output) the product is
+    a few broadcast multiply-adds in torch's kernels, on the same memory: BLAS dgemm is
+    several times slower at k = 1, and numpy's broadcasting about three times.
+    """
     if A.shape[1] > 4:
-        return A @ B
-    out = A[:, :1] * B[0]
+        out = (B.T @ A.T).T
+        if bias is not None:
+            out += bias
+        return out
+    out = np.empty((A.shape[0], B.shape[1]), order="F")
+    t_out, t_A, t_B = _shared_tensor(out), _shared_tensor(A), _shared_tensor(B)
+    if bias is None:
+        torch.mul(t_A[:, :1], t_B[:1], out=t_out)
+    else:
+        torch.addcmul(_shared_tensor(bias), t_A[:, :1], t_B[:1], out=t_out)
     for j in range(1, A.shape[1]):
-        out += A[:, j : j + 1] * B[j]
+        t_out.addcmul_(t_A[:, j : j + 1], t_B[j : j + 1])
     return out
 
 
+def _shared_tensor(a: np.ndarray) -> torch.Tensor:
+    """A torch view of a's memory; of a copy where torch cannot view it (read-only or
+    negative strides)."""
+    if not a.flags.writeable or min(a.strides, default=0) < 0:
+        a = np.array(a)
+    return torch.from_numpy(a)
+
+
 def _derivative(name: str, a: np.ndarray) -> np.ndarray:
-    """d activation / d z, expressed through the activation a = f(z)."""
+    """d activation / d z, expressed through the activation a = f(z); a new array."""
     if name == "tanh":
-        return 1.0 - a * a
+        d = np.multiply(a, a)
+        return np.subtract(1.0, d, out=d)
     if name == "logistic":
-        return a * (1.0 - a)
+        d = np.subtract(1.0, a)
+        return np.multiply(d, a, out=d)
     return (a > 0).astype(a.dtype)
 
 
@@ -227,12 +251,9 @@ class MLP:
         acts = [Xs]
         layers = self.layers(theta)
         for W, b in layers[:-1]:
-            z = _matmul(acts[-1], W.T)
-            z += b
-            acts.append(_activate(self.hidden_activation, z))
+            acts.append(_activate(self.hidden_activation, _matmul(acts[-1], W.T, b)))
         W, b = layers[-1]
-        z = _matmul(acts[-1], W.T)
-        z += b
+        z = _matmul(acts[-1], W.T, b)
         acts.append(_softmax(z) if self.output == "softmax" else self.target_map_.reverse(z))
         return acts
 
@@ -271,13 +292,19 @@ class MLP:
         return self._loss_from_output(Y, T), grad
 
     def errors_and_jacobian(
-        self, theta: np.ndarray, Xs: np.ndarray, T: np.ndarray, acts: list[np.ndarray] | None = None
+        self,
+        theta: np.ndarray,
+        Xs: np.ndarray,
+        T: np.ndarray,
+        acts: list[np.ndarray] | None = None,
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Errors e = T - Y and Jacobian J = dY/dtheta, for a linear output.
 
         Rows are ordered output-major: row k*N + n is output k of sample n. Returns
         e (N*n_out,) and J (N*n_out, n_params), both in the target's units. ``acts``: the
-        result of ``forward(theta, Xs)`` when already computed.
+        result of ``forward(theta, Xs)`` when already computed. ``out``: a column-major
+        (N*n_out, n_params) float64 array to write J into (the trainers reuse one per run).
         """
         if self.output != "linear":
             raise ValueError("the Jacobian (for lm / br) is defined for a linear output only")
@@ -287,22 +314,34 @@ class MLP:
         e = (T - acts[-1]).T.reshape(-1)
         # column-major J: each column is contiguous, so every block below is one fast
         # vectorised product, and J.T @ J is still a single BLAS syrk call
-        J = np.empty((k_out * n, theta.size), order="F")
+        shape = (k_out * n, theta.size)
+        if out is None:
+            out = np.empty(shape, order="F")
+        elif out.shape != shape or out.dtype != np.float64 or not out.flags.f_contiguous:
+            raise ValueError(f"out must be a column-major float64 array of shape {shape}")
+        J = out
         layers = self.layers(theta)
-        # D[k*N + n, i]: d output k of sample n / d pre-activation i of the current layer
-        D = np.zeros((k_out * n, k_out))
+        weight_cols, bias_cols, start = [], [], 0
+        for W, b in layers:
+            weight_cols.append(slice(start, start + W.size))
+            bias_cols.append(slice(start + W.size, start + W.size + b.size))
+            start += W.size + b.size
+        # the bias columns of a layer hold D[k*N + n, i]: d output k of sample n / d
+        # pre-activation i of that layer; the weight columns are D times the layer's inputs
+        D = J[:, bias_cols[-1]]
+        D.fill(0.0)
         for k, g in enumerate(self.output_gain()):
             D[k * n : (k + 1) * n, k] = g
-        starts = np.cumsum([0] + [W.size + b.size for W, b in layers])
         for i in range(len(layers) - 1, -1, -1):
             W, _ = layers[i]
             s_out, s_in = W.shape
             A = acts[i] if k_out == 1 else np.tile(acts[i], (k_out, 1))  # (N*n_out, s_in)
-            block = J[:, starts[i] : starts[i] + s_out * s_in].reshape(k_out * n, s_out, s_in)
+            block = J[:, weight_cols[i]].reshape(k_out * n, s_out, s_in)
             np.multiply(D[:, :, None], A[:, None, :], out=block)
-            J[:, starts[i] + s_out * s_in : starts[i + 1]] = D
             if i > 0:
-                D = _matmul(D, W) * _derivative(self.hidden_activation, A)
+                below = J[:, bias_cols[i - 1]]
+                np.multiply(_matmul(D, W), _derivative(self.hidden_activation, A), out=below)
+                D = below
         return e, J
 
 

@@ -15,13 +15,15 @@ class Objective:
     """The training loss of ``net`` on scaled inputs Xs (N, n_in) and targets T (N, n_out).
 
     The forward pass of the last :meth:`loss` call is kept, so that the Jacobian at a trial
-    point that Levenberg–Marquardt accepts does not repeat it.
+    point that Levenberg–Marquardt accepts does not repeat it, and the Jacobian is written
+    into one array kept for the whole run (each call overwrites the J the previous returned).
     """
 
     net: MLP
     Xs: np.ndarray
     T: np.ndarray
     _last: tuple[np.ndarray, list[np.ndarray]] | None = field(default=None, repr=False)
+    _jacobian: np.ndarray | None = field(default=None, repr=False)
 
     def loss(self, theta: np.ndarray) -> float:
         acts = self.net.forward(theta, self.Xs)
@@ -35,7 +37,9 @@ class Objective:
         acts = None
         if self._last is not None and np.array_equal(self._last[0], theta):
             acts = self._last[1]
-        return self.net.errors_and_jacobian(theta, self.Xs, self.T, acts=acts)
+        if self._jacobian is None:
+            self._jacobian = np.empty((self.T.size, theta.size), order="F")
+        return self.net.errors_and_jacobian(theta, self.Xs, self.T, acts=acts, out=self._jacobian)
 
 
 @dataclass

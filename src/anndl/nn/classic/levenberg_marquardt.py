@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as sla
+from scipy.linalg import lapack
 
 from anndl.nn.classic.base import Objective, Stepper
 
@@ -24,23 +25,34 @@ class DampedGaussNewton:
         self.gram = J @ J.T if self.dual else J.T @ J
         self.Je = J.T @ e
 
-    def _factor(self, c: float):
-        A = self.s * self.gram
+    def _factor(self, c: float) -> np.ndarray:
+        """Lower Cholesky factor of s*gram + c*I, column-major (its upper triangle is junk)."""
+        A = np.multiply(self.gram.T, self.s)  # the gram is symmetric: .T is its column-major view
         A.flat[:: A.shape[0] + 1] += c
-        return sla.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
+        # LAPACK directly: scipy.linalg.cho_factor's checks cost as much as the factorisation
+        L, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"damped system not positive definite (dpotrf info {info})")
+        return L
+
+    def _cho_solve(self, L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        x, info = lapack.dpotrs(L, rhs, lower=1)
+        if info != 0:  # pragma: no cover - only for malformed arguments
+            raise np.linalg.LinAlgError(f"dpotrs info {info}")
+        return x
 
     def solve(self, c: float, a: float = 0.0, theta: np.ndarray | None = None) -> np.ndarray:
         """x with (s*J'J + c*I) x = s*J'e - a*theta. Raises LinAlgError if not positive definite."""
-        factor = self._factor(c)
+        L = self._factor(c)
         if not self.dual:
             rhs = self.s * self.Je
             if a:
                 rhs -= a * theta
-            return sla.cho_solve(factor, rhs, check_finite=False)
+            return self._cho_solve(L, rhs)
         rhs = self.s * self.e
         if a:
             rhs = rhs + (a * self.s / c) * (self.J @ theta)
-        x = self.J.T @ sla.cho_solve(factor, rhs, check_finite=False)
+        x = self.J.T @ self._cho_solve(L, rhs)
         if a:
             x -= (a / c) * theta
         return x
@@ -48,7 +60,7 @@ class DampedGaussNewton:
     def trace_inverse(self, c: float) -> float:
         """tr[(s*J'J + c*I)^{-1}] from the Cholesky factor L: |L^{-1}|_F^2 (primal) or
         (P - s*|L^{-1}J|_F^2) / c (dual)."""
-        L, _ = self._factor(c)
+        L = self._factor(c)
         if not self.dual:
             Linv = sla.solve_triangular(L, np.eye(L.shape[0]), lower=True, check_finite=False)
             return float(np.sum(Linv * Linv))
@@ -58,7 +70,7 @@ class DampedGaussNewton:
 
 class _MarquardtDamping(Stepper):
     """MATLAB's mu schedule shared by trainlm and trainbr: each epoch tries damped steps while
-    mu <= mu_max; the first accepted trial divides mu by 1/mu_dec (not below 1e-20), each
+    mu <= mu_max; the first accepted trial multiplies mu by mu_dec (not below 1e-20), each
     rejected one multiplies it by mu_inc."""
 
     def __init__(self, objective: Objective, theta: np.ndarray, mu: float, mu_dec: float, mu_inc: float,
