@@ -11,7 +11,9 @@ optimisers in :mod:`anndl.nn.classic` can treat the network as a function of one
 The maths (forward pass, analytic gradient and Jacobian) is vectorised numpy float64: for
 these sizes (hundreds to a few thousand parameters, about a thousand samples) direct BLAS
 calls beat torch's per-op and autograd overhead (``benchmarks/bench_trainers.py`` measures
-it); only the elementwise tanh / logistic borrow torch's vectorised kernels, in place.
+it); only the elementwise tanh / logistic and the products with at most four inputs borrow
+torch's vectorised kernels, on the same memory. Per-layer arrays of the N samples are
+column-major (N, units).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class DampedGaussNewton:
         """Lower Cholesky factor of s*gram + c*I, column-major (its upper triangle is junk)."""
         A = np.multiply(self.gram.T, self.s)  # the gram is symmetric: .T is its column-major view
         A.flat[:: A.shape[0] + 1] += c
-        # LAPACK directly: scipy.linalg.cho_factor's checks cost as much as the factorisation
+        # LAPACK directly: cho_factor / cho_solve's checks and wrapping cost half as much again
         L, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             raise np.linalg.LinAlgError(f"damped system not positive definite (dpotrf info {info})")
