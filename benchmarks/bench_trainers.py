@@ -280,9 +280,10 @@ def benchmark(hidden: int, epochs: int, skip: set[str], repeats: int, slow_epoch
 
 
 def kernel_timings(hidden: int = 50, repeats: int = 200) -> dict:
-    """numpy or torch for the maths? One gradient and one Jacobian of the 1-H-1 net on 943
-    points, float64, one thread: anndl's numpy code, the same analytic formulas in torch, torch
-    autograd, and torch.func's per-sample vmap(jacrev) (what torch-levenberg-marquardt uses)."""
+    """numpy or torch for the maths? One gradient and one Jacobian (each with its forward pass)
+    of the 1-H-1 net on 943 points, float64, one thread: anndl's numpy code, the same analytic
+    formulas in torch, torch autograd, and torch.func's per-sample vmap(jacrev) (what
+    torch-levenberg-marquardt uses); and a Jacobian with the J'J an lm epoch forms from it."""
     import torch
 
     torch.set_num_threads(1)
@@ -318,13 +319,28 @@ def kernel_timings(hidden: int = 50, repeats: int = 200) -> dict:
     def one_sample(w1, c1, w2, c2, x):
         return torch.tanh(x @ w1.T + c1) @ w2.T + c2
 
+    def torch_jacobian_and_gram():
+        J = torch_analytic_jacobian()
+        return J.T @ J
+
+    buffer = np.empty((p.Xs.shape[0], p.net.n_params), order="F")  # as the trainers reuse one
+
+    def numpy_jacobian():
+        return p.net.errors_and_jacobian(p.net.theta_, p.Xs, p.T, out=buffer)[1]
+
+    def numpy_jacobian_and_gram():
+        J = numpy_jacobian()
+        return J.T @ J
+
     per_sample = torch.func.vmap(torch.func.jacrev(one_sample, argnums=(0, 1, 2, 3)), in_dims=(None,) * 4 + (0,))
     return {
         "numpy_gradient_ms": per_call_ms(lambda: p.net.loss_and_grad(p.net.theta_, p.Xs, p.T), repeats),
         "torch_analytic_gradient_ms": per_call_ms(torch_analytic_gradient, repeats),
         "torch_autograd_gradient_ms": per_call_ms(torch_autograd_gradient, repeats),
-        "numpy_jacobian_ms": per_call_ms(lambda: p.net.errors_and_jacobian(p.net.theta_, p.Xs, p.T), repeats),
+        "numpy_jacobian_ms": per_call_ms(numpy_jacobian, repeats),
         "torch_analytic_jacobian_ms": per_call_ms(torch_analytic_jacobian, repeats),
+        "numpy_jacobian_and_gram_ms": per_call_ms(numpy_jacobian_and_gram, repeats),
+        "torch_analytic_jacobian_and_gram_ms": per_call_ms(torch_jacobian_and_gram, repeats),
         "torch_vmap_jacrev_jacobian_ms": per_call_ms(lambda: per_sample(W1, b1, W2, b2, X), repeats // 10),
     }
 

@@ -59,6 +59,18 @@ def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_config
     assert json.loads(stamp)["pca"] == json.loads((out / "figures" / "metrics.json").read_text())["pca"]
 
 
+def test_header_records_the_checkout_as_it_was_before_the_report_wrote_anything(two_configs, tmp_path, monkeypatch):
+    out = tmp_path / "report"
+
+    def git_state(path):  # "dirty" once anything of the report exists (runs record theirs too)
+        return {"commit": "0123456789abcdef", "dirty": out.exists()}
+
+    monkeypatch.setattr(build.runs, "git_state", git_state)
+    result = CliRunner().invoke(main, ["report", "--quick", "--only", "pca", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "at commit 0123456789ab, code version" in (out / "report.md").read_text()
+
+
 def test_code_version_changes_with_the_source(tmp_path, monkeypatch):
     (tmp_path / "m.py").write_text("x = 1\n")
     monkeypatch.setattr(build, "SOURCE_DIR", tmp_path)

@@ -89,6 +89,7 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
     """Run the selected configs (reusing finished ones), then write figures, metrics and the report."""
     start = time.perf_counter()
     version = code_version()
+    git = runs.git_state(SOURCE_DIR)  # before this report rewrites its own tracked outputs
     configs = select_configs(only)
     cells = []
     for path in configs:
@@ -118,7 +119,7 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
     verdicts = [evaluate(c, by_experiment) for c in CLAIMS if any(e in by_experiment for e in c.experiments)]
     header = {"command": command, "wall_time_s": time.perf_counter() - start, "code_version": version,
               "experiments_time_s": sum(float(r.get("wall_time_s", 0.0)) for r in results),
-              "quick": quick, "generated": runs.utc_now(), "git": runs.git_state(SOURCE_DIR)}
+              "quick": quick, "generated": runs.utc_now(), "git": git}
     atomic.write_text(out_dir / "report.md", render_markdown(header, entries, verdicts, figures, out_dir))
     atomic.write_text(out_dir / "report.html", render_html(header, entries, verdicts, figures, out_dir))
     return verdicts
