@@ -247,22 +247,23 @@ def benchmark(hidden: int, epochs: int, skip: set[str], repeats: int, slow_epoch
     runs down, and interleaving spreads such a spell over all methods instead of one."""
     problems = {epochs: Problem(hidden, epochs), slow_epochs: Problem(hidden, slow_epochs)}
     methods = [m for m in METHODS if not any(s in m[0] for s in skip)]
+    problem_of = {name: problems[slow_epochs if package in SLOW_PEERS else epochs] for name, package, *_ in methods}
     runs: dict[str, list] = {name: [] for name, *_ in methods}
     errors: dict[str, str] = {}
     for round_ in range(repeats):
-        for name, package, fn, _ in methods:
+        for name, _, fn, _ in methods:
             done = runs[name]
             if name in errors or (done and min(r[0] for r in done) > PATIENCE_S):
                 continue
             try:  # a peer that fails is reported, not dropped
-                done.append(timed(fn, problems[slow_epochs if package in SLOW_PEERS else epochs]))
+                done.append(timed(fn, problem_of[name]))
             except Exception as exc:
                 errors[name] = f"{type(exc).__name__}: {exc}"[:200]
                 continue
             print(f"  round {round_ + 1}: {name:28s} {done[-1][0]:9.3f} s", file=sys.stderr, flush=True)
     rows, by_name = [], {}
     for name, package, _, reference in methods:
-        problem = problems[slow_epochs if package in SLOW_PEERS else epochs]
+        problem = problem_of[name]
         row = {"method": name, "package": package, "version": version(package), "hidden": hidden}
         if name in errors:
             row |= {"epochs": problem.epochs, "seconds": None, "final_mse": None, "error": errors[name]}
