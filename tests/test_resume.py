@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 import torch
 
-from anndl.generative.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
 from anndl.nn import torchkit
 from anndl.nn.autoencoder import train_stack
+from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
 from anndl.nn.convnets import DigitCNN, fit_classifier
 
 REPO = Path(__file__).resolve().parents[1]

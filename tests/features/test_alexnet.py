@@ -1,17 +1,17 @@
-"""AlexNet's layer shapes: formula (3.1) against a forward pass (anndl.features.alexnet)."""
+"""AlexNet's layer shapes: formula (3.1) against a forward pass (anndl.features.alexnet_shapes)."""
 
 import numpy as np
 import torch
 from torch import nn
 
-from anndl.features.alexnet import (
+from anndl.features.alexnet_shapes import (
     AlexNetConfig,
     _retarget_fc6,
     alexnet_layers,
     formula_shapes,
     forward_shapes,
 )
-from anndl.features.alexnet import run as run_alexnet
+from anndl.features.alexnet_shapes import run as run_alexnet
 from anndl.runs import RunContext
 
 

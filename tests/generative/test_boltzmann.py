@@ -11,7 +11,7 @@ import torch
 from sklearn.neural_network import BernoulliRBM as SklearnRBM
 
 from anndl.data.mnist import load_mnist_subset
-from anndl.generative.boltzmann import BernoulliRBM, DeepBoltzmannMachine, pretrain_dbm, train_dbm, train_rbm
+from anndl.nn.boltzmann import BernoulliRBM, DeepBoltzmannMachine, pretrain_dbm, train_dbm, train_rbm
 
 
 def _rbm(weights, visible_bias, hidden_bias, seed: int = 0, dtype=torch.float64) -> BernoulliRBM:

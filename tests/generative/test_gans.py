@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from anndl.generative.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
-from anndl.generative.gan_training import (
+from anndl.nn import torchkit
+from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
+from anndl.nn.gan_training import (
     OBJECTIVES,
     discriminator_loss,
     display_images,
@@ -20,7 +21,6 @@ from anndl.generative.gan_training import (
     tile,
     train_gan,
 )
-from anndl.nn import torchkit
 
 
 def n_params(module) -> int:
@@ -191,7 +191,7 @@ def test_display_images_and_tile():
 
 def test_wgan_config_rejects_unknown_variants_and_missing_dcgan_runs(tmp_path):
     from anndl.errors import DataError
-    from anndl.generative.wgan import WGANConfig, optimiser_settings, read_dcgan_history
+    from anndl.generative.wgan_mnist import WGANConfig, optimiser_settings, read_dcgan_history
 
     with pytest.raises(ValueError, match="variants: expected distinct names from clip, gp, bce"):
         WGANConfig(variants=["clip", "lsgan"])

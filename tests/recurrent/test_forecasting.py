@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from anndl.recurrent.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
+from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
 from anndl.recurrent.lstm_santafe import lstm_cell, mlp_cell
 from anndl.recurrent.mlp_santafe import fit_cell
 

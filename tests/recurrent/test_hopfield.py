@@ -6,14 +6,14 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anndl.recurrent.attractors import (
+from anndl.nn.attractors import (
     find_attractors,
     group_states,
     initial_grid,
     is_fixed_point,
     linear_type,
 )
-from anndl.recurrent.hopfield import (
+from anndl.nn.hopfield import (
     STEP,
     TAU,
     HopfieldNet,

@@ -20,6 +20,9 @@ from anndl.errors import DataError
 SIN_DOMAIN = (0.0, 3.0 * np.pi)
 """The interval of the sin(x²) problem."""
 
+SIN_DATASETS = ("noiseless", "noisy")
+"""The two training sets of §1.1: sin(x²) itself, and with Gaussian noise added."""
+
 
 def sin_squared(x: np.ndarray) -> np.ndarray:
     """y = sin(x²), elementwise."""

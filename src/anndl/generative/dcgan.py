@@ -22,15 +22,15 @@ from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
 from anndl.data.mnist import load_mnist_subset
 from anndl.errors import ConfigError
-from anndl.generative.gan_models import DCGANDiscriminator, DCGANGenerator
-from anndl.generative.gan_training import (
+from anndl.nn import sample_quality, torchkit
+from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator
+from anndl.nn.gan_training import (
     draw_last_accuracies,
     draw_last_losses,
     draw_snapshot_strip,
     generate,
     train_gan,
 )
-from anndl.nn import sample_quality, torchkit
 from anndl.registry import experiment
 
 PAD = 2

@@ -8,9 +8,9 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.hopfield_digits import HEIGHT, WIDTH, load_hopfield_digits
+from anndl.data.digit_bitmaps import HEIGHT, WIDTH, load_hopfield_digits
 from anndl.data.paths import resolve
-from anndl.recurrent.hopfield import newhop, run_fixed_iterations
+from anndl.nn.hopfield import newhop, run_fixed_iterations
 from anndl.registry import experiment
 
 

@@ -12,10 +12,10 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_series, train_test_split
+from anndl.nn.forecasting import forecast_errors, mse
+from anndl.nn.lagged_mlp import fit_lagged_mlp
+from anndl.nn.lstm import LSTMTrainingOptions, lstm_closed_loop, train_lstm
 from anndl.nn.torchkit import resolve_device
-from anndl.recurrent.forecasting import forecast_errors, mse
-from anndl.recurrent.lagged_mlp import fit_lagged_mlp
-from anndl.recurrent.lstm import LSTMTrainingOptions, lstm_closed_loop, train_lstm
 from anndl.registry import experiment
 
 

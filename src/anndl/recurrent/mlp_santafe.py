@@ -12,8 +12,8 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import load_series, train_test_split
 from anndl.errors import ConfigError
-from anndl.recurrent.forecasting import forecast_errors, mse
-from anndl.recurrent.lagged_mlp import fit_lagged_mlp
+from anndl.nn.forecasting import forecast_errors, mse
+from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.registry import experiment
 
 

@@ -13,12 +13,11 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
-from anndl.supervised.training_algorithms import DATASETS
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -73,7 +72,7 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
             "test_points": cfg.test_points,
             "noise_std": cfg.noise_std if d == "noisy" else 0.0,
         }
-        for d in DATASETS
+        for d in SIN_DATASETS
         for h in cfg.hidden_units
         for r in range(cfg.repetitions)
         for a in algorithms
@@ -83,8 +82,8 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
     table: dict = {}  # (dataset, algorithm, size) -> results over repetitions
     for cell, res in zip(cells, results, strict=True):
         table.setdefault((cell["dataset"], cell["algorithm"], cell["hidden_units"]), []).append(res)
-    rows, metrics = [], {d: {} for d in DATASETS}
-    for d in DATASETS:
+    rows, metrics = [], {d: {} for d in SIN_DATASETS}
+    for d in SIN_DATASETS:
         for a in algorithms:
             stats = [_finite_means(table[d, a, h]) for h in cfg.hidden_units]
             metrics[d][a] = {

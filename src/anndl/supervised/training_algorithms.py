@@ -13,13 +13,11 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
-
-DATASETS = ("noiseless", "noisy")
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -90,7 +88,7 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
             "noise_std": cfg.noise_std if d == "noisy" else 0.0,
         }
         for r in range(cfg.repetitions)
-        for d in DATASETS
+        for d in SIN_DATASETS
         for a in algorithms
     ]
     results = ctx.map(train_one, cells, desc="training runs")
@@ -98,12 +96,12 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
     grouped: dict[tuple[str, str], list[dict]] = {}
     for cell, res in zip(cells, results, strict=True):
         grouped.setdefault((cell["dataset"], cell["algorithm"]), []).append(res)
-    summary = {d: {a: _summarise(grouped[d, a]) for a in algorithms} for d in DATASETS}
-    curves = {d: {a: [res["loss_curve"] for res in grouped[d, a]] for a in algorithms} for d in DATASETS}
+    summary = {d: {a: _summarise(grouped[d, a]) for a in algorithms} for d in SIN_DATASETS}
+    curves = {d: {a: [res["loss_curve"] for res in grouped[d, a]] for a in algorithms} for d in SIN_DATASETS}
     rows = [
         {"dataset": d, "algorithm": a, **summary[d][a],
          "stop_reasons": "; ".join(sorted({res["stop_reason"] for res in grouped[d, a]}))}
-        for d in DATASETS for a in algorithms
+        for d in SIN_DATASETS for a in algorithms
     ]  # fmt: skip
     ctx.write_table("training_algorithms_summary", rows)
     _plot_bars(ctx, summary, algorithms, cfg)
@@ -146,7 +144,7 @@ def _ordering(summary: dict, algorithms: list[str]) -> dict:
 def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
     fig, axes = plotting.subplots(2, 2, squeeze=False)
     pos = np.arange(len(algorithms))
-    for row, d in enumerate(DATASETS):
+    for row, d in enumerate(SIN_DATASETS):
         stats = summary[d]
         ax_time, ax_mse = axes[row]
         ax_time.bar(
@@ -173,7 +171,7 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
 
 def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
     fig, axes = plotting.subplots(1, 2, squeeze=False)
-    for ax, d in zip(axes[0], DATASETS, strict=True):
+    for ax, d in zip(axes[0], SIN_DATASETS, strict=True):
         for i, a in enumerate(algorithms):
             length = max(len(c) for c in curves[d][a])
             padded = np.array([np.pad(c, (0, length - len(c)), mode="edge") for c in curves[d][a]])

@@ -1,4 +1,4 @@
-"""§2.1 Attractors of the 2-D and 3-D Hopfield networks that ``newhop`` designs for three patterns."""
+"""§2.1 The attractor study of ``hopfield_2d`` and ``hopfield_3d``, on the net ``newhop`` designs for 3 patterns."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import ConfigError
-from anndl.recurrent.attractors import find_attractors, initial_grid, is_fixed_point
-from anndl.recurrent.hopfield import HopfieldNet, energy, newhop
-from anndl.registry import experiment
+from anndl.nn.attractors import find_attractors, initial_grid, is_fixed_point
+from anndl.nn.hopfield import HopfieldNet, energy, newhop
 
 
 @dataclasses.dataclass(kw_only=True)
-class Hopfield2DConfig(ExperimentConfig):
+class AttractorStudyConfig(ExperimentConfig):
     patterns: list[list[int]] = param([[1, 1], [-1, -1], [1, -1]])
     """Stored ±1 patterns, one per row (2 values each)."""
     grid_points: int = param(11, ge=2)
@@ -33,38 +32,14 @@ class Hopfield2DConfig(ExperimentConfig):
     """Size of each perturbation (max-norm units of the state)."""
 
 
-@dataclasses.dataclass(kw_only=True)
-class Hopfield3DConfig(Hopfield2DConfig):
-    patterns: list[list[int]] = param([[1, 1, 1], [-1, -1, 1], [1, -1, -1]])
-    """Stored ±1 patterns, one per row (3 values each)."""
-    grid_points: int = param(7, ge=2)
-    """Initial states per axis of the regular grid over [-1, 1]^S (odd: includes the axes and faces)."""
-    random_points: int = param(100, ge=0)
-    """Extra initial states drawn uniformly in [-1, 1]^S."""
-
-
-def _patterns(cfg: Hopfield2DConfig, dim: int) -> np.ndarray:
+def _patterns(cfg: AttractorStudyConfig, dim: int) -> np.ndarray:
     rows = cfg.patterns
     if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
         raise ConfigError(f"key 'patterns': expected rows of {dim} values, each -1 or 1, got {rows}")
     return np.array(rows, dtype=float)
 
 
-@experiment(
-    "hopfield_2d", Hopfield2DConfig, "2-D Hopfield net: fixed points, spurious states, stability (§2.1)"
-)
-def run_2d(cfg: Hopfield2DConfig, ctx) -> dict:
-    return _attractor_study(cfg, ctx, dim=2)
-
-
-@experiment(
-    "hopfield_3d", Hopfield3DConfig, "3-D Hopfield net: fixed points, spurious states, stability (§2.1)"
-)
-def run_3d(cfg: Hopfield3DConfig, ctx) -> dict:
-    return _attractor_study(cfg, ctx, dim=3)
-
-
-def _attractor_study(cfg: Hopfield2DConfig, ctx, dim: int) -> dict:
+def attractor_study(cfg: AttractorStudyConfig, ctx, dim: int) -> dict:
     patterns = _patterns(cfg, dim)
     net = newhop(patterns)
     rng = ctx.rng()

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.mnist import load_mnist_subset
-from anndl.generative.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
+from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
 from anndl.nn.torchkit import resolve_device
 from anndl.registry import experiment
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from anndl.nn import torchkit
-from anndl.recurrent.forecasting import closed_loop_forecast, lag_matrix
+from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
 
 CLIP_METHODS = ("l2norm", "global-l2norm")
 

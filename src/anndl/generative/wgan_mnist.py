@@ -27,9 +27,9 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.mnist import load_mnist_subset
 from anndl.errors import DataError
-from anndl.generative.gan_models import MLPCritic, MLPGenerator
-from anndl.generative.gan_training import draw_last_losses, draw_snapshot_strip, generate, train_gan
 from anndl.nn import sample_quality, torchkit
+from anndl.nn.gan_models import MLPCritic, MLPGenerator
+from anndl.nn.gan_training import draw_last_losses, draw_snapshot_strip, generate, train_gan
 from anndl.registry import experiment
 
 VARIANTS = {"clip": "wgan-clip", "gp": "wgan-gp", "bce": "bce"}

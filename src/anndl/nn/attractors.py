@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anndl.recurrent.hopfield import HopfieldNet, Trajectories, satlins, simulate, step
+from anndl.nn.hopfield import HopfieldNet, Trajectories, satlins, simulate, step
 
 
 def initial_grid(dim: int, points_per_axis: int, n_random: int, rng: np.random.Generator) -> np.ndarray:
