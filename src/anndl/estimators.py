@@ -9,7 +9,7 @@ algorithm, stopping rule and default is MATLAB's and the same as in ``anndl run`
 The names are scikit-learn's on purpose: the constructor shares ``hidden_layer_sizes`` and
 ``activation`` with ``sklearn.neural_network.MLPRegressor`` / ``MLPClassifier``, and swapping
 one import swaps the trainer. Where both are in one namespace, import anndl's under another name
-(``from anndl import MLPRegressor as MatlabMLPRegressor``); their ``repr`` is the same.
+(``from anndl import MLPRegressor as MatlabMLPRegressor``): both print as ``MLPRegressor(...)``.
 
 Shapes: X (n_samples, n_features); y (n_samples,) or (n_samples, n_outputs) for the regressor,
 (n_samples,) class labels of any type for the classifier.
@@ -37,7 +37,7 @@ _PARAMETERS_DOC = """
     Parameters (defaults are MATLAB's; all but the first two keyword-only):
 
     hidden_layer_sizes : tuple of int, default (10,)
-        Units per hidden layer (feedforwardnet's ``hiddenSizes``); () for no hidden layer.
+        Units per hidden layer (feedforwardnet's ``hiddenSizes``); an int for one layer, () for none.
     algorithm : str, default "lm" (regressor), PATTERNNET_ALGORITHM (classifier)
         Training algorithm by anndl's short name or MATLAB's (``"lm"`` or ``"trainlm"``); the known
         ones are ``anndl.nn.classic.ALGORITHMS``. lm and br need the regressor's linear output.
@@ -178,7 +178,6 @@ class MLPClassifier(ClassifierMixin, _MatlabNet):
     with the mean cross-entropy (so ``loss_curve_`` is in nats per sample). The default
     algorithm is patternnet's trainscg (``"scg"``; ``"cgf"`` where anndl has no scg); lm and br
     need an mse output and are refused. ``classes_`` holds the labels; ``score`` is accuracy.
-   
     """
 
     __doc__ += _PARAMETERS_DOC
