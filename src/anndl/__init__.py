@@ -1,3 +1,58 @@
-"""anndl: re-run the classic neural-network curriculum's experiments from YAML configs."""
+"""anndl: re-run the classic neural-network curriculum's experiments from YAML configs.
+
+As a library (each name is imported on first use, so ``import anndl`` loads neither numpy,
+torch nor scikit-learn):
+
+- ``MLPRegressor``, ``MLPClassifier``: MATLAB's feedforwardnet / patternnet as scikit-learn
+  estimators (:mod:`anndl.estimators`);
+- ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
+  record (:mod:`anndl.nn.mlp`, :mod:`anndl.nn.training`);
+- ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.recurrent.hopfield`);
+- ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "MLPRegressor": "anndl.estimators",
+    "MLPClassifier": "anndl.estimators",
+    "MLP": "anndl.nn.mlp",
+    "train": "anndl.nn.training",
+    "History": "anndl.nn.training",
+    "newhop": "anndl.recurrent.hopfield",
+    "HopfieldNet": "anndl.recurrent.hopfield",
+    "run_experiment": "anndl.api",
+}
+"""Public name -> the module that defines it."""
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
+    from anndl.api import run_experiment as run_experiment
+    from anndl.estimators import MLPClassifier as MLPClassifier
+    from anndl.estimators import MLPRegressor as MLPRegressor
+    from anndl.nn.mlp import MLP as MLP
+    from anndl.nn.training import History as History
+    from anndl.nn.training import train as train
+    from anndl.recurrent.hopfield import HopfieldNet as HopfieldNet
+    from anndl.recurrent.hopfield import newhop as newhop
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use (PEP 562) and keep the name here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'anndl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names with the public ones not imported yet."""
+    return sorted({*globals(), *_EXPORTS})

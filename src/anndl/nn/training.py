@@ -95,6 +95,15 @@ def divide(n: int, division, rng: np.random.Generator | None = None) -> dict[str
     raise ValueError(f"unknown division {division!r}; known: {DIVISIONS} or a dict of index arrays")
 
 
+def algorithm_defaults(algorithm: str) -> dict[str, float]:
+    """The algorithm's own parameters that :func:`train` accepts as keywords, with their defaults
+    (MATLAB's), e.g. ``{"mu": 0.001, "mu_dec": 0.1, "mu_inc": 10.0, "mu_max": 1e10}`` for lm.
+    ``algorithm``: a short or MATLAB name; an unknown one is a ValueError listing the known ones."""
+    stepper = ALGORITHMS[resolve_algorithm(algorithm)].stepper
+    parameters = list(inspect.signature(stepper.__init__).parameters.values())[3:]  # self, objective, theta
+    return {p.name: p.default for p in parameters}
+
+
 def train(
     net: MLP,
     X: np.ndarray,
@@ -134,7 +143,7 @@ def train(
     spec = ALGORITHMS[name]
     if spec.needs_jacobian and net.output != "linear":
         raise ValueError(f"{name} needs a linear output (mse); use gd, gdx, cgf or bfg for softmax")
-    accepted = list(inspect.signature(spec.stepper.__init__).parameters)[3:]
+    accepted = list(algorithm_defaults(name))
     unknown = set(algorithm_params) - set(accepted)
     if unknown:
         raise ValueError(f"unknown parameters {sorted(unknown)} for {name}; known: {accepted}")
