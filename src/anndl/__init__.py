@@ -7,7 +7,7 @@ torch nor scikit-learn):
   estimators (:mod:`anndl.estimators`);
 - ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
   record (:mod:`anndl.nn.mlp`, :mod:`anndl.nn.training`);
-- ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.recurrent.hopfield`);
+- ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield`);
 - ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`).
 """
 
@@ -24,8 +24,8 @@ _EXPORTS = {
     "MLP": "anndl.nn.mlp",
     "train": "anndl.nn.training",
     "History": "anndl.nn.training",
-    "newhop": "anndl.recurrent.hopfield",
-    "HopfieldNet": "anndl.recurrent.hopfield",
+    "newhop": "anndl.nn.hopfield",
+    "HopfieldNet": "anndl.nn.hopfield",
     "run_experiment": "anndl.api",
 }
 """Public name -> the module that defines it."""
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.nn.mlp import MLP as MLP
     from anndl.nn.training import History as History
     from anndl.nn.training import train as train
-    from anndl.recurrent.hopfield import HopfieldNet as HopfieldNet
-    from anndl.recurrent.hopfield import newhop as newhop
+    from anndl.nn.hopfield import HopfieldNet as HopfieldNet
+    from anndl.nn.hopfield import newhop as newhop
 
 
 def __getattr__(name: str):
