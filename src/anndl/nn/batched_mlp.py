@@ -82,6 +82,12 @@ class NetworkBatch:
             self.map_gain = np.stack([net.target_map_.gain for net in nets])
             self.map_offset = np.stack([net.target_map_.offset for net in nets])
 
+    def select(self, rows: np.ndarray) -> NetworkBatch:
+        """The batch of networks ``rows`` only (their data copied)."""
+        part = object.__new__(NetworkBatch)
+        part.__dict__ = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()}
+        return part
+
     @property
     def n_errors(self) -> int:
         """N * n_out: the errors (rows of the Jacobian) of one network."""

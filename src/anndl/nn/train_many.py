@@ -22,6 +22,8 @@ from anndl.nn.classic.batched import BATCH_STEPPERS, BatchStepper
 from anndl.nn.mlp import MLP, as_2d
 from anndl.nn.training import History, _StopRules, divide, train
 
+CHUNK_VALUES = 2**17
+"""Default bound on networks x samples x widest layer of one batch (1 MiB of float64 values)."""
 RECORDED = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "time")
 """The per-epoch fields of :class:`History`."""
 
@@ -55,6 +57,7 @@ def train_many(
     progress: bool = False,
     rng: np.random.Generator | None = None,
     threads: int | None = 1,
+    chunk_values: int = CHUNK_VALUES,
     **algorithm_params,
 ) -> list[tuple[MLP, History]]:
     """Train copies of ``nets`` (same layer sizes, activation and output) and return
@@ -64,6 +67,11 @@ def train_many(
     a (B, N, ...) array); every network has the same N and the same ``division``, drawn once
     (with ``rng`` for "random"). The other arguments are :func:`train`'s. History.time is the
     batch's wall time (all networks of a batch share it); ``max_time`` applies to the batch.
+
+    The networks are trained in batches of as many as keep one layer's activations of the batch
+    within ``chunk_values`` float64 values (networks x N x widest layer): beyond the CPU cache a
+    bigger batch only waits longer on memory. Where that is one network, all are trained one by
+    one with ``train``. The results do not depend on it.
     """
     if not len(nets):
         return []
@@ -75,7 +83,8 @@ def train_many(
     sets = divide(n, division, rng)
     options = {"epochs": epochs, "goal": goal, "max_fail": max_fail, "min_grad": min_grad, "max_time": max_time,
                "threads": threads, **algorithm_params}  # fmt: skip
-    if name not in BATCH_STEPPERS or len(nets) == 1:
+    size = max(1, chunk_values // (len(sets["train"]) * max(nets[0].layer_sizes)))
+    if name not in BATCH_STEPPERS or len(nets) == 1 or size == 1:
         return [train(net, x, t, algorithm=name, division=sets, progress=progress, **options)
                 for net, x, t in zip(nets, Xs_, Ts_, strict=True)]  # fmt: skip
     spec = ALGORITHMS[name]
@@ -90,13 +99,18 @@ def train_many(
     data = {k: NetworkBatch(nets, [xs[sets[k]] for xs in scaled], [t[sets[k]] for t in Ts_])
             for k in ("train", "val", "test") if sets[k].size}  # fmt: skip
     early_stopping = "val" in data and max_fail > 0
-
+    rules = _StopRules(goal, epochs, min_grad, max_fail if early_stopping else 0, max_time)
+    out = []
     with threadpool_limits(threads):
-        start = time.perf_counter()
-        stepper = BATCH_STEPPERS[name](data["train"], np.stack([net.theta_ for net in nets]), **algorithm_params)
-        rules = _StopRules(goal, epochs, min_grad, max_fail if early_stopping else 0, max_time)
-        thetas, histories = _batch_epoch_loop(stepper, name, data, rules, progress, start)
-    return [(net.with_theta(theta), h) for net, theta, h in zip(nets, thetas, histories, strict=True)]
+        for lo in range(0, len(nets), size):
+            chunk = np.arange(lo, min(lo + size, len(nets)))
+            parts = {k: batch.select(chunk) for k, batch in data.items()}
+            start = time.perf_counter()
+            theta = np.stack([nets[b].theta_ for b in chunk])
+            stepper = BATCH_STEPPERS[name](parts["train"], theta, **algorithm_params)
+            thetas, histories = _batch_epoch_loop(stepper, name, parts, rules, progress, start)
+            out += [(nets[b].with_theta(th), h) for b, th, h in zip(chunk, thetas, histories, strict=True)]
+    return out
 
 
 class _NetworkView:
