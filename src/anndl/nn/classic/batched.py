@@ -7,14 +7,14 @@ loop, whose number of trials differs from network to network) written as masks o
 networks still trying. The parameters and their defaults are those of the scalar steppers
 (read from their signatures), and every network's numbers equal its scalar stepper's, bit for
 bit, because the batch maths (:class:`~anndl.nn.batched_mlp.NetworkBatch`) does and the damped
-systems are the scalar steppers' own :class:`DampedGaussNewton` (one per network: its Cholesky
-factorisations are LAPACK calls on the slices of the stacked Jacobians).
+systems are the scalar steppers' own :class:`DampedGaussNewton`, one per network on its slice of
+the stacked Jacobians (J'J, Cholesky factorisations and solves per network, as alone).
 
 Why a second class per algorithm rather than a batch dimension in the scalar steppers: the
 scalar steppers' floats and Python branches are what :func:`anndl.nn.training.train`'s epoch
-loop and every stepper added to :data:`ALGORITHMS` rely on; masks over a batch of one would
-slow the single-network path (measured by ``benchmarks/bench_trainers.py``) and change every
-stepper at once. cgf and bfg are not batched: their line searches take a different number of
+loop and every stepper added to :data:`ALGORITHMS` rely on; masks and index arrays over a batch
+of one would add work to the single-network path and change every stepper and that loop at once.
+cgf and bfg are not batched: their line searches take a different number of
 evaluations per network and epoch, so a batch would spend most of its time on stragglers;
 :func:`anndl.nn.train_many.train_many` trains them one by one.
 
