@@ -28,11 +28,6 @@ RECORDED = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "
 """The per-epoch fields of :class:`History`."""
 
 
-def batched(algorithm: str) -> bool:
-    """Whether ``algorithm`` advances a batch together (else train_many trains one by one)."""
-    return resolve_algorithm(algorithm) in BATCH_STEPPERS
-
-
 def _per_network(A, count: int, what: str) -> list[np.ndarray]:
     """One (N, k) array per network: A shared by all, or a sequence / (B, N, k) array of them."""
     if isinstance(A, np.ndarray) and A.ndim <= 2:
