@@ -36,11 +36,11 @@ if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.api import run_experiment as run_experiment
     from anndl.estimators import MLPClassifier as MLPClassifier
     from anndl.estimators import MLPRegressor as MLPRegressor
+    from anndl.nn.hopfield import HopfieldNet as HopfieldNet
+    from anndl.nn.hopfield import newhop as newhop
     from anndl.nn.mlp import MLP as MLP
     from anndl.nn.training import History as History
     from anndl.nn.training import train as train
-    from anndl.nn.hopfield import HopfieldNet as HopfieldNet
-    from anndl.nn.hopfield import newhop as newhop
 
 
 def __getattr__(name: str):

@@ -8,12 +8,10 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
-
-DATASETS = ("noiseless", "noisy")
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -71,12 +69,12 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
             "test_points": cfg.test_points,
             "noise_std": cfg.noise_std if d == "noisy" else 0.0,
         }
-        for d in DATASETS
+        for d in SIN_DATASETS
     ]
-    results = dict(zip(DATASETS, ctx.map(fit, cells, desc="trainlm fits"), strict=True))
+    results = dict(zip(SIN_DATASETS, ctx.map(fit, cells, desc="trainlm fits"), strict=True))
 
     fig, axes = plotting.subplots(2, 2, squeeze=False, width=5.0, height=3.0)
-    for col, d in enumerate(DATASETS):
+    for col, d in enumerate(SIN_DATASETS):
         res = results[d]
         ax_fit, ax_err = axes[0, col], axes[1, col]
         ax_fit.plot(res["x"], res["t"], ".", ms=1.5, color="0.6", label="training targets")
@@ -88,4 +86,4 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
     ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error")
     keys = ("train_mse", "test_mse", "test_mse_vs_true_function", "epochs", "stop_reason")
-    return {d: {k: results[d][k] for k in keys} for d in DATASETS}
+    return {d: {k: results[d][k] for k in keys} for d in SIN_DATASETS}

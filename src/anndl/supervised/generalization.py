@@ -2,7 +2,9 @@
 
 For each size, algorithm and repetition a 1-H-1 network is trained on all of x = 0:dx:3π (no
 validation set, so no early stopping) and tested on random points of [0, 3π]; with noisy
-training targets the test targets carry the same noise level (the report's ỹ).
+training targets the test targets carry the same noise level (the report's ỹ). The repetitions
+of one size and algorithm are one cell, trained together by :func:`~anndl.nn.train_many.train_many`
+(each network as it would be trained alone).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
-from anndl.nn.training import train
+from anndl.nn.train_many import train_many
 from anndl.registry import experiment
 
 
@@ -41,18 +43,31 @@ class GeneralizationConfig(ExperimentConfig):
         check_algorithms(self.algorithms)
 
 
-def train_and_test(cell: dict) -> dict:
-    """One (size, algorithm, repetition); data, test points and weights from ``data_seed``."""
-    noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell["data_seed"]).spawn(3)
+def repetition_data(cell: dict, data_seed: int):
+    """Training inputs and targets, test inputs and targets and the initial network of one
+    repetition, all drawn from ``data_seed``."""
+    noise_seq, test_seq, weight_seq = np.random.SeedSequence(data_seed).spawn(3)
     x = sin_squared_grid(cell["dx"])
     t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))
     test_rng = np.random.default_rng(test_seq)
     x_test = test_rng.uniform(*SIN_DOMAIN, cell["test_points"])
     t_test = noisy(sin_squared(x_test), cell["noise_std"], test_rng)
     net = MLP.create([1, cell["hidden_units"], 1], x, t, np.random.default_rng(weight_seq))
-    trained, history = train(net, x, t, algorithm=cell["algorithm"], epochs=cell["epochs"])
-    y_test = trained.predict(x_test)[:, 0]
-    return {"train_mse": history.loss[-1], "test_mse": float(np.mean((t_test - y_test) ** 2))}
+    return x, t, x_test, t_test, net
+
+
+def train_and_test(cell: dict) -> dict:
+    """The repetitions (one per ``data_seeds`` entry) of one size and algorithm, trained together;
+    {"runs": [{"train_mse", "test_mse"} per repetition]}."""
+    data = [repetition_data(cell, seed) for seed in cell["data_seeds"]]
+    x = data[0][0]
+    trained = train_many([d[4] for d in data], x, [d[1] for d in data], algorithm=cell["algorithm"],
+                         epochs=cell["epochs"])  # fmt: skip
+    runs = []
+    for (_, _, x_test, t_test, _), (net, history) in zip(data, trained, strict=True):
+        y_test = net.predict(x_test)[:, 0]
+        runs.append({"train_mse": history.loss[-1], "test_mse": float(np.mean((t_test - y_test) ** 2))})
+    return {"runs": runs}
 
 
 @experiment("generalization", GeneralizationConfig, "Train and test MSE against hidden units, per algorithm (§1.1.2)")
@@ -65,8 +80,7 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
             "dataset": d,
             "hidden_units": h,
             "algorithm": a,
-            "repetition": r,
-            "data_seed": data_seeds[r],
+            "data_seeds": data_seeds,
             "epochs": cfg.epochs,
             "dx": cfg.dx,
             "test_points": cfg.test_points,
@@ -74,14 +88,12 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
         }
         for d in SIN_DATASETS
         for h in cfg.hidden_units
-        for r in range(cfg.repetitions)
         for a in algorithms
     ]
-    results = ctx.map(train_and_test, cells, desc="size x algorithm x repetition")
-
-    table: dict = {}  # (dataset, algorithm, size) -> results over repetitions
-    for cell, res in zip(cells, results, strict=True):
-        table.setdefault((cell["dataset"], cell["algorithm"], cell["hidden_units"]), []).append(res)
+    results = ctx.map(train_and_test, cells, desc="size x algorithm (repetitions batched)")
+    table = {  # (dataset, algorithm, size) -> results over repetitions
+        (c["dataset"], c["algorithm"], c["hidden_units"]): res["runs"] for c, res in zip(cells, results, strict=True)
+    }
     rows, metrics = [], {d: {} for d in SIN_DATASETS}
     for d in SIN_DATASETS:
         for a in algorithms:

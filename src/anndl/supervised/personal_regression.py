@@ -4,7 +4,10 @@ stopping, then the chosen architecture retrained with trainbr.
 The target Tnew mixes T1…T5 with the digits of a student number. The data are the course's
 ``Data_Problem1_regression.mat`` when ``data_path`` points at it, otherwise the built-in
 stand-in of :func:`anndl.data.regression.standin_regression` (a problem of the same kind, not
-the course's data). Train, validation and test sets are three disjoint random samples.
+the course's data). Train, validation and test sets are three disjoint random samples. The
+repetitions of one architecture are one cell, trained together by
+:func:`~anndl.nn.train_many.train_many` (each network as it would be trained alone; their
+``seconds`` are the batch's wall time divided by the repetitions).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
 from anndl.nn.classic import resolve_algorithm
 from anndl.nn.mlp import MLP
+from anndl.nn.train_many import train_many
 from anndl.nn.training import train
 from anndl.registry import experiment
 
@@ -79,8 +83,23 @@ def load_problem(cell: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarr
     return X[order], personal_target(T[order], cell["digits"]), sets
 
 
+def train_repetitions(cell: dict) -> dict:
+    """Train one architecture ``repetitions`` times, from the weights of the children of
+    SeedSequence(seed), all together; {"runs": [one train_architecture result per repetition]}."""
+    X, t, sets = load_problem(cell)
+    sizes = [2, *[cell["units"]] * cell["layers"], 1]
+    seeds = np.random.SeedSequence(cell["seed"]).spawn(cell["repetitions"])
+    nets = [MLP.create(sizes, X, t, np.random.default_rng(seed)) for seed in seeds]
+    start = time.perf_counter()
+    trained = train_many(nets, X, t, algorithm=cell["algorithm"], division=sets, epochs=cell["epochs"],
+                         max_fail=cell["max_fail"])  # fmt: skip
+    seconds = (time.perf_counter() - start) / len(nets)
+    return {"runs": [_measure(cell, X, t, sets, *pair, seconds) for pair in trained]}
+
+
 def train_architecture(cell: dict) -> dict:
-    """Train one architecture once; the MSEs are those of the returned network."""
+    """Train one architecture once, from the weights of default_rng(seed); the MSEs are those
+    of the returned network."""
     X, t, sets = load_problem(cell)
     sizes = [2, *[cell["units"]] * cell["layers"], 1]
     net = MLP.create(sizes, X, t, np.random.default_rng(cell["seed"]))
@@ -94,12 +113,17 @@ def train_architecture(cell: dict) -> dict:
         epochs=cell["epochs"],
         max_fail=cell["max_fail"],
     )
+    return _measure(cell, X, t, sets, trained, history, time.perf_counter() - start)
+
+
+def _measure(cell: dict, X, t, sets, trained: MLP, history, seconds: float) -> dict:
+    """Epochs, stop reason and the train / validation / test MSE of one trained network."""
     out = {
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "epochs": history.epochs,
         "best_epoch": history.best_epoch,
         "stop_reason": history.stop_reason,
-        "n_params": net.n_params,
+        "n_params": trained.n_params,
     }
     for split in SPLITS:
         y = trained.predict(X[sets[split]])[:, 0]
@@ -129,16 +153,15 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
             **common,
             "layers": L,
             "units": h,
-            "repetition": r,
+            "repetitions": cfg.repetitions,
             "algorithm": "lm",
             "epochs": cfg.epochs,
             "max_fail": cfg.max_fail,
         }
         for L in cfg.hidden_layers
         for h in units
-        for r in range(cfg.repetitions)
     ]
-    results = ctx.map(train_architecture, grid, desc="architecture grid")
+    results = ctx.map(train_repetitions, grid, desc="architecture grid (repetitions batched)")
     val, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
     ctx.write_table("personal_regression_grid_validation_mse", rows)
     best_i, best_j = np.unravel_index(np.argmin(val), val.shape)
@@ -171,9 +194,7 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
 
 def _summarise_grid(grid: list[dict], results: list[dict], layers: list[int], units: list[int]):
     """Mean validation MSE (len(layers), len(units)) over repetitions, and one table row per architecture."""
-    grouped: dict[tuple[int, int], list[dict]] = {}
-    for cell, res in zip(grid, results, strict=True):
-        grouped.setdefault((cell["layers"], cell["units"]), []).append(res)
+    grouped = {(cell["layers"], cell["units"]): res["runs"] for cell, res in zip(grid, results, strict=True)}
     val = np.array([[np.mean([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
     rows = [
         {"hidden_layers": L, "units": h, "n_params": grouped[L, h][0]["n_params"], "val_mse_mean": float(val[i, j]),
