@@ -104,8 +104,8 @@ def unknown_metric(metric: str, results: Sequence[dict]) -> str | None:
         return None
     close = difflib.get_close_matches(metric, available, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return (f"sweep: --metric {metric!r} is not a numeric metric of these runs; {hint}"
-            f"available: {', '.join(available) or 'none'}")
+    shown = ", ".join(available[:12]) + (f" and {len(available) - 12} more" if len(available) > 12 else "")
+    return f"sweep: --metric {metric!r} is not a numeric metric of these runs; {hint}available: {shown or 'none'}"
 
 
 def varying_metric(results: Sequence[dict], names: Sequence[str]) -> str | None:
