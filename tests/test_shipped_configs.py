@@ -22,8 +22,8 @@ def test_config_validates_and_documents_its_command(config):
     result = CliRunner().invoke(main, ["validate", str(config)])
     assert result.exit_code == 0, result.output
     lines = config.read_text().splitlines()
-    assert lines[0] == f"# anndl run configs/{config.name}"
-    assert lines[1].startswith(f"# example override: anndl run configs/{config.name} ") and "=" in lines[1]
+    assert lines[0] == f"# anndl run {config.name}"  # a copy here (anndl cp) wins over the shipped one
+    assert lines[1].startswith(f"# example override: anndl run {config.name} ") and "=" in lines[1]
     assert "quick:" in config.read_text(), "each config declares its --quick variant"
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,45 @@ import numpy as np
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it is renamed to ``target``."""
+    """Yield a temporary path beside ``target``; on success it is flushed to disk and renamed to ``target``.
+
+    The temporary file is created with mode 0666 less the umask (0644 under umask 022), as a plain
+    ``open`` would, so the renamed file is as readable as any other file the user writes. Its data
+    are fsynced before the rename and the folder after it, so a crash leaves the old or the new file.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _create_temporary(target)
     try:
         yield tmp_path
+        _fsync(tmp_path)
         os.replace(tmp_path, target)
+        with suppress(OSError):  # a few file systems cannot sync a folder; the rename still happened
+            _fsync(target.parent)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _create_temporary(target: Path) -> Path:
+    """Create an empty, new ``.<name>.<random>.tmp`` beside ``target`` (mode 0666 & ~umask)."""
+    for _ in range(100):
+        candidate = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return candidate
+    raise FileExistsError(f"{target}: no free temporary name beside it")
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes(target: Path, data: bytes) -> Path:

@@ -1,8 +1,14 @@
-"""The ``anndl`` command: run, list, validate, describe and show experiments."""
+"""The ``anndl`` command: run, list, validate, describe and show experiments.
+
+Heavy libraries (torch, scikit-learn, matplotlib, dask) are imported only by the commands that run
+something, so ``--help``, ``list``, ``describe`` and ``validate`` answer in well under a second.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 import sys
 import time
 import traceback
@@ -11,13 +17,36 @@ from pathlib import Path
 import click
 
 from anndl import registry, runs
-from anndl.config import config_to_dict, dump_yaml, field_docs, type_name
-from anndl.configfile import load_config_file, shipped_configs
+from anndl.config import dump_yaml, field_docs, type_name
+from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
 from anndl.errors import AnndlError
 from anndl.executor import EXECUTORS, close_executor, make_executor
 from anndl.sweep import run_sweep
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def jobs_option(help_text: str):
+    """--jobs N (default 1); -1 means every core of this machine."""
+    def all_cores(ctx, param, value: int) -> int:
+        if value == 0:
+            raise click.BadParameter("0 is not a number of workers; give N >= 1, or -1 for all cores")
+        return (os.cpu_count() or 1) if value == -1 else value
+
+    return click.option("--jobs", type=click.IntRange(min=-1), default=1, show_default=True, callback=all_cores,
+                        help=f"{help_text} (-1: all cores).")
+
+
+def open_executor(jobs: int, kind: str, scheduler: str | None):
+    """The executor for --jobs/--executor/--scheduler; a usage error for options that cannot work."""
+    if scheduler is not None and kind != "dask":
+        raise click.UsageError("--scheduler needs --executor dask (the local executor has no scheduler)")
+    if kind == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("dask") is None:
+            raise click.UsageError("--executor dask needs dask and distributed: pip install 'anndl[dask]'")
+    return make_executor(jobs, kind, scheduler)
 
 
 def executor_options(command):
@@ -43,6 +72,9 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: finished cells are kept; re-run the same command to resume", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(EXIT_OK)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
@@ -50,6 +82,15 @@ class Group(click.Group):
                 traceback.print_exc()
             click.echo(f"error: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)", err=True)
             ctx.exit(EXIT_FAILED)
+
+
+def _silence_stdout() -> None:
+    """The reader of our output went away (``anndl list | head -1``): send the rest nowhere, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor (e.g. click's CliRunner)
+        pass
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,14 +105,16 @@ def main(debug: bool) -> None:
 @click.argument("overrides", nargs=-1)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run directory (default runs/...).")
 @click.option("--seed", type=click.IntRange(min=0), help="Override the config's seed.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@jobs_option("Worker processes")
 @click.option("--quick", is_flag=True, help="Apply the config's own fast variant (its `quick:` mapping).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
 @executor_options
 def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler) -> None:
-    """Run one experiment: anndl run CONFIG [KEY=VALUE ...]."""
+    """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
+
+    CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
     if config is None and resume is None:
         raise click.UsageError("give a CONFIG file (see `anndl list`) or --resume RUN_DIR")
     if config is not None and "=" in config.name and not config.exists():
@@ -80,14 +123,14 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
         config = config or resume / "config.yaml"
         out = out or resume
     loaded = load_config_file(config, overrides, quick=quick, seed=seed)
-    resolved = {"experiment": loaded.experiment, **config_to_dict(loaded.config)}
+    resolved = {"experiment": loaded.experiment, **runs.resolved_config(loaded.config)}
     if dry_run:
         click.echo(dump_yaml(resolved), nl=False)
         return
     exp = registry.get(loaded.experiment)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     start = time.perf_counter()
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler)
     try:
         metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
     except KeyboardInterrupt:
@@ -103,20 +146,40 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
 
 @main.command(name="list")
 def list_() -> None:
-    """List the experiments and the shipped configs."""
+    """List the experiments: description, shipped config and module (imports none of them)."""
     configs: dict[str, list[str]] = {}
     for path in shipped_configs():
-        try:
-            configs.setdefault(load_config_file(path).experiment, []).append(f"configs/{path.name}")
-        except AnndlError:
-            configs.setdefault("(invalid)", []).append(f"configs/{path.name}")
-    experiments = registry.all_experiments()
-    width = max((len(e.name) for e in experiments), default=0)
-    for exp in experiments:
-        where = ", ".join(configs.get(exp.name, [])) or "(no shipped config)"
-        click.echo(f"{exp.name:<{width}}  {exp.description}  [{where}]")
-    for path in configs.get("(invalid)", []):
-        click.echo(f"warning: {path} does not validate; run `anndl validate {path}`", err=True)
+        configs.setdefault(config_experiment(path) or "(invalid)", []).append(f"configs/{path.name}")
+    experiments = registry.describe_all()
+    width = max((len(name) for name, _, _ in experiments), default=0)
+    for name, module, description in experiments:
+        where = ", ".join(configs.get(name, [])) or "(no shipped config)"
+        click.echo(f"{name:<{width}}  {description}  [{where}, {module.replace('.', '/')}.py]")
+    known = {name for name, _, _ in experiments}
+    for experiment, paths in configs.items():
+        if experiment not in known:
+            for path in paths:
+                click.echo(f"warning: {path} names no known experiment; run `anndl validate {path}`", err=True)
+
+
+@main.command()
+@click.argument("name")
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+def cp(name: str, dest: Path | None, force: bool) -> None:
+    """Copy a shipped config out to edit: anndl cp NAME [DEST] (default ./NAME.yaml)."""
+    source = shipped_config(name)
+    if source is None:
+        known = ", ".join(p.stem for p in shipped_configs())
+        raise click.UsageError(f"{name!r} is not a shipped config; shipped: {known}")
+    target = dest if dest is not None else Path(source.name)
+    if target.is_dir():
+        target = target / source.name
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    click.echo(f"copied {source.stem} -> {target}; run it with `anndl run {target}`")
 
 
 @main.command()
@@ -168,15 +231,15 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @click.argument("axes", nargs=-1, required=True)
 @click.option("--set", "base", multiple=True, help="A fixed KEY=VALUE override for every cell (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Sweep directory.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel cells.")
+@jobs_option("Parallel cells")
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
-@click.option("--metric", help="Metric for the comparison figure (default: the first numeric one).")
+@click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
 @executor_options
 def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler)
     start = time.perf_counter()
     try:
         rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
@@ -193,11 +256,12 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Each config's fast variant (minutes instead of hours).")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Experiments in parallel.")
+@jobs_option("Experiments in parallel")
 @click.option("--only", multiple=True, metavar="GLOB", help="Only configs whose name matches (repeatable).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Where figures/, report.md, report.html and runs/ go.")
-@click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/report"),
+              show_default=True, help="Where figures/, report.md, report.html and runs/ go (`--out .`: here).")
+@click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists; "
+              "allow a --quick report over a full-settings one.")
 @executor_options
 def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
@@ -205,7 +269,7 @@ def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
                + "".join(f" --only {o}" for o in only))
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command)
     finally:
@@ -247,4 +311,4 @@ def _short(value) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="anndl")

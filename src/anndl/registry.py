@@ -1,7 +1,10 @@
 """Decorator registry of experiments: chapter modules register themselves by name.
 
-Every module under the chapter packages is imported on first lookup, so adding an experiment means
-writing a module with an ``@experiment`` function; there is no hand-kept list.
+Looking an experiment up imports only its module, found in the static index ``anndl._index``
+(name -> module and description), so ``anndl list``, ``describe`` and ``validate`` stay fast. The
+index is generated from the decorators (:func:`write_index`; a test checks that it is current), and a
+name missing from it is still found by importing every chapter module, so adding an experiment
+means writing a module with an ``@experiment`` function; there is no hand-kept list.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from anndl._index import INDEX
 from anndl.config import ExperimentConfig
 from anndl.errors import ConfigError
 
@@ -62,17 +67,50 @@ def discover() -> None:
 
 
 def all_experiments() -> list[Experiment]:
-    """Every registered experiment, sorted by name."""
+    """Every registered experiment, sorted by name (imports every chapter module)."""
     discover()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
+def names() -> list[str]:
+    """Every experiment's name, sorted, without importing the experiments (from the static index)."""
+    return sorted({*INDEX, *_REGISTRY})
+
+
+def describe_all() -> list[tuple[str, str, str]]:
+    """``(name, module, description)`` of every experiment, sorted by name, without importing them."""
+    known = {name: (module, description) for name, (module, description) in INDEX.items()}
+    known.update({e.name: (e.module, e.description) for e in _REGISTRY.values()})
+    return [(name, *known[name]) for name in sorted(known)]
+
+
 def get(name: str, source: str = "config") -> Experiment:
-    """Look up an experiment; an unknown name is a ConfigError with a suggestion."""
-    discover()
+    """Look up an experiment, importing only its module; an unknown name is a ConfigError with a suggestion."""
+    name = str(name)
+    if name not in _REGISTRY and name in INDEX:
+        importlib.import_module(INDEX[name][0])
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=1)
+        discover()
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError(f"{source}: key 'experiment': unknown experiment {name!r}; {hint}"
                           f"known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]
+
+
+def render_index() -> str:
+    """The text of ``anndl/_index.py`` for the experiments the decorators register."""
+    lines = ['"""Static index of the experiments: name -> (module, description). Generated, do not edit:',
+             "regenerate with ``python -c 'from anndl import registry; registry.write_index()'``",
+             '(tests/test_registry.py checks it against the @experiment decorators)."""', "",
+             "INDEX: dict[str, tuple[str, str]] = {"]
+    lines += [f"    {e.name!r}: ({e.module!r}, {e.description!r})," for e in all_experiments()]
+    return "\n".join([*lines, "}", ""])
+
+
+def write_index() -> Path:
+    """Rewrite ``anndl/_index.py`` from the decorators."""
+    path = Path(__file__).with_name("_index.py")
+    path.write_text(render_index(), encoding="utf-8")
+    return path

@@ -2,8 +2,8 @@
 
 Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>/`` (or ``--out``)::
 
-    config.yaml    the resolved config (re-runnable with `anndl run config.yaml`)
-    env.json       anndl version, git commit + dirty flag, Python and package versions, threads, device
+    config.yaml    the resolved config as it ran (`quick:` applied and dropped): `anndl run config.yaml` re-runs it
+    env.json       anndl version, git commit + dirty flag, Python and package versions, threads, device, quick
     status.json    running | completed | failed | interrupted, with times and the error if any
     metrics.json   the experiment's final numbers, flat dotted names
     figures/       every figure as PNG and PDF
@@ -35,7 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import anndl
-from anndl import atomic, executor, plotting
+from anndl import atomic, executor
 from anndl.config import ExperimentConfig, config_to_dict, dump_yaml, read_yaml
 from anndl.errors import ConfigError
 from anndl.registry import Experiment
@@ -103,6 +103,8 @@ class RunContext:
 
     def save_figure(self, fig, name: str) -> list[Path]:
         """Save ``fig`` as ``figures/<name>.png`` and ``.pdf`` and close it."""
+        from anndl import plotting  # matplotlib only for runs that draw
+
         return plotting.save_figure(fig, self.figures_dir, name)
 
     def write_json(self, name: str, obj: Any) -> Path:
@@ -216,12 +218,21 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def resolved_config(config: ExperimentConfig) -> dict:
+    """What a run's config.yaml holds: every field as it ran, without the ``quick`` mapping (which
+    was applied already, or not asked for), so that re-running the file reproduces the run."""
+    resolved = config_to_dict(config)
+    resolved.pop("quick", None)
+    return resolved
+
+
 def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict) -> None:
     """Create the run directory; an existing one must hold the same resolved config (resume)."""
     config_path = run_dir / "config.yaml"
     if config_path.is_file():
         existing = read_yaml(config_path)
         existing.pop("experiment", None)
+        existing.pop("quick", None)  # run directories written before config.yaml dropped it
         if existing != resolved:
             changed = sorted(k for k in set(existing) | set(resolved) if existing.get(k) != resolved.get(k))
             raise ConfigError(f"{run_dir}: holds a run with a different config (keys {', '.join(changed)} "
@@ -233,9 +244,10 @@ def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict) -> None:
 def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool = False, jobs: int = 1,
             progress: bool = True, executor_obj: executor.Executor | None = None) -> dict[str, Any]:
     """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json."""
-    resolved = config_to_dict(config)
-    prepare_run_dir(run_dir, exp.name, resolved)
-    atomic.write_json(run_dir / "env.json", environment(getattr(config, "device", None)))
+    prepare_run_dir(run_dir, exp.name, resolved_config(config))
+    env = environment(getattr(config, "device", None))
+    env["quick"] = "applied" if quick else "not applied"
+    atomic.write_json(run_dir / "env.json", env)
     status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid()}
     atomic.write_json(run_dir / "status.json", status)
     ctx = RunContext(run_dir=run_dir, config=config, experiment=exp.name, quick=quick, jobs=jobs,

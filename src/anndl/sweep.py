@@ -2,7 +2,8 @@
 
 ``anndl sweep configs/pca.yaml seed=0..4 threes_count=100,200`` makes 10 runs under the sweep
 directory, then writes ``summary.csv`` / ``summary.md`` (one row per cell: its values, state and
-headline metrics) and ``sweep_<metric>.png``. Cells run through the executor (local processes or
+headline metrics) and ``sweep_<metric>.png`` (``--metric``, else the first metric that varies across
+the cells). Cells run through the executor (local processes or
 Dask) and are cached like any other cells, so a killed sweep restarted with the same command
 computes only the unfinished cells; a failing cell is listed with its error and does not stop the
 others.
@@ -10,6 +11,7 @@ others.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Sequence
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from anndl import atomic, executor, plotting, registry, runs
+from anndl import atomic, executor, registry, runs
 from anndl.configfile import load_config_file
 from anndl.errors import ConfigError
 
@@ -76,16 +78,43 @@ def run_sweep_cell(cell: dict) -> dict:
     return {"state": "completed", "metrics": metrics}
 
 
-def headline_metrics(results: Sequence[dict], metric: str | None) -> list[str]:
-    """Scalar numeric metric names shared by the completed cells: the chosen one first, at most 8."""
+def numeric_metrics(results: Sequence[dict]) -> list[str]:
+    """Scalar numeric metric names of the completed cells, in first-seen order."""
     names: list[str] = []
     for result in results:
         for key, value in result.get("metrics", {}).items():
             if isinstance(value, int | float) and not isinstance(value, bool) and key not in names:
                 names.append(key)
+    return names
+
+
+def headline_metrics(results: Sequence[dict], metric: str | None) -> list[str]:
+    """The summary's metric columns: the chosen one first, at most 8."""
+    names = numeric_metrics(results)
     if metric is not None:
         names = [metric] + [n for n in names if n != metric]
     return names[:MAX_METRIC_COLUMNS]
+
+
+def unknown_metric(metric: str, results: Sequence[dict]) -> str | None:
+    """Why ``metric`` is not a numeric metric of the completed cells, with a suggestion (None if it is,
+    or if no cell completed)."""
+    available = numeric_metrics(results)
+    if metric in available or not any(r.get("state") == "completed" for r in results):
+        return None
+    close = difflib.get_close_matches(metric, available, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    shown = ", ".join(available[:12]) + (f" and {len(available) - 12} more" if len(available) > 12 else "")
+    return f"sweep: --metric {metric!r} is not a numeric metric of these runs; {hint}available: {shown or 'none'}"
+
+
+def varying_metric(results: Sequence[dict], names: Sequence[str]) -> str | None:
+    """The first of ``names`` whose value differs between completed cells (else the first name)."""
+    for name in names:
+        values = {r["metrics"][name] for r in results if name in r.get("metrics", {})}
+        if len(values) > 1:
+            return name
+    return names[0] if names else None
 
 
 def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: bool = False,
@@ -105,19 +134,24 @@ def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: 
     out_dir.mkdir(parents=True, exist_ok=True)
     results = executor.map_cells(run_sweep_cell, cells, executor=executor_obj or executor.SerialExecutor(),
                                  cache=executor.CellCache(out_dir / "cells"), desc="sweep", progress=progress)
-    columns = headline_metrics(results, metric)
-    if metric is not None and metric not in columns:
-        raise ConfigError(f"sweep: metric {metric!r} is not a numeric metric of these runs; "
-                          f"available: {', '.join(headline_metrics(results, None)) or 'none'}")
+    error = unknown_metric(metric, results) if metric is not None else None
+    rows = _summary_rows(cells, combos, results, headline_metrics(results, None if error else metric))
+    _write_summary(out_dir, rows)  # the finished cells are summarised even when --metric is wrong
+    if error is not None:
+        raise ConfigError(error)
+    chosen = metric or varying_metric(results, numeric_metrics(results))
+    if chosen is not None:
+        _plot_metric(out_dir, rows, [k for k, _ in axes], chosen, results)
+    return rows
+
+
+def _summary_rows(cells, combos, results, columns) -> list[dict[str, Any]]:
     rows = []
     for cell, values, result in zip(cells, combos, results, strict=True):
         row: dict[str, Any] = {"cell": Path(cell["run_dir"]).name, **values, "state": result["state"]}
         row.update({name: result.get("metrics", {}).get(name, "") for name in columns})
         row["error"] = result.get("error", "")
         rows.append(row)
-    _write_summary(out_dir, rows)
-    if columns:
-        _plot_metric(out_dir, rows, [k for k, _ in axes], metric or columns[0])
     return rows
 
 
@@ -133,15 +167,19 @@ def _write_summary(out_dir: Path, rows: list[dict[str, Any]]) -> None:
     atomic.write_text(out_dir / "summary.md", runs.markdown_table(rows))
 
 
-def _plot_metric(out_dir: Path, rows: list[dict[str, Any]], keys: list[str], metric: str) -> None:
+def _plot_metric(out_dir: Path, rows: list[dict[str, Any]], keys: list[str], metric: str,
+                 results: Sequence[dict]) -> None:
     """Mean ± std of ``metric`` per combination of the non-seed axes (over seeds when seed is swept)."""
+    from anndl import plotting  # matplotlib only when a figure is drawn
+
     group_keys = [k for k in keys if k != "seed"]
     groups: dict[str, list[float]] = {}
-    for row in rows:
-        if row["state"] != "completed" or row.get(metric, "") == "":
+    for row, result in zip(rows, results, strict=True):
+        value = result.get("metrics", {}).get(metric)
+        if row["state"] != "completed" or not isinstance(value, int | float) or isinstance(value, bool):
             continue
         label = ", ".join(f"{k}={row[k]}" for k in group_keys) or "all"
-        groups.setdefault(label, []).append(float(row[metric]))
+        groups.setdefault(label, []).append(float(value))
     if not groups:
         return
     labels = list(groups)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from anndl.data.paths import DATA_DIR
+from anndl.data.paths import SHIPPED_DATA_DIR
 from anndl.errors import DataError
 
 HEIGHT, WIDTH = 16, 15
-SHIPPED_DIGITS = DATA_DIR / "hopfield_digits_15x16.txt"
+SHIPPED_DIGITS = SHIPPED_DATA_DIR / "hopfield_digits_15x16.txt"
 """The shipped hand-drawn digit bitmaps."""
 COURSE_ATTRACTOR_ROWS = tuple(range(0, 200, 20))
 """0-based rows of ``digits.mat``'s ``X`` that hold the digits 0..9 used as attractors."""

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from anndl.data.paths import DATA_DIR
+from anndl.data.paths import SHIPPED_DATA_DIR
 from anndl.errors import DataError
 
-SHIPPED_SERIES = DATA_DIR / "santafe_laser.dat"
+SHIPPED_SERIES = SHIPPED_DATA_DIR / "santafe_laser.dat"
 """The full 10,093-point series shipped with the project."""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from sklearn.manifold import TSNE
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -151,6 +150,8 @@ def _plot_tsne(ctx, cfg: PCAConfig, datasets: dict[str, np.ndarray], titles: dic
     for ax, (name, X) in zip(axes, ctx.progress(datasets.items(), desc="t-SNE", total=len(datasets)),
                              strict=True):
         perplexity = min(cfg.tsne_perplexity, (len(X) - 1) / 3)
+        from sklearn.manifold import TSNE  # scikit-learn only when t-SNE runs, not to validate a config
+
         embedding = TSNE(perplexity=perplexity, max_iter=cfg.tsne_max_iter, init="pca",
                          random_state=ctx.child_seed() % 2**32).fit_transform(X)
         ax.scatter(embedding[:, 0], embedding[:, 1], s=6, alpha=0.7)

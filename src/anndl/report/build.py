@@ -29,6 +29,17 @@ from anndl.report.render import render_html, render_markdown
 from anndl.report.scorecard import CLAIMS, REPORT_FIGURES
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
+FULL_SETTINGS_LINE = "Variant: full settings"
+"""How report.md marks a report made with every config's full settings (written by render.py)."""
+
+
+def holds_full_report(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a report.md made with full settings (what --quick must not replace)."""
+    report = Path(out_dir) / "report.md"
+    try:
+        return report.is_file() and FULL_SETTINGS_LINE in report.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def code_version() -> str:
@@ -86,7 +97,13 @@ def chapter_of(module: str) -> str:
 def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = (), force: bool = False,
                  executor_obj: executor.Executor | None = None, progress: bool = True,
                  command: str = "anndl report") -> list[Verdict]:
-    """Run the selected configs (reusing finished ones), then write figures, metrics and the report."""
+    """Run the selected configs (reusing finished ones), then write figures, metrics and the report.
+
+    A --quick report into a folder that holds a full-settings report is a ConfigError unless ``force``.
+    """
+    if quick and not force and holds_full_report(out_dir):
+        raise ConfigError(f"{out_dir}: holds a full-settings report (report.md) that --quick would replace; "
+                          "pass another --out (the default is runs/report), or --force to replace it")
     start = time.perf_counter()
     version = code_version()
     git = runs.git_state(SOURCE_DIR)  # before this report rewrites its own tracked outputs
