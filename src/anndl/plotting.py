@@ -89,4 +89,5 @@ def mark_diverged(ax, x, y, count: int, color=None) -> None:
         ax.update_datalim([(x, 0.0)], updatey=False)
         ax.autoscale_view(scaley=False)
     ax.annotate(f"{count} diverged", (x, y if finite else 0.02),
-                xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color, xytext=(-20, 6), textcoords="offset points")
+                xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color,
+                xytext=(-20, 6), textcoords="offset points")
