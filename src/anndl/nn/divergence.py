@@ -3,10 +3,11 @@
 The rule: a monitored value (a loss, or a negative log-likelihood) has diverged when it is not
 finite (NaN or ±inf), or when its magnitude exceeds ``GROWTH_LIMIT`` (10⁶) times a reference
 magnitude. The reference is the first value the guard sees (the initial loss), unless the caller
-states one (the RBM gives a coin-flip model's negative pseudo-log-likelihood, D·ln 2 nats per
-image). ``floor`` is a least reference magnitude, for signed losses that can start near zero (the
-GANs' losses use 1; a zero reference and floor skip the growth test); ``factor=None`` tests
-finiteness only (parameters, monitors bounded by construction such as a reconstruction error).
+states one: the RBM's negative pseudo-log-likelihood is held against a coin-flip model's D·ln 2
+nats per image, with ``LIKELIHOOD_LIMIT`` (10³). ``floor`` is a least reference magnitude, for
+signed losses that can start near zero (the GANs' losses use 1; a zero reference and floor skip
+the growth test); ``factor=None`` tests finiteness only (parameters, monitors bounded by
+construction such as a reconstruction error).
 
 Loops whose runs an experiment compares (the classic trainers) record the reason and stop;
 the others raise :class:`~anndl.errors.RunError` through :meth:`DivergenceGuard.check`, with the
@@ -23,6 +24,10 @@ from anndl.errors import RunError
 
 GROWTH_LIMIT = 1e6
 """A value whose magnitude grows past this many times its reference counts as diverged."""
+LIKELIHOOD_LIMIT = 1e3
+"""The growth limit of a negative (pseudo-)log-likelihood against a coin-flip model's D·ln 2 nats:
+10³ × ln 2 ≈ 693 nats per pixel, a model that gives the data e^-693 per pixel (a healthy MNIST
+RBM has about 0.1–0.3)."""
 
 
 class DivergenceGuard:
@@ -54,12 +59,22 @@ class DivergenceGuard:
         """Raise a :class:`RunError` (with ``partial_metrics``) when ``value`` at ``epoch`` diverged."""
         reason = self.reason(value)
         if reason is not None:
-            raise RunError(message(reason, epoch), partial_metrics)
+            diverged = {"what": self.what, "epoch": epoch, "value": float(value), "reason": reason}
+            raise RunError(message(reason, epoch), {**(partial_metrics or {}), "diverged": diverged})
 
     def check_curve(self, values: Sequence[float], partial_metrics: dict | None = None) -> None:
         """Apply :meth:`check` to every value of a finished curve (entry i: after i iterations)."""
         for epoch, value in enumerate(values):
             self.check(value, epoch, partial_metrics)
+
+
+def check_latest(values: Sequence[float], epoch: int, what: str = "loss", partial_metrics: dict | None = None,
+                 **guard: float) -> None:
+    """:meth:`DivergenceGuard.check` of the newest of ``values`` against the first (a loop's curve so
+    far; stateless, so a resumed loop keeps its reference). ``guard``: factor, reference, floor."""
+    if values:
+        guard.setdefault("reference", values[0])
+        DivergenceGuard(what, **guard).check(values[-1], epoch, partial_metrics)
 
 
 def message(reason: str, epoch: int) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from anndl.nn import torchkit
+from anndl.nn import divergence, torchkit
 
 OBJECTIVES = ("bce", "wgan-clip", "wgan-gp")
 OPTIMISERS = ("adam", "rmsprop")
@@ -228,7 +228,9 @@ def train_gan(generator, discriminator, images, *, objective: str, epochs: int, 
             d_losses = []
             snapshot(len(history.g_loss))
         if history.d_loss:
-            torchkit.check_finite(history.d_loss[-1] + history.g_loss[-1], epoch + 1, "D loss + G loss")
+            for what, curve in (("D loss", history.d_loss), ("G loss", history.g_loss)):  # signed: floor 1
+                divergence.check_latest(curve, epoch + 1, what, {"d_loss": history.d_loss, "g_loss": history.g_loss},
+                                        floor=1.0)
         checkpoints.maybe_save(epoch + 1, generator=generator.state_dict(), discriminator=discriminator.state_dict(),
                                opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), noise=noise.get_state(),
                                critic_count=critic_count, d_losses=d_losses, history=history.state())
