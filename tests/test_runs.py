@@ -96,5 +96,6 @@ def test_diverged_training_fails_cleanly_with_metrics_so_far(tmp_path):
     with pytest.raises(RunError, match="training diverged: loss is nan at epoch 2"):
         runs.execute(Experiment("div", ToyConfig, "d", diverging, __name__), ToyConfig(), tmp_path / "run")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics == {"loss_history": [1.0, 0.5], "partial": True}
+    assert metrics == {"loss_history": [1.0, 0.5], "diverged.what": "loss", "diverged.epoch": 2,
+                       "diverged.value": "nan", "diverged.reason": "loss is nan", "partial": True}
     assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "failed"

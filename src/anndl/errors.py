@@ -23,3 +23,6 @@ class RunError(Exception):
     def __init__(self, message: str, partial_metrics: dict | None = None):
         super().__init__(message)
         self.partial_metrics = partial_metrics
+
+    def __reduce__(self):  # keep partial_metrics when a worker process sends the error back
+        return type(self), (str(self), self.partial_metrics)

@@ -65,3 +65,29 @@ def image_grid(ax, images, ncols: int, *, cmap: str = "gray", vmin=None, vmax=No
         canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
     ax.imshow(canvas, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
+
+
+def log_y_if_positive(ax, values) -> None:
+    """Log-scale ``ax``'s y axis when some of ``values`` are finite and positive, else keep it linear
+    (matplotlib refuses a log axis with no positive data, e.g. when every run diverged)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    if np.any(np.isfinite(values) & (values > 0)):
+        ax.set_yscale("log")
+
+
+def mark_diverged(ax, x, y, count: int, color=None) -> None:
+    """Write "``count`` diverged" at (x, y) in data units, or at the axis bottom when y is not finite
+    (e.g. a mean over runs that all diverged); x is kept inside the x limits."""
+    import numpy as np
+
+    if not count:
+        return
+    finite = bool(np.isfinite(y))
+    if not finite:
+        ax.update_datalim([(x, 0.0)], updatey=False)
+        ax.autoscale_view(scaley=False)
+    ax.annotate(f"{count} diverged", (x, y if finite else 0.02),
+                xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color,
+                xytext=(-20, 6), textcoords="offset points")

@@ -23,7 +23,7 @@ import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from anndl.nn import torchkit
+from anndl.nn import divergence, torchkit
 
 MIN_GRAD = 1e-6
 """Stop when the gradient's largest entry falls below this (trainscg's min_grad)."""
@@ -72,7 +72,9 @@ def minimise(params: Sequence[torch.Tensor], objective: Callable[[], torch.Tenso
     for p in params:
         p.requires_grad_(False)
         p.grad = None
-    return [by_iteration[k] for k in sorted(by_iteration)]
+    curve = [by_iteration[k] for k in sorted(by_iteration)]
+    divergence.DivergenceGuard(f"{desc} loss").check_curve(curve, {"loss_per_iteration": curve})
+    return curve
 
 
 def _uniform_weights(n_out: int, n_in: int, generator: torch.Generator, dtype) -> torch.Tensor:

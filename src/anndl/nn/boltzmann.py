@@ -14,13 +14,15 @@ All randomness comes from the ``torch.Generator`` passed in, so a run is reprodu
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import torch
 from torch.nn.functional import logsigmoid, softplus
 
-from anndl.nn.torchkit import Checkpointer, generator_states, seed_everything, set_generator_states
+from anndl.nn import divergence
+from anndl.nn.torchkit import Checkpointer, check_finite, generator_states, seed_everything, set_generator_states
 from anndl.nn.torchkit import epochs as epoch_progress
 
 METHODS = ("cd", "pcd")
@@ -190,9 +192,14 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
                                         velocity, grads, strict=True):
                 vel.mul_(momentum).add_(learning_rate * grad)
                 param.add_(vel)
+            check_finite(float(sum(p.sum() for p in params)), epoch + 1, f"sum of the {desc} parameters",
+                         {_tag(desc): history})
         history["epoch"].append(epoch + 1)
         history["pseudo_log_likelihood"].append(float(rbm.pseudo_log_likelihood(monitor).mean()))
         history["reconstruction_error"].append(rbm.reconstruction_error(monitor))
+        nll = divergence.DivergenceGuard(f"{desc} negative pseudo-log-likelihood (nats per image)",
+                                         factor=divergence.LIKELIHOOD_LIMIT, reference=monitor.shape[1] * math.log(2))
+        nll.check(-history["pseudo_log_likelihood"][-1], epoch + 1, {_tag(desc): history})
         history["seconds"].append(time.perf_counter() - start)
         checkpoints.maybe_save(epoch + 1, tensors=[*params, *velocity, chains], history=history,
                                generators=generator_states(g=g))
@@ -341,8 +348,12 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
             W2 += lr * ((mu1.T @ mu2) / n - (h1_chain.T @ h2_chain) / m - weight_decay * W2)
             for bias, pos, neg in zip(dbm.biases_, (v, mu1, mu2), (v_chain, h1_chain, h2_chain), strict=True):
                 bias += lr * (pos.mean(dim=0) - neg.mean(dim=0))
+            check_finite(float(W1.sum() + W2.sum()), epoch + 1, "sum of the DBM weights",
+                         {"dbm_joint_training": history})
         history["epoch"].append(epoch + 1)
         history["reconstruction_error"].append(dbm.reconstruction_error(monitor, mean_field_steps))
+        check_finite(history["reconstruction_error"][-1], epoch + 1, "DBM reconstruction error",
+                     {"dbm_joint_training": history})
         history["seconds"].append(time.perf_counter() - start)
         checkpoints.maybe_save(epoch + 1, tensors=[*dbm.weights_, *dbm.biases_, v_chain, h2_chain],
                                history=history, generators=generator_states(g=g))

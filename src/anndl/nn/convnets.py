@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from anndl.nn import torchkit
+from anndl.nn import divergence, torchkit
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -174,7 +174,7 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
             history["iteration"].append(iteration)
             history["epoch"].append(epoch + 1)
             history["loss"].append(float(loss.detach()))
-            torchkit.check_finite(history["loss"][-1], epoch + 1)
+            divergence.check_latest(history["loss"], epoch + 1, "CNN mini-batch loss", {"cnn_history": history})
             history["acc"].append(float((logits.argmax(1) == yb).float().mean()))
             if val_every and iteration % val_every == 0:
                 validate(iteration)

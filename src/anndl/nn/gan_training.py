@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from anndl.nn import torchkit
+from anndl.nn import divergence, torchkit
 
 OBJECTIVES = ("bce", "wgan-clip", "wgan-gp")
 OPTIMISERS = ("adam", "rmsprop")
@@ -228,7 +228,10 @@ def train_gan(generator, discriminator, images, *, objective: str, epochs: int, 
             d_losses = []
             snapshot(len(history.g_loss))
         if history.d_loss:
-            torchkit.check_finite(history.d_loss[-1] + history.g_loss[-1], epoch + 1, "D loss + G loss")
+            # signed losses, the first G loss already after a D step: |D| + |G| against the first D loss, floor 1
+            guard = divergence.DivergenceGuard("|D loss| + |G loss|", reference=history.d_loss[0], floor=1.0)
+            guard.check(abs(history.d_loss[-1]) + abs(history.g_loss[-1]), epoch + 1,
+                        {"d_loss": history.d_loss, "g_loss": history.g_loss})
         checkpoints.maybe_save(epoch + 1, generator=generator.state_dict(), discriminator=discriminator.state_dict(),
                                opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), noise=noise.get_state(),
                                critic_count=critic_count, d_losses=d_losses, history=history.state())

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from anndl.nn import torchkit
+from anndl.nn import divergence, torchkit
 from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
 
 CLIP_METHODS = ("l2norm", "global-l2norm")
@@ -116,7 +116,8 @@ def train_lstm(
         optimiser.step()
         scheduler.step()
         fit.loss_curve_.append(data_loss.item())
-        torchkit.check_finite(fit.loss_curve_[-1], epoch)
+        divergence.check_latest(fit.loss_curve_, epoch + 1, "LSTM training loss",
+                                {"lstm_training_loss_per_epoch": fit.loss_curve_})
         done = epoch + 1
         if (
             checkpoint is not None

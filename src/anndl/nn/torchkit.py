@@ -12,7 +12,8 @@ import torch
 from tqdm.auto import tqdm
 
 from anndl import atomic
-from anndl.errors import ConfigError, RunError
+from anndl.errors import ConfigError
+from anndl.nn.divergence import DivergenceGuard
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -80,11 +81,9 @@ def check_finite(loss: float, epoch: int, what: str = "loss", partial_metrics: d
     """Stop a diverged training with a clear message (RunError) when ``loss`` is NaN or infinite.
 
     ``partial_metrics`` (e.g. the history so far) are written to the run's metrics.json; the last
-    checkpoint written before this epoch is kept.
+    checkpoint written before this epoch is kept. The growth rule is :class:`DivergenceGuard`'s.
     """
-    if not np.isfinite(loss):
-        raise RunError(f"training diverged: {what} is {loss} at epoch {epoch}; the last good checkpoint and the "
-                       f"metrics so far are kept; lower the learning rate", partial_metrics)
+    DivergenceGuard(what, factor=None).check(loss, epoch, partial_metrics)
 
 
 def generator_states(**generators: torch.Generator) -> dict[str, torch.Tensor]:

@@ -8,6 +8,7 @@ take a different number of loss evaluations per network) are trained one by one 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 from anndl.nn.batched_mlp import NetworkBatch
 from anndl.nn.classic import ALGORITHMS, resolve_algorithm
 from anndl.nn.classic.batched import BATCH_STEPPERS, BatchStepper
+from anndl.nn.divergence import DivergenceGuard
 from anndl.nn.mlp import MLP, as_2d
 from anndl.nn.training import History, _StopRules, divide, train
 
@@ -127,6 +129,9 @@ def _batch_epoch_loop(stepper: BatchStepper, name: str, data: dict, rules: _Stop
     fails, best_epoch, last_epoch = (np.zeros(size, dtype=int) for _ in range(3))
     reasons = [""] * size
     running = np.arange(size)
+    # each network's own divergence guard: its reference is its own initial loss
+    own_rules = [dataclasses.replace(rules, guard=DivergenceGuard(rules.guard.what), diverged=False)
+                 for _ in range(size)]
     bar = tqdm(total=rules.epochs, desc=f"train {size} x {name}", disable=None if progress else True, leave=False)
     for epoch in range(rules.epochs + 1):
         rows = slice(None) if len(running) == size else running
@@ -151,7 +156,7 @@ def _batch_epoch_loop(stepper: BatchStepper, name: str, data: dict, rules: _Stop
         still = []
         for i, b in enumerate(running):
             view = _NetworkView(stepper.grad_norm[b], stepper.stop[b])
-            reason = rules.reason(perf[i], epoch, view, fails[b], elapsed)
+            reason = own_rules[b].reason(perf[i], epoch, view, fails[b], elapsed)
             if reason is None:
                 still.append(b)
             else:
@@ -165,7 +170,7 @@ def _batch_epoch_loop(stepper: BatchStepper, name: str, data: dict, rules: _Stop
     histories = []
     for b in range(size):
         h = History(algorithm=name, **{k: record[k][: last_epoch[b] + 1, b].tolist() for k in RECORDED})
-        h.stop_reason = reasons[b]
+        h.stop_reason, h.diverged = reasons[b], own_rules[b].diverged
         h.best_epoch = int(best_epoch[b]) if rules.max_fail else int(last_epoch[b])
         histories.append(h)
     return (best_theta if rules.max_fail else stepper.theta), histories

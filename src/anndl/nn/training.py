@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.classic import ALGORITHMS, Objective, resolve_algorithm
+from anndl.nn.divergence import DivergenceGuard
 from anndl.nn.mlp import MLP, as_2d
 
 DIVISIONS = ("train", "random")
@@ -50,6 +51,8 @@ class History:
     """why training stopped, in MATLAB's words."""
     best_epoch: int = 0
     """epoch of the returned network (the best validation epoch when early stopping is on)."""
+    diverged: bool = False
+    """True when training stopped on the divergence rule of :mod:`anndl.nn.divergence`."""
 
     @property
     def epochs(self) -> int:
@@ -158,7 +161,7 @@ def train(
     evaluation = {k: (Xs[sets[k]], T[sets[k]]) for k in ("val", "test") if sets[k].size}
     early_stopping = "val" in evaluation and max_fail > 0
 
-    with threadpool_limits(threads):
+    with threadpool_limits(threads), np.errstate(over="ignore", invalid="ignore"):  # divergence is a stop rule
         start = time.perf_counter()
         stepper = spec.stepper(Objective(net, Xs[sets["train"]], T[sets["train"]]), net.theta_, **algorithm_params)
         rules = _StopRules(goal, epochs, min_grad, max_fail if early_stopping else 0, max_time)
@@ -173,8 +176,13 @@ class _StopRules:
     min_grad: float
     max_fail: int  # 0: no early stopping
     max_time: float
+    guard: DivergenceGuard = field(default_factory=lambda: DivergenceGuard("training loss"))
+    diverged: bool = False
 
     def reason(self, perf: float, epoch: int, stepper, fails: int, elapsed: float) -> str | None:
+        if (why := self.guard.reason(perf)) is not None:
+            self.diverged = True
+            return f"Training diverged: {why}"
         if perf <= self.goal:
             return "Performance goal met"
         if epoch >= self.epochs:
@@ -187,8 +195,6 @@ class _StopRules:
             return "Validation stop"
         if elapsed > self.max_time:
             return "Maximum time elapsed"
-        if not math.isfinite(perf):
-            return "Loss is not finite"
         return None
 
 
@@ -209,6 +215,7 @@ def _epoch_loop(stepper, name: str, net: MLP, evaluation: dict, rules: _StopRule
                 fails += 1
         history.stop_reason = rules.reason(perf, epoch, stepper, fails, history.time[-1])
         if history.stop_reason is not None:
+            history.diverged = rules.diverged
             break
         stepper.step()
         bar.update(1)

@@ -9,6 +9,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.errors import RunError
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
@@ -51,6 +52,7 @@ def fit(cell: dict) -> dict:
         "test_mse_vs_true_function": float(np.mean((sin_squared(x_test) - y_test) ** 2)),
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
+        "diverged": history.diverged,
     }
 
 
@@ -72,6 +74,11 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         for d in SIN_DATASETS
     ]
     results = dict(zip(SIN_DATASETS, ctx.map(fit, cells, desc="trainlm fits"), strict=True))
+    keys = ("train_mse", "test_mse", "test_mse_vs_true_function", "epochs", "stop_reason", "diverged")
+    metrics = {d: {k: results[d][k] for k in keys} for d in SIN_DATASETS}
+    diverged = [f"{d} targets: {results[d]['stop_reason']}" for d in SIN_DATASETS if results[d]["diverged"]]
+    if diverged:  # one fit per data set: nothing to average over, so the run fails with what it measured
+        raise RunError("; ".join(diverged) + "; lower noise_std", partial_metrics=metrics)
 
     fig, axes = plotting.subplots(2, 2, squeeze=False, width=5.0, height=3.0)
     for col, d in enumerate(SIN_DATASETS):
@@ -85,5 +92,4 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         ax_err.plot(res["x"], res["y"] - sin_squared(res["x"]), color="C3", lw=0.8)
         ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
     ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error")
-    keys = ("train_mse", "test_mse", "test_mse_vs_true_function", "epochs", "stop_reason")
-    return {d: {k: results[d][k] for k in keys} for d in SIN_DATASETS}
+    return metrics

@@ -66,7 +66,8 @@ def train_and_test(cell: dict) -> dict:
     runs = []
     for (_, _, x_test, t_test, _), (net, history) in zip(data, trained, strict=True):
         y_test = net.predict(x_test)[:, 0]
-        runs.append({"train_mse": history.loss[-1], "test_mse": float(np.mean((t_test - y_test) ** 2))})
+        runs.append({"train_mse": history.loss[-1], "test_mse": float(np.mean((t_test - y_test) ** 2)),
+                     "diverged": history.diverged})
     return {"runs": runs}
 
 
@@ -102,7 +103,7 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
                 "train_mse_mean": [s["train_mse_mean"] for s in stats],
                 "test_mse_mean": [s["test_mse_mean"] for s in stats],
                 "diverged_runs": [s["diverged_runs"] for s in stats],
-                "best_hidden_units_by_test": cfg.hidden_units[int(np.nanargmin([s["test_mse_mean"] for s in stats]))],
+                "best_hidden_units_by_test": _best_size(cfg.hidden_units, [s["test_mse_mean"] for s in stats]),
             }
             rows += [
                 {"dataset": d, "algorithm": a, "hidden_units": h, **s}
@@ -116,11 +117,18 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
 
 def _finite_means(runs: list[dict]) -> dict:
     """Mean train and test MSE over the runs that did not diverge (gd's fixed learning rate can
-    blow up on big nets, as MATLAB's traingd does), and how many did."""
-    finite = [r for r in runs if np.isfinite(r["train_mse"]) and np.isfinite(r["test_mse"])]
+    blow up on big nets, as MATLAB's traingd does), and how many did (the trainer's divergence
+    rule, or a non-finite test MSE)."""
+    finite = [r for r in runs if not r["diverged"] and np.isfinite(r["train_mse"]) and np.isfinite(r["test_mse"])]
     mean = {k: float(np.mean([r[k] for r in finite])) if finite else float("nan") for k in ("train_mse", "test_mse")}
     return {"train_mse_mean": mean["train_mse"], "test_mse_mean": mean["test_mse"],
             "diverged_runs": len(runs) - len(finite)}  # fmt: skip
+
+
+def _best_size(sizes: list[int], test_mse: list[float]) -> int | None:
+    """The size with the least mean test MSE (None when every size's runs diverged)."""
+    finite = [(mse, h) for h, mse in zip(sizes, test_mse, strict=True) if np.isfinite(mse)]
+    return min(finite, key=lambda pair: pair[0])[1] if finite else None
 
 
 def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg: GeneralizationConfig) -> None:
@@ -130,14 +138,12 @@ def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg:
             mse = per_algo[a][f"{split}_mse_mean"]
             ax.plot(cfg.hidden_units, mse, "o-", ms=3, color=f"C{i}", label=a)
             for h, value, diverged in zip(cfg.hidden_units, mse, per_algo[a]["diverged_runs"], strict=True):
-                if diverged:
-                    ax.annotate(f"{diverged} diverged", (h, value), fontsize=7, color=f"C{i}",
-                                xytext=(-20, 6), textcoords="offset points")  # fmt: skip
+                plotting.mark_diverged(ax, h, value, diverged, color=f"C{i}")
+        plotting.log_y_if_positive(ax, [per_algo[a][f"{split}_mse_mean"] for a in algorithms])
         target = "noisy targets ỹ" if dataset == "noisy" else "true targets y"
         ax.set(
             xlabel="hidden units",
-            ylabel=f"{split} MSE (mean of {cfg.repetitions} runs)",
-            yscale="log",
+            ylabel=f"{split} MSE (mean of {cfg.repetitions} runs, diverged excluded)",
             title=f"{split} MSE on {target}",
         )
     axes[0, 1].legend(ncols=2)

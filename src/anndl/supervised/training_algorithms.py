@@ -85,6 +85,7 @@ def _result(history, seconds: float) -> dict:
         "loss_curve": np.asarray(history.loss),
         "stop_reason": history.stop_reason,
         "gamma": history.gamma[-1],
+        "diverged": history.diverged,
     }
 
 
@@ -117,7 +118,8 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
         for cell, res in zip(cells, results, strict=True):
             grouped.setdefault((cell["dataset"], cell["algorithm"]), []).append(res)
     summary = {d: {a: _summarise(grouped[d, a]) for a in algorithms} for d in SIN_DATASETS}
-    curves = {d: {a: [res["loss_curve"] for res in grouped[d, a]] for a in algorithms} for d in SIN_DATASETS}
+    curves = {d: {a: [res["loss_curve"] for res in grouped[d, a] if not res["diverged"]] for a in algorithms}
+              for d in SIN_DATASETS}
     rows = [
         {"dataset": d, "algorithm": a, **summary[d][a],
          "stop_reasons": "; ".join(sorted({res["stop_reason"] for res in grouped[d, a]}))}
@@ -130,10 +132,14 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
 
 
 def _summarise(runs: list[dict]) -> dict:
-    """Mean ± std of the train MSE and training time of one algorithm's repetitions."""
-    mse = np.array([res["train_mse"] for res in runs])
-    seconds = np.array([res["seconds"] for res in runs])
-    per_epoch = seconds / np.maximum([res["epochs"] for res in runs], 1)
+    """Mean ± std of the train MSE and training time of one algorithm's repetitions that did not
+    diverge (NaN when all did), how many did, and the median time per epoch over all of them."""
+    kept = [res for res in runs if not res["diverged"]]
+    mse = np.array([res["train_mse"] for res in kept])
+    seconds = np.array([res["seconds"] for res in kept])
+    per_epoch = np.array([res["seconds"] for res in runs]) / np.maximum([res["epochs"] for res in runs], 1)
+    if not kept:
+        mse = seconds = np.full(1, np.nan)
     return {
         "train_mse_mean": float(mse.mean()),
         "train_mse_std": float(mse.std()),
@@ -141,6 +147,7 @@ def _summarise(runs: list[dict]) -> dict:
         "seconds_mean": float(seconds.mean()),
         "seconds_std": float(seconds.std()),
         "ms_per_epoch": float(1e3 * np.median(per_epoch)),  # median: robust to a busy machine
+        "diverged_runs": len(runs) - len(kept),
     }
 
 
@@ -182,7 +189,10 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
             capsize=3,
             color="C1",
         )
-        ax_mse.set(yscale="log", ylabel="train MSE", title=f"{d} targets: train MSE, mean ± std")
+        ax_mse.set(ylabel="train MSE", title=f"{d} targets: train MSE, mean ± std (diverged runs excluded)")
+        plotting.log_y_if_positive(ax_mse, [stats[a]["train_mse_mean"] for a in algorithms])
+        for p, a in zip(pos, algorithms, strict=True):
+            plotting.mark_diverged(ax_mse, p, stats[a]["train_mse_mean"], stats[a]["diverged_runs"])
         for ax in (ax_time, ax_mse):
             ax.set_xticks(pos, algorithms)
             ax.set_xlabel(f"algorithm (1-{cfg.hidden_units}-1 net, {cfg.repetitions} repetitions)")
@@ -190,9 +200,12 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
 
 
 def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
+    """Median and IQR of the loss curves of the runs that did not diverge (``curves`` holds only those)."""
     fig, axes = plotting.subplots(1, 2, squeeze=False)
     for ax, d in zip(axes[0], SIN_DATASETS, strict=True):
         for i, a in enumerate(algorithms):
+            if not curves[d][a]:
+                continue
             length = max(len(c) for c in curves[d][a])
             padded = np.array([np.pad(c, (0, length - len(c)), mode="edge") for c in curves[d][a]])
             median = np.median(padded, axis=0)
@@ -201,10 +214,11 @@ def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorith
             ax.plot(epochs, median, color=f"C{i}", label=a)
             ax.fill_between(epochs, lo, hi, color=f"C{i}", alpha=0.2, lw=0)
         ax.set(
-            yscale="log",
             xlabel="epoch",
             ylabel="train MSE",
             title=f"{d} targets: train MSE per epoch (median, IQR)",
         )
-        ax.legend(ncols=2)
+        plotting.log_y_if_positive(ax, [c for a in algorithms for curve in curves[d][a] for c in curve])
+        if ax.lines:
+            ax.legend(ncols=2)
     ctx.save_figure(fig, "train_mse_vs_epoch_by_algorithm")
