@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
-from anndl.recurrent.lstm_santafe import lstm_cell, mlp_cell
+from anndl.nn.lstm import LSTMTrainingOptions
+from anndl.recurrent.lstm_santafe import LSTMCell, MLPCell, SeriesSplit, lstm_cell, mlp_cell
 from anndl.recurrent.mlp_santafe import fit_cell
 
 
@@ -101,40 +102,14 @@ def test_open_loop_scoring_does_use_the_observed_inputs(poisoned_series):
 
 def test_lstm_and_comparison_mlp_test_forecasts_ignore_the_test_values(poisoned_series):
     clean, poisoned, _ = poisoned_series
-    options = {
-        "epochs": 3,
-        "learning_rate": 0.005,
-        "drop_period": 2,
-        "drop_factor": 0.2,
-        "gradient_threshold": 1.0,
-        "clip_method": "l2norm",
-        "l2": 1e-4,
-        "checkpoint_every": 0,
-    }
-    lstm = {
-        "n_train": 80,
-        "n_test": 20,
-        "repetition": 0,
-        "hidden": 4,
-        "lag": 3,
-        "options": options,
-        "device": "cpu",
-        "checkpoint": "",
-        "seed": 3,
-    }
-    a, b = lstm_cell({**lstm, "series_path": clean}), lstm_cell({**lstm, "series_path": poisoned})
+    options = LSTMTrainingOptions(epochs=3, drop_period=2, checkpoint_every=0)
+
+    def both(make):
+        return [make(SeriesSplit(path, 80, 20)) for path in (clean, poisoned)]
+
+    a, b = map(lstm_cell, both(lambda data: LSTMCell(data, 0, 4, 3, options, "cpu", None, seed=3)))
     assert np.allclose(a["forecast"], b["forecast"], rtol=0, atol=1e-9)
-    mlp = {
-        "n_train": 80,
-        "n_test": 20,
-        "hidden": 3,
-        "lag": 4,
-        "algorithm": "lm",
-        "division": "train",
-        "epochs": 5,
-        "seed": 3,
-    }
-    a, b = mlp_cell({**mlp, "series_path": clean}), mlp_cell({**mlp, "series_path": poisoned})
+    a, b = map(mlp_cell, both(lambda data: MLPCell(data, 0, 3, 4, "lm", "train", 5, seed=3)))
     assert np.array_equal(a["forecast"], b["forecast"])
 
 
