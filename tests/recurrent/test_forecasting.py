@@ -7,7 +7,7 @@ import pytest
 from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
 from anndl.nn.lstm import LSTMTrainingOptions
 from anndl.recurrent.lstm_santafe import LSTMCell, MLPCell, SeriesSplit, lstm_cell, mlp_cell
-from anndl.recurrent.mlp_santafe import fit_cell
+from anndl.recurrent.mlp_santafe import FitCell, Training, Window, fit_cell
 
 
 def test_lag_matrix_hand_worked():
@@ -67,15 +67,14 @@ def poisoned_series(tmp_path):
     return str(tmp_path / "clean.dat"), str(tmp_path / "poisoned.dat"), clean
 
 
-MLP_CELL = {"p": 4, "h": 3, "algorithm": "lm", "division": "train", "epochs": 5, "max_fail": 6, "seed": 7}
+def mlp_cell_of(path: str, mode: str, stop: int, score: tuple[int, int], division: str = "train") -> FitCell:
+    return FitCell(Training(path, "lm", division, 5, 6), "test", 3, 4, 0, Window(mode, stop, score), seed=7)
 
 
 def test_mlp_test_forecast_ignores_the_test_values(poisoned_series):
     """Teacher forcing at test time would feed the (poisoned) observed values back in."""
     clean, poisoned, truth = poisoned_series
-    cell = {**MLP_CELL, "mode": "closed_loop", "stop": 80, "score": [80, 100]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "closed_loop", 80, (80, 100))) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"], b["prediction"])
     assert np.isclose(a["mse"], mse(a["prediction"], truth[80:100]))
     assert a["mse"] != b["mse"]
@@ -84,18 +83,14 @@ def test_mlp_test_forecast_ignores_the_test_values(poisoned_series):
 def test_tuning_b_model_is_fitted_only_before_its_window(poisoned_series):
     """No leakage: the tuning-B model and its forecast depend only on series[:window start]."""
     clean, poisoned, _ = poisoned_series
-    cell = {**MLP_CELL, "division": "random", "mode": "closed_loop", "stop": 80, "score": [80, 90]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "closed_loop", 80, (80, 90), "random")) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"], b["prediction"]) and a["epochs"] == b["epochs"]
 
 
 def test_open_loop_scoring_does_use_the_observed_inputs(poisoned_series):
     """The contrast: one-step-ahead (tuning A) predictions read observed values, so they do change."""
     clean, poisoned, _ = poisoned_series
-    cell = {**MLP_CELL, "mode": "open_loop", "stop": 80, "score": [80, 100]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "open_loop", 80, (80, 100))) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"][:1], b["prediction"][:1])
     assert not np.array_equal(a["prediction"], b["prediction"])
 
