@@ -51,9 +51,6 @@ class RunContext:
 
     run_dir: Path
     config: ExperimentConfig
-    experiment: str
-    quick: bool = False
-    jobs: int = 1
     progress_enabled: bool = True
     executor: executor.Executor = dataclasses.field(default_factory=executor.SerialExecutor)
     seed_sequence: np.random.SeedSequence = None  # type: ignore[assignment]
@@ -113,9 +110,6 @@ class RunContext:
 
     def write_json(self, name: str, obj: Any) -> Path:
         return atomic.write_json(self.run_dir / f"{name}.json", obj)
-
-    def write_text(self, name: str, text: str) -> Path:
-        return atomic.write_text(self.run_dir / name, text)
 
     def write_table(self, name: str, rows: Sequence[Mapping[str, Any]]) -> list[Path]:
         """Write ``tables/<name>.csv`` and ``tables/<name>.md`` from a list of same-keyed rows."""
@@ -244,8 +238,8 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     atomic.write_json(run_dir / "env.json", environment(getattr(config, "device", None)))
     status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid()}
     atomic.write_json(run_dir / "status.json", status)
-    ctx = RunContext(run_dir=run_dir, config=config, experiment=exp.name, quick=quick, jobs=jobs,
-                     progress_enabled=progress, executor=executor_obj or executor.make_executor(jobs))
+    ctx = RunContext(run_dir=run_dir, config=config, progress_enabled=progress,
+                     executor=executor_obj or executor.make_executor(jobs))
     start = time.perf_counter()
     try:
         with sigterm_as_interrupt():

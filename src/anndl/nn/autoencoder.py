@@ -101,7 +101,8 @@ class SparseAutoencoder(_Checkpointable):
     """D -> H -> D logistic autoencoder with L2 weight decay and a KL sparsity penalty.
 
     Defaults are MATLAB's ``trainAutoencoder`` defaults (L2 0.001, sparsity 1, proportion 0.05,
-    1000 epochs); the course's layers override them.
+    1000 epochs); the course's layers override them. :meth:`fit` sets ``loss_curve_``: the cost E
+    after every L-BFGS iteration.
     """
 
     def __init__(self, n_in: int, n_hidden: int, *, l2: float = 0.001, sparsity: float = 1.0,
@@ -116,8 +117,6 @@ class SparseAutoencoder(_Checkpointable):
         self.decoder_weight_ = _uniform_weights(n_in, n_hidden, g, dtype)
         """(D, H) decoder weights."""
         self.decoder_bias_ = torch.zeros(n_in, dtype=dtype)
-        self.loss_curve_: list[float] = []
-        """Cost E after every L-BFGS iteration of :meth:`fit`."""
 
     @property
     def parameters(self) -> list[torch.Tensor]:
@@ -153,7 +152,10 @@ class SparseAutoencoder(_Checkpointable):
 
 
 class SoftmaxLayer(_Checkpointable):
-    """Multinomial logistic regression H -> C, trained on mean cross-entropy (``trainSoftmaxLayer``)."""
+    """Multinomial logistic regression H -> C, trained on mean cross-entropy (``trainSoftmaxLayer``).
+
+    :meth:`fit` sets ``loss_curve_``: the mean cross-entropy after every L-BFGS iteration.
+    """
 
     def __init__(self, n_in: int, n_classes: int, *, epochs: int = 1000, seed: int = 0, dtype=torch.float32):
         g = torch.Generator().manual_seed(int(seed))
@@ -161,8 +163,6 @@ class SoftmaxLayer(_Checkpointable):
         self.weight_ = _uniform_weights(n_classes, n_in, g, dtype)
         """(C, H) class weights."""
         self.bias_ = torch.zeros(n_classes, dtype=dtype)
-        self.loss_curve_: list[float] = []
-        """Mean cross-entropy after every L-BFGS iteration of :meth:`fit`."""
 
     @property
     def parameters(self) -> list[torch.Tensor]:
@@ -184,6 +184,7 @@ class StackedClassifier(_Checkpointable):
     """Encoders of greedily trained autoencoders, then a softmax layer: X (N, D) -> logits (N, C).
 
     The parameters are copies, so fine-tuning leaves the autoencoders as they were trained.
+    :meth:`fine_tune` sets ``loss_curve_``: the mean cross-entropy after every L-BFGS iteration.
     """
 
     def __init__(self, autoencoders: Sequence[SparseAutoencoder], softmax: SoftmaxLayer):
@@ -191,8 +192,6 @@ class StackedClassifier(_Checkpointable):
         """[(W (H_l, H_{l-1}), b (H_l,))] logistic encoder layers, input first."""
         self.softmax_ = (softmax.weight_.clone(), softmax.bias_.clone())
         """(W (C, H_last), b (C,)) output layer."""
-        self.loss_curve_: list[float] = []
-        """Mean cross-entropy after every L-BFGS iteration of :meth:`fine_tune`."""
 
     @property
     def parameters(self) -> list[torch.Tensor]:

@@ -37,7 +37,7 @@ class BernoulliRBM:
     """A Bernoulli–Bernoulli RBM: ``weights_`` (D, H), ``visible_bias_`` (D,), ``hidden_bias_`` (H,).
 
     ``up_scale``/``down_scale`` multiply W in p(h|v) / p(v|h); both are 1 for an ordinary RBM and
-    2 for the bottom / top RBM of a DBM's greedy pretraining.
+    2 for the bottom / top RBM of a DBM's greedy pretraining. :func:`train_rbm` sets ``history_``.
     """
 
     def __init__(self, n_visible: int, n_hidden: int, generator: torch.Generator,
@@ -49,7 +49,6 @@ class BernoulliRBM:
         self.visible_bias_ = torch.zeros(n_visible, **like)
         self.hidden_bias_ = torch.zeros(n_hidden, **like)
         self.up_scale, self.down_scale = up_scale, down_scale
-        self.history_: dict[str, list[float]] = {}
 
     @property
     def components_(self) -> torch.Tensor:
@@ -201,12 +200,12 @@ class DeepBoltzmannMachine:
     """Two-hidden-layer DBM.
 
     ``weights_`` = [W1 (D, H1), W2 (H1, H2)]; ``biases_`` = [b (D,), c1 (H1,), c2 (H2,)].
+    :func:`train_dbm` sets ``history_``.
     """
 
     def __init__(self, weights: list[torch.Tensor], biases: list[torch.Tensor], generator: torch.Generator):
         self.weights_, self.biases_ = [w.clone() for w in weights], [b.clone() for b in biases]
         self.generator = generator
-        self.history_: dict[str, list[float]] = {}
 
     @classmethod
     def from_rbms(cls, bottom: BernoulliRBM, top: BernoulliRBM) -> DeepBoltzmannMachine:

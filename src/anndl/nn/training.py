@@ -55,11 +55,6 @@ class History:
         """Number of epochs (updates) run."""
         return len(self.loss) - 1
 
-    def as_arrays(self) -> dict[str, np.ndarray]:
-        """The per-epoch lists as float arrays (for ctx.map results and plots)."""
-        keys = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "time")
-        return {k: np.asarray(getattr(self, k), dtype=float) for k in keys}
-
 
 def divide(n: int, division, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """Index sets {"train", "val", "test"} for n samples.
