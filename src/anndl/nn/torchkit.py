@@ -65,9 +65,12 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: Path, **state: Any) -> Path:
-    """Atomically save tensors/state dicts/plain values (no arbitrary objects) with torch.save."""
+    """Atomically save tensors/state dicts/plain values (no arbitrary objects) with torch.save; the
+    file is on disk (fsynced) before it takes the name ``path``."""
     with atomic.atomic_path(Path(path)) as tmp:
         torch.save(state, tmp)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
     return Path(path)
 
 
@@ -160,11 +163,8 @@ class Checkpointer:
         _check_restorable(objects)
         if not self.enabled or step == self._saved_step:
             return
-        state = {"step": int(step), "rng": rng_state(), "objects": {k: _state_of(v) for k, v in objects.items()}}
-        with atomic.atomic_path(self.path(step)) as tmp:
-            torch.save(state, tmp)
-            with open(tmp, "rb") as written:
-                os.fsync(written.fileno())
+        save_checkpoint(self.path(step), step=int(step), rng=rng_state(),
+                        objects={k: _state_of(v) for k, v in objects.items()})
         self._saved_step = step
         for old in self.saved_steps()[:-self.KEEP]:
             self.path(old).unlink(missing_ok=True)
