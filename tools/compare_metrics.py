@@ -4,7 +4,8 @@
 
 BEFORE and AFTER are run directories (each with a metrics.json) or folders of run directories,
 matched by name. Numbers (also inside lists) are compared with ``rtol``/``atol``; anything else must
-be equal. Wall-time metrics (names holding ``seconds``, ``time`` or ``wall``) are ignored. Prints
+be equal. Wall-time metrics (names holding ``seconds``, ``time``, ``wall``, ``ms_per``) and rankings by
+them (``fastest``) are ignored. Prints
 every differing, missing or extra key and a one-line summary.
 """
 
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-IGNORED_WORDS = ("seconds", "time", "wall")
+IGNORED_WORDS = ("seconds", "time", "wall", "ms_per", "fastest")
+"""Parts of the names of wall-time metrics and of what is ranked by wall time."""
 
 
 def ignored(key: str) -> bool:
