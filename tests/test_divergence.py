@@ -45,7 +45,7 @@ def test_check_raises_a_run_error_with_the_metrics_so_far_that_survives_pickling
 
 
 FAILS = [  # (id, config, overrides, what the error line names)
-    ("lstm_lr", "lstm_santafe", ["learning_rate=1e6"], "LSTM training loss"),
+    ("lstm_lr", "lstm_santafe", ["training.learning_rate=1e6"], "LSTM training loss"),
     ("cnn_lr", "cnn_digits", ["lr=1e6"], "CNN mini-batch loss"),
     ("rbm_lr", "rbm_mnist", ["learning_rate=1e6"], "RBM negative pseudo-log-likelihood"),
     ("dbm_lr", "dbm_mnist", ["learning_rate=1e6", "pretrain_learning_rate=1e6"], "DBM pretrain layer 1"),

@@ -99,3 +99,20 @@ def test_diverged_training_fails_cleanly_with_metrics_so_far(tmp_path):
     assert metrics == {"loss_history": [1.0, 0.5], "diverged.what": "loss", "diverged.epoch": 2,
                        "diverged.value": "nan", "diverged.reason": "loss is nan", "partial": True}
     assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "failed"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rep:
+    rep: int
+    seed: int | None = None
+
+
+def test_frozen_dataclass_cells_get_the_same_child_seeds_as_dict_cells(tmp_path):
+    def seeds_of(cells, name):
+        ctx = runs.RunContext(run_dir=tmp_path / name, config=ToyConfig(seed=5), progress_enabled=False)
+        return ctx.map(lambda cell: {"seed": cell.seed if isinstance(cell, Rep) else cell["seed"]}, cells)
+
+    as_dicts = seeds_of([{"rep": i} for i in range(3)], "dicts")
+    as_cells = seeds_of([Rep(i) for i in range(3)], "cells")
+    assert as_cells == as_dicts and len({r["seed"] for r in as_cells}) == 3
+    assert seeds_of([Rep(0, seed=11)], "given") == [{"seed": 11}]  # a seed the cell sets is kept

@@ -39,8 +39,7 @@ def test_original_alexnet_shapes():
 
 def test_experiment_table_and_metrics(tmp_path):
     cfg = AlexNetConfig(device="cpu")
-    metrics = run_alexnet(cfg, RunContext(run_dir=tmp_path, config=cfg, experiment="alexnet_shapes",
-                                          progress_enabled=False))
+    metrics = run_alexnet(cfg, RunContext(run_dir=tmp_path, config=cfg, progress_enabled=False))
     assert metrics["fc_input_size"] == 9216 and metrics["input_size"] == 3 * 227**2 == 154_587
     assert np.isclose(metrics["fc_input_ratio"], 9216 / 154_587) and metrics["fc_input_ratio"] < 0.06
     assert metrics["first_fc_layer_index"] == 17  # "The first fully connected layer is layer 17"

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
-from anndl.recurrent.lstm_santafe import lstm_cell, mlp_cell
-from anndl.recurrent.mlp_santafe import fit_cell
+from anndl.nn.lstm import LSTMTrainingOptions
+from anndl.recurrent.lstm_santafe import LSTMCell, MLPCell, SeriesSplit, lstm_cell, mlp_cell
+from anndl.recurrent.mlp_santafe import FitCell, Training, Window, fit_cell
 
 
 def test_lag_matrix_hand_worked():
@@ -66,15 +67,14 @@ def poisoned_series(tmp_path):
     return str(tmp_path / "clean.dat"), str(tmp_path / "poisoned.dat"), clean
 
 
-MLP_CELL = {"p": 4, "h": 3, "algorithm": "lm", "division": "train", "epochs": 5, "max_fail": 6, "seed": 7}
+def mlp_cell_of(path: str, mode: str, stop: int, score: tuple[int, int], division: str = "train") -> FitCell:
+    return FitCell(Training(path, "lm", division, 5, 6), "test", 3, 4, 0, Window(mode, stop, score), seed=7)
 
 
 def test_mlp_test_forecast_ignores_the_test_values(poisoned_series):
     """Teacher forcing at test time would feed the (poisoned) observed values back in."""
     clean, poisoned, truth = poisoned_series
-    cell = {**MLP_CELL, "mode": "closed_loop", "stop": 80, "score": [80, 100]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "closed_loop", 80, (80, 100))) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"], b["prediction"])
     assert np.isclose(a["mse"], mse(a["prediction"], truth[80:100]))
     assert a["mse"] != b["mse"]
@@ -83,58 +83,28 @@ def test_mlp_test_forecast_ignores_the_test_values(poisoned_series):
 def test_tuning_b_model_is_fitted_only_before_its_window(poisoned_series):
     """No leakage: the tuning-B model and its forecast depend only on series[:window start]."""
     clean, poisoned, _ = poisoned_series
-    cell = {**MLP_CELL, "division": "random", "mode": "closed_loop", "stop": 80, "score": [80, 90]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "closed_loop", 80, (80, 90), "random")) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"], b["prediction"]) and a["epochs"] == b["epochs"]
 
 
 def test_open_loop_scoring_does_use_the_observed_inputs(poisoned_series):
     """The contrast: one-step-ahead (tuning A) predictions read observed values, so they do change."""
     clean, poisoned, _ = poisoned_series
-    cell = {**MLP_CELL, "mode": "open_loop", "stop": 80, "score": [80, 100]}
-    a = fit_cell({**cell, "series_path": clean})
-    b = fit_cell({**cell, "series_path": poisoned})
+    a, b = (fit_cell(mlp_cell_of(path, "open_loop", 80, (80, 100))) for path in (clean, poisoned))
     assert np.array_equal(a["prediction"][:1], b["prediction"][:1])
     assert not np.array_equal(a["prediction"], b["prediction"])
 
 
 def test_lstm_and_comparison_mlp_test_forecasts_ignore_the_test_values(poisoned_series):
     clean, poisoned, _ = poisoned_series
-    options = {
-        "epochs": 3,
-        "learning_rate": 0.005,
-        "drop_period": 2,
-        "drop_factor": 0.2,
-        "gradient_threshold": 1.0,
-        "clip_method": "l2norm",
-        "l2": 1e-4,
-        "checkpoint_every": 0,
-    }
-    lstm = {
-        "n_train": 80,
-        "n_test": 20,
-        "repetition": 0,
-        "hidden": 4,
-        "lag": 3,
-        "options": options,
-        "device": "cpu",
-        "checkpoint": "",
-        "seed": 3,
-    }
-    a, b = lstm_cell({**lstm, "series_path": clean}), lstm_cell({**lstm, "series_path": poisoned})
+    options = LSTMTrainingOptions(epochs=3, drop_period=2, checkpoint_every=0)
+
+    def both(make):
+        return [make(SeriesSplit(path, 80, 20)) for path in (clean, poisoned)]
+
+    a, b = map(lstm_cell, both(lambda data: LSTMCell(data, 0, 4, 3, options, "cpu", None, seed=3)))
     assert np.allclose(a["forecast"], b["forecast"], rtol=0, atol=1e-9)
-    mlp = {
-        "n_train": 80,
-        "n_test": 20,
-        "hidden": 3,
-        "lag": 4,
-        "algorithm": "lm",
-        "division": "train",
-        "epochs": 5,
-        "seed": 3,
-    }
-    a, b = mlp_cell({**mlp, "series_path": clean}), mlp_cell({**mlp, "series_path": poisoned})
+    a, b = map(mlp_cell, both(lambda data: MLPCell(data, 0, 3, 4, "lm", "train", 5, seed=3)))
     assert np.array_equal(a["forecast"], b["forecast"])
 
 

@@ -46,21 +46,41 @@ class CNNConfig(ExperimentConfig):
     """Torch device."""
 
 
-def _train_network(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class CNNCell:
+    """One network (``filters``) trained with the config's SGD settings on the shared digit split."""
+
+    data: DigitData
+    data_seed: int
+    filters: tuple[int, int]
+    epochs: int
+    lr: float
+    momentum: float
+    batch_size: int
+    l2: float
+    val_every: int
+    pixel_scale: float
+    batch_norm: bool
+    checkpoint_every: int
+    device: str
+    checkpoint_dir: str
+    seed: int | None = None
+
+
+def _train_network(cell: CNNCell) -> dict:
     """Train one CNN on the digit split of ``cell`` and measure it on the test set."""
-    data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
-    model = DigitCNN(tuple(cell["filters"]), batch_norm=cell["batch_norm"], pixel_scale=cell["pixel_scale"])
-    name = "x".join(str(f) for f in cell["filters"])
+    data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
+    model = DigitCNN(tuple(cell.filters), batch_norm=cell.batch_norm, pixel_scale=cell.pixel_scale)
+    name = "x".join(str(f) for f in cell.filters)
     start = time.perf_counter()
     history = fit_classifier(
-        model, data.train_images, data.train_labels, epochs=cell["epochs"], lr=cell["lr"],
-        momentum=cell["momentum"], batch_size=cell["batch_size"], seed=cell["seed"], device=cell["device"],
-        val=(data.test_images, data.test_labels), weight_decay=cell["l2"], val_every=cell["val_every"],
-        progress=True, checkpoint_dir=Path(cell["checkpoint_dir"]) / name,
-        checkpoint_every=cell["checkpoint_every"])
+        model, data.train_images, data.train_labels, epochs=cell.epochs, lr=cell.lr,
+        momentum=cell.momentum, batch_size=cell.batch_size, seed=cell.seed, device=cell.device,
+        val=(data.test_images, data.test_labels), weight_decay=cell.l2, val_every=cell.val_every,
+        progress=True, checkpoint_dir=Path(cell.checkpoint_dir) / name, checkpoint_every=cell.checkpoint_every)
     seconds = time.perf_counter() - start
     model.cpu()
-    torchkit.save_checkpoint(Path(cell["checkpoint_dir"]) / name / "final.pt", model=model.state_dict())
+    torchkit.save_checkpoint(Path(cell.checkpoint_dir) / name / "final.pt", model=model.state_dict())
     predicted = predict_logits(model, data.test_images).argmax(1).numpy()
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (data.test_labels, predicted), 1)
@@ -74,11 +94,11 @@ def _train_network(cell: dict) -> dict:
 def run(cfg: CNNConfig, ctx) -> dict:
     ctx.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     data_seed = ctx.child_seed()
-    shared = {"data": dataclasses.asdict(cfg.data), "data_seed": data_seed,
-              "checkpoint_dir": str(ctx.checkpoint_dir),
-              **{k: getattr(cfg, k) for k in ("epochs", "lr", "momentum", "batch_size", "l2", "val_every",
-                                               "pixel_scale", "batch_norm", "checkpoint_every", "device")}}
-    cells = [{**shared, "filters": list(f)} for f in cfg.filters]
+    cells = [CNNCell(cfg.data, data_seed, tuple(f), epochs=cfg.epochs, lr=cfg.lr, momentum=cfg.momentum,
+                     batch_size=cfg.batch_size, l2=cfg.l2, val_every=cfg.val_every, pixel_scale=cfg.pixel_scale,
+                     batch_norm=cfg.batch_norm, checkpoint_every=cfg.checkpoint_every, device=cfg.device,
+                     checkpoint_dir=str(ctx.checkpoint_dir))
+             for f in cfg.filters]
     results = ctx.map(_train_network, cells, desc="CNNs")
     names = ["x".join(str(f) for f in pair) for pair in cfg.filters]
 

@@ -12,8 +12,9 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.autoencoder import StackedClassifier, restore_stage, save_stage, train_stack
+from anndl.nn.autoencoder import StackedClassifier, train_stack
 from anndl.nn.mlp import MLP
+from anndl.nn.torchkit import Checkpointer
 from anndl.nn.training import train
 from anndl.registry import experiment
 
@@ -86,50 +87,83 @@ def _flat(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1)
 
 
-def _stack_group(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class StackCell:
+    """One repetition of a group of architectures that share their first layer."""
+
+    data: DigitData
+    data_seed: int
+    architectures: tuple[tuple[int, ...], ...]
+    first_layer: AutoencoderLayer
+    deeper_layers: AutoencoderLayer
+    softmax_epochs: int
+    finetune_epochs: int
+    features_shown: int
+    repetition: int
+    keep_features: bool
+    checkpoint_dir: str
+    seed: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BaselineCell:
+    """One run of the MLP baseline."""
+
+    data: DigitData
+    data_seed: int
+    repetition: int
+    hidden: tuple[int, ...]
+    algorithm: str
+    epochs: int
+    val_fraction: float
+    seed: int | None = None
+
+
+def _stack_group(cell: StackCell) -> dict:
     """Train every architecture of ``cell`` (greedy, then fine-tuned); measure test accuracy.
 
-    Every finished layer and fine-tuned stack is saved under ``cell["checkpoint_dir"]`` and skipped
+    Every finished layer and fine-tuned stack is saved under ``cell.checkpoint_dir`` and skipped
     when a restarted run finds it there.
     """
-    data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
-    stages = Path(cell["checkpoint_dir"])
+    data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
+    stages = Path(cell.checkpoint_dir)
     X, X_test = _flat(data.train_images), _flat(data.test_images)
     cache: dict = {}
     results = []
-    for hidden in cell["architectures"]:
-        settings = [cell["first_layer"]] + [cell["deeper_layers"]] * (len(hidden) - 1)
+    layers = [dataclasses.asdict(cell.first_layer), dataclasses.asdict(cell.deeper_layers)]
+    for hidden in cell.architectures:
+        settings = [layers[0]] + [layers[1]] * (len(hidden) - 1)
         start = time.perf_counter()
-        autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell["seed"],
-                                            softmax_epochs=cell["softmax_epochs"], cache=cache, progress=True,
+        autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell.seed,
+                                            softmax_epochs=cell.softmax_epochs, cache=cache, progress=True,
                                             checkpoint_dir=stages)
         stack = StackedClassifier(autoencoders, softmax)
         greedy = stack.accuracy(X_test, data.test_labels)
-        finetuned = stages / f"finetuned_{'-'.join(map(str, hidden))}.pt"
-        if not restore_stage(finetuned, stack.parameters, stack):
-            stack.fine_tune(X, data.train_labels, epochs=cell["finetune_epochs"], progress=True)
-            save_stage(finetuned, stack.parameters, stack)
+        finetuned = Checkpointer(stages, 1, name=f"finetuned_{'-'.join(map(str, hidden))}")
+        if not finetuned.resume({"stack": stack}):
+            stack.fine_tune(X, data.train_labels, epochs=cell.finetune_epochs, progress=True)
+            finetuned.save(1, {"stack": stack})
         results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
                         "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
                         "finetune_iterations": len(stack.loss_curve_) - 1,
                         "seconds": time.perf_counter() - start})
-    first = cache[(int(cell["architectures"][0][0]),)][0]
-    shown = first.encoder_weight_[: cell["features_shown"]].numpy() if cell["keep_features"] else np.zeros(0)
+    first = cache[(int(cell.architectures[0][0]),)][0]
+    shown = first.encoder_weight_[: cell.features_shown].numpy() if cell.keep_features else np.zeros(0)
     return {"results": results, "features": shown, "description": data.description}
 
 
-def _baseline(cell: dict) -> dict:
+def _baseline(cell: BaselineCell) -> dict:
     """One MLP with chapter 1's trainer; early stopping on a random val_fraction of the training set."""
-    data = load_digits(DigitData(**cell["data"]), np.random.default_rng(cell["data_seed"]))
+    data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     X, X_test = _flat(data.train_images).astype(float), _flat(data.test_images).astype(float)
     T = np.eye(10)[data.train_labels]
-    rng = np.random.default_rng(cell["seed"])
-    net = MLP.create(layer_sizes=[X.shape[1], *cell["hidden"], 10], X=X, T=T, rng=rng,
+    rng = np.random.default_rng(cell.seed)
+    net = MLP.create(layer_sizes=[X.shape[1], *cell.hidden, 10], X=X, T=T, rng=rng,
                      hidden_activation="tanh", output="softmax")
     order = rng.permutation(len(X))
-    n_val = int(round(cell["val_fraction"] * len(X)))
+    n_val = int(round(cell.val_fraction * len(X)))
     division = {"train": np.sort(order[n_val:]), "val": np.sort(order[:n_val])}
-    net, history = train(net, X, T, algorithm=cell["algorithm"], division=division, epochs=cell["epochs"],
+    net, history = train(net, X, T, algorithm=cell.algorithm, division=division, epochs=cell.epochs,
                          max_fail=6, progress=True)
     accuracy = float(np.mean(net.predict(X_test).argmax(axis=1) == data.test_labels))
     return {"accuracy": accuracy, "epochs": history.epochs, "stop_reason": history.stop_reason}
@@ -138,24 +172,19 @@ def _baseline(cell: dict) -> dict:
 @experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)")
 def run(cfg: SAEConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
-    shared = {"data": dataclasses.asdict(cfg.data), "data_seed": data_seed,
-              "first_layer": dataclasses.asdict(cfg.first_layer),
-              "deeper_layers": dataclasses.asdict(cfg.deeper_layers),
-              "softmax_epochs": cfg.softmax_epochs, "finetune_epochs": cfg.finetune_epochs,
-              "features_shown": cfg.features_shown}
     if cfg.share_greedy_layers:  # one cell per (repetition, first-layer size): its architectures share layers
         firsts = list(dict.fromkeys(a[0] for a in cfg.architectures))
         groups = [[a for a in cfg.architectures if a[0] == f] for f in firsts]
     else:
         groups = [[a] for a in cfg.architectures]
-    cells = [{**shared, "repetition": r, "architectures": g, "keep_features": r == 0 and i == 0,
-              "checkpoint_dir": str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}")}
+    cells = [StackCell(cfg.data, data_seed, tuple(map(tuple, g)), cfg.first_layer, cfg.deeper_layers,
+                       cfg.softmax_epochs, cfg.finetune_epochs, cfg.features_shown, r, r == 0 and i == 0,
+                       str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}"))
              for r in range(cfg.repetitions) for i, g in enumerate(groups)]
     outcomes = ctx.map(_stack_group, cells, desc="stacked autoencoders")
 
     b = cfg.baseline
-    baseline_cells = [{"data": shared["data"], "data_seed": data_seed, "repetition": r, "hidden": b.hidden,
-                       "algorithm": b.algorithm, "epochs": b.epochs, "val_fraction": b.val_fraction}
+    baseline_cells = [BaselineCell(cfg.data, data_seed, r, tuple(b.hidden), b.algorithm, b.epochs, b.val_fraction)
                       for r in range(b.repetitions)]
     baseline = ctx.map(_baseline, baseline_cells, desc="MLP baseline") if baseline_cells else []
 

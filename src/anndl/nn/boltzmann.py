@@ -22,26 +22,24 @@ import torch
 from torch.nn.functional import logsigmoid, softplus
 
 from anndl.nn import divergence
-from anndl.nn.torchkit import Checkpointer, check_finite, generator_states, seed_everything, set_generator_states
+from anndl.nn.torchkit import Checkpointer, check_finite
 from anndl.nn.torchkit import epochs as epoch_progress
+from anndl.seeding import seed_globals
 
 METHODS = ("cd", "pcd")
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:
     """Seed torch/numpy/random globally and return a torch Generator on ``device`` seeded with ``seed``."""
-    generator = seed_everything(seed)
-    if device.type != "cpu":
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed)
-    return generator
+    seed_globals(seed)
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 class BernoulliRBM:
     """A Bernoulli–Bernoulli RBM: ``weights_`` (D, H), ``visible_bias_`` (D,), ``hidden_bias_`` (H,).
 
     ``up_scale``/``down_scale`` multiply W in p(h|v) / p(v|h); both are 1 for an ordinary RBM and
-    2 for the bottom / top RBM of a DBM's greedy pretraining.
+    2 for the bottom / top RBM of a DBM's greedy pretraining. :func:`train_rbm` sets ``history_``.
     """
 
     def __init__(self, n_visible: int, n_hidden: int, generator: torch.Generator,
@@ -53,7 +51,6 @@ class BernoulliRBM:
         self.visible_bias_ = torch.zeros(n_visible, **like)
         self.hidden_bias_ = torch.zeros(n_hidden, **like)
         self.up_scale, self.down_scale = up_scale, down_scale
-        self.history_: dict[str, list[float]] = {}
 
     @property
     def components_(self) -> torch.Tensor:
@@ -165,14 +162,9 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
     history = rbm.history_ = {"epoch": [], "pseudo_log_likelihood": [], "reconstruction_error": [],
                               "seconds": []}
     params = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)
-    checkpoints = Checkpointer(checkpoint_dir, _tag(desc), checkpoint_every, epochs)
-    resumed = checkpoints.maybe_resume()
-    if resumed is not None:
-        for tensor, saved in zip((*params, *velocity, chains), resumed["tensors"], strict=True):
-            tensor.copy_(saved)
-        set_generator_states(resumed["generators"], g=g)
-        history.update({k: list(v) for k, v in resumed["history"].items()})
-    for epoch in epoch_progress(epochs, desc=desc, start=resumed["epoch"] if resumed else 0, progress=progress):
+    checkpoints = Checkpointer(checkpoint_dir, checkpoint_every, name=_tag(desc))
+    state = {"tensors": [*params, *velocity, chains], "history": history, "generator": g}
+    for epoch in epoch_progress(epochs, desc=desc, start=checkpoints.resume(state), progress=progress):
         start = time.perf_counter()
         order = torch.randperm(len(data), generator=g, device=g.device).to(data.device)
         for first in range(0, len(data), batch_size):
@@ -201,8 +193,8 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
                                          factor=divergence.LIKELIHOOD_LIMIT, reference=monitor.shape[1] * math.log(2))
         nll.check(-history["pseudo_log_likelihood"][-1], epoch + 1, {_tag(desc): history})
         history["seconds"].append(time.perf_counter() - start)
-        checkpoints.maybe_save(epoch + 1, tensors=[*params, *velocity, chains], history=history,
-                               generators=generator_states(g=g))
+        checkpoints.maybe_save(epoch + 1, state)
+    checkpoints.save(epochs, state)
     return history
 
 
@@ -215,12 +207,12 @@ class DeepBoltzmannMachine:
     """Two-hidden-layer DBM.
 
     ``weights_`` = [W1 (D, H1), W2 (H1, H2)]; ``biases_`` = [b (D,), c1 (H1,), c2 (H2,)].
+    :func:`train_dbm` sets ``history_``.
     """
 
     def __init__(self, weights: list[torch.Tensor], biases: list[torch.Tensor], generator: torch.Generator):
         self.weights_, self.biases_ = [w.clone() for w in weights], [b.clone() for b in biases]
         self.generator = generator
-        self.history_: dict[str, list[float]] = {}
 
     @classmethod
     def from_rbms(cls, bottom: BernoulliRBM, top: BernoulliRBM) -> DeepBoltzmannMachine:
@@ -323,15 +315,12 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
     v_chain = dbm.sample(torch.full((n_chains, data.shape[1]), 0.5, dtype=data.dtype, device=data.device))
     h2_chain = dbm.sample(dbm.mean_field(v_chain, 0)[1])
     history = dbm.history_ = {"epoch": [], "reconstruction_error": [], "seconds": []}
-    checkpoints = Checkpointer(checkpoint_dir, "dbm", checkpoint_every, epochs)
-    resumed = checkpoints.maybe_resume()
-    if resumed is not None:
-        for tensor, saved in zip((*dbm.weights_, *dbm.biases_, v_chain, h2_chain), resumed["tensors"],
-                                 strict=True):
-            tensor.copy_(saved)
-        set_generator_states(resumed["generators"], g=g)
-        history.update({k: list(v) for k, v in resumed["history"].items()})
-    first_epoch = resumed["epoch"] if resumed else 0
+    checkpoints = Checkpointer(checkpoint_dir, checkpoint_every, name="dbm")
+
+    def state():  # the Gibbs sweeps rebind the chains
+        return {"tensors": [*dbm.weights_, *dbm.biases_, v_chain, h2_chain], "history": history, "generator": g}
+
+    first_epoch = checkpoints.resume(state())
     for epoch in epoch_progress(epochs, desc="DBM joint training", start=first_epoch, progress=progress):
         start = time.perf_counter()
         lr = learning_rate * (1.0 - 0.9 * epoch / max(epochs - 1, 1))
@@ -355,6 +344,6 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
         check_finite(history["reconstruction_error"][-1], epoch + 1, "DBM reconstruction error",
                      {"dbm_joint_training": history})
         history["seconds"].append(time.perf_counter() - start)
-        checkpoints.maybe_save(epoch + 1, tensors=[*dbm.weights_, *dbm.biases_, v_chain, h2_chain],
-                               history=history, generators=generator_states(g=g))
+        checkpoints.maybe_save(epoch + 1, state())
+    checkpoints.save(epochs, state())
     return history

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from anndl.config import param
 from anndl.nn import divergence, torchkit
 from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
+from anndl.seeding import seed_globals
 
 CLIP_METHODS = ("l2norm", "global-l2norm")
 
@@ -42,18 +45,22 @@ class LagLSTM(nn.Module):
 class LSTMTrainingOptions:
     """MATLAB ``trainingOptions('adam', ...)`` of the course's template."""
 
-    epochs: int = 300
-    learning_rate: float = 0.005
-    drop_period: int = 150
-    """Epochs between learning-rate drops (piecewise schedule)."""
-    drop_factor: float = 0.2
-    gradient_threshold: float = 1.0
-    clip_method: str = "l2norm"
+    epochs: int = param(300, ge=1)
+    """Training epochs (one full-sequence Adam step each)."""
+    learning_rate: float = param(0.005, gt=0)
+    """Adam's initial learning rate."""
+    drop_period: int = param(150, ge=1)
+    """Epochs between learning-rate drops (MATLAB's LearnRateDropPeriod; piecewise schedule)."""
+    drop_factor: float = param(0.2, gt=0, le=1)
+    """Learning-rate multiplier at each drop (LearnRateDropFactor)."""
+    gradient_threshold: float = param(1.0, gt=0)
+    """Gradient clipping threshold (GradientThreshold)."""
+    clip_method: Literal["l2norm", "global-l2norm"] = "l2norm"
     """'l2norm': clip each parameter tensor's gradient norm (MATLAB's default); 'global-l2norm': all."""
-    l2: float = 1e-4
-    """L2 factor on the weights (not the biases): adds l2/2 * |w|^2 to the loss."""
-    checkpoint_every: int = 50
-    """Save a checkpoint every this many epochs (0: never)."""
+    l2: float = param(1e-4, ge=0)
+    """L2 factor on the weights (not the biases): adds l2/2 * |w|^2 to the loss (L2Regularization)."""
+    checkpoint_every: int = param(50, ge=0)
+    """Save a checkpoint every this many epochs (0: never); a re-run resumes from it."""
 
 
 @dataclass
@@ -76,19 +83,20 @@ def train_lstm(
     options: LSTMTrainingOptions,
     seed: int,
     device: torch.device | str = "cpu",
-    checkpoint: Path | None = None,
+    checkpoint_dir: Path | None = None,
     progress: bool = True,
     desc: str = "LSTM epochs",
 ) -> LSTMFit:
     """Train a :class:`LagLSTM` on every lag window of ``series_std`` (n,) (standardised units).
 
-    With ``checkpoint`` set, training state is saved there every ``options.checkpoint_every`` epochs
-    and a run that finds a checkpoint resumes from it (training is deterministic full-batch).
+    With ``checkpoint_dir`` set, training state goes to ``lstm_epochNNNN.pt`` there every
+    ``options.checkpoint_every`` epochs and after the last, and a run that finds one resumes from it
+    (:class:`torchkit.Checkpointer`).
     """
     if options.clip_method not in CLIP_METHODS:
         raise ValueError(f"unknown clip_method {options.clip_method!r}; known: {', '.join(CLIP_METHODS)}")
     device = torch.device(device)
-    torchkit.seed_everything(seed)
+    seed_globals(seed)
     model = LagLSTM(lag, hidden).to(device)
     X, T = lag_matrix(series_std, lag)
     inputs = torch.as_tensor(X[None], dtype=torch.float32, device=device)
@@ -98,14 +106,9 @@ def train_lstm(
         optimiser, step_size=options.drop_period, gamma=options.drop_factor
     )
     fit = LSTMFit(model=model)
-    start = 0
-    if checkpoint is not None and Path(checkpoint).is_file():
-        state = torchkit.load_checkpoint(checkpoint)
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
-        fit.loss_curve_ = list(state["loss_curve"])
-        start = int(state["epoch"])
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, options.checkpoint_every, name="lstm")
+    state = {"model": model, "optimiser": optimiser, "scheduler": scheduler, "loss_curve": fit.loss_curve_}
+    start = checkpoints.resume(state)
     for epoch in torchkit.epochs(options.epochs, desc=desc, start=start, progress=progress):
         optimiser.zero_grad()
         predictions, _ = model(inputs)
@@ -118,20 +121,8 @@ def train_lstm(
         fit.loss_curve_.append(data_loss.item())
         divergence.check_latest(fit.loss_curve_, epoch + 1, "LSTM training loss",
                                 {"lstm_training_loss_per_epoch": fit.loss_curve_})
-        done = epoch + 1
-        if (
-            checkpoint is not None
-            and options.checkpoint_every
-            and (done % options.checkpoint_every == 0 or done == options.epochs)
-        ):
-            torchkit.save_checkpoint(
-                checkpoint,
-                model=model.state_dict(),
-                optimiser=optimiser.state_dict(),
-                scheduler=scheduler.state_dict(),
-                loss_curve=fit.loss_curve_,
-                epoch=done,
-            )
+        checkpoints.maybe_save(epoch + 1, state)
+    checkpoints.save(options.epochs, state)
     return fit
 
 

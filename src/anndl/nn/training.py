@@ -12,7 +12,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.classic import ALGORITHMS, Objective, resolve_algorithm
 from anndl.nn.divergence import DivergenceGuard
 from anndl.nn.mlp import MLP, as_2d
@@ -58,11 +57,6 @@ class History:
     def epochs(self) -> int:
         """Number of epochs (updates) run."""
         return len(self.loss) - 1
-
-    def as_arrays(self) -> dict[str, np.ndarray]:
-        """The per-epoch lists as float arrays (for ctx.map results and plots)."""
-        keys = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "time")
-        return {k: np.asarray(getattr(self, k), dtype=float) for k in keys}
 
 
 def divide(n: int, division, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
@@ -139,9 +133,7 @@ def train(
     ``threads`` caps BLAS and OpenMP threads during training (None: leave them as they are).
     The default 1 is fastest for these small matrices: extra threads only add
     synchronisation, and runs are parallelised over processes (``--jobs``) instead.
-    Training also keeps freed memory in the process (:mod:`anndl.nn.allocator`).
     """
-    retain_freed_memory()
     name = resolve_algorithm(algorithm)
     spec = ALGORITHMS[name]
     if spec.needs_jacobian and net.output != "linear":

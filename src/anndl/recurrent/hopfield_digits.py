@@ -30,16 +30,30 @@ class HopfieldDigitsConfig(ExperimentConfig):
     """Noise levels shown in the example panel (noisy input / result / target)."""
 
 
-def recover_cell(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class RecoveryCell:
+    """Noisy starts of every stored digit at one noise level (one repetition)."""
+
+    noise: float
+    repetition: int
+    patterns: tuple[tuple[int, ...], ...]
+    """The stored patterns (n_digits, n_pixels) in {-1, +1}."""
+    iterations: tuple[int, ...]
+    tolerance: float
+    keep_example: bool
+    seed: int | None = None
+
+
+def recover_cell(cell: RecoveryCell) -> dict:
     """Noisy starts of all ten digits at one noise level: which are recovered after each iteration count."""
-    patterns = np.asarray(cell["patterns"], dtype=float)
+    patterns = np.asarray(cell.patterns, dtype=float)
     net = newhop(patterns)
-    rng = np.random.default_rng(cell["seed"])
-    starts = patterns + cell["noise"] * rng.standard_normal(patterns.shape)
-    states = run_fixed_iterations(net, starts, cell["iterations"])
-    recovered = np.max(np.abs(states - patterns), axis=2) <= cell["tolerance"]  # (n_iterations, n_digits)
+    rng = np.random.default_rng(cell.seed)
+    starts = patterns + cell.noise * rng.standard_normal(patterns.shape)
+    states = run_fixed_iterations(net, starts, list(cell.iterations))
+    recovered = np.max(np.abs(states - patterns), axis=2) <= cell.tolerance  # (n_iterations, n_digits)
     out = {"recovered": recovered.astype(np.int8)}
-    if cell["keep_example"]:
+    if cell.keep_example:
         out.update(start=starts, result=states[-1])
     return out
 
@@ -58,15 +72,10 @@ def run(cfg: HopfieldDigitsConfig, ctx) -> dict:
         np.max(np.abs(run_fixed_iterations(net, patterns, [1])[0] - patterns), axis=1) <= cfg.match_tolerance
     )
 
+    stored = tuple(map(tuple, patterns.astype(np.int8).tolist()))
     cells = [
-        {
-            "noise": float(noise),
-            "repetition": r,
-            "patterns": patterns.astype(np.int8).tolist(),
-            "iterations": list(cfg.iterations),
-            "tolerance": cfg.match_tolerance,
-            "keep_example": r == 0 and noise in cfg.example_noise,
-        }
+        RecoveryCell(float(noise), r, stored, tuple(cfg.iterations), cfg.match_tolerance,
+                     r == 0 and noise in cfg.example_noise)
         for noise in cfg.noise_levels
         for r in range(cfg.repetitions)
     ]
@@ -77,7 +86,7 @@ def run(cfg: HopfieldDigitsConfig, ctx) -> dict:
     )
     fraction = recovered.mean(axis=(1, 3))  # (noise, iterations)
     _plot_heatmap(ctx, cfg, fraction)
-    examples = {cell["noise"]: res for cell, res in zip(cells, results, strict=True) if cell["keep_example"]}
+    examples = {cell.noise: res for cell, res in zip(cells, results, strict=True) if cell.keep_example}
     if examples:
         _plot_examples(ctx, cfg, images, examples)
 

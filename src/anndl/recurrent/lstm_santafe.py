@@ -31,24 +31,11 @@ class LSTMSantaFeConfig(ExperimentConfig):
     """LSTM hidden units."""
     lag: int = param(30, ge=1)
     """Lag p: each sequence step carries the p previous values as its input features."""
-    epochs: int = param(300, ge=1)
-    """Training epochs (one full-sequence Adam step each)."""
-    learning_rate: float = param(0.005, gt=0)
-    """Adam's initial learning rate."""
-    drop_period: int = param(150, ge=1)
-    """Epochs between learning-rate drops (MATLAB's LearnRateDropPeriod)."""
-    drop_factor: float = param(0.2, gt=0, le=1)
-    """Learning-rate multiplier at each drop (LearnRateDropFactor)."""
-    gradient_threshold: float = param(1.0, gt=0)
-    """Gradient clipping threshold (GradientThreshold)."""
-    clip_method: Literal["l2norm", "global-l2norm"] = "l2norm"
-    """l2norm: clip each parameter's gradient norm (MATLAB's default); global-l2norm: all together."""
-    l2: float = param(1e-4, ge=0)
-    """L2 regularisation factor on the weights (L2Regularization)."""
+    training: LSTMTrainingOptions = dataclasses.field(default_factory=LSTMTrainingOptions)
+    """The LSTM's MATLAB-style training options (epochs, Adam's learning rate and its drops, clipping, L2,
+    checkpoints)."""
     repetitions: int = param(5, ge=1)
     """Independent trainings (initial weights) of each model for the mean ± std comparison."""
-    checkpoint_every: int = param(50, ge=0)
-    """Save the LSTM's training state every this many epochs (0: never); a re-run resumes from it."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Torch device for the LSTM."""
     mlp_hidden: int = param(30, ge=1)
@@ -63,43 +50,68 @@ class LSTMSantaFeConfig(ExperimentConfig):
     """Maximum training epochs of the comparison MLP."""
 
 
-def lstm_cell(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class SeriesSplit:
+    """Which series, and how many training and test points of it."""
+
+    series_path: str | None
+    n_train: int
+    n_test: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LSTMCell:
+    """One LSTM training (one repetition)."""
+
+    data: SeriesSplit
+    repetition: int
+    hidden: int
+    lag: int
+    options: LSTMTrainingOptions
+    device: str
+    checkpoint_dir: str | None
+    seed: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPCell:
+    """One comparison-MLP training (one repetition)."""
+
+    data: SeriesSplit
+    repetition: int
+    hidden: int
+    lag: int
+    algorithm: str
+    division: str
+    epochs: int
+    seed: int | None = None
+
+
+def lstm_cell(cell: LSTMCell) -> dict:
     """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
-    series = load_series(cell["series_path"])
-    n_train, n_test = cell["n_train"], cell["n_test"]
-    train, test = train_test_split(series, n_train, n_test)
+    train, test = train_test_split(load_series(cell.data.series_path), cell.data.n_train, cell.data.n_test)
     scaler = Standardiser.fit(train)
-    options = LSTMTrainingOptions(**cell["options"])
-    checkpoint = Path(cell["checkpoint"]) if cell["checkpoint"] else None
     fit = train_lstm(
         scaler.transform(train),
-        cell["lag"],
-        cell["hidden"],
-        options,
-        cell["seed"],
-        device=cell["device"],
-        checkpoint=checkpoint,
-        desc=f"LSTM repetition {cell['repetition']}",
+        cell.lag,
+        cell.hidden,
+        cell.options,
+        cell.seed,
+        device=cell.device,
+        checkpoint_dir=Path(cell.checkpoint_dir) if cell.checkpoint_dir else None,
+        desc=f"LSTM repetition {cell.repetition}",
     )
-    forecast = scaler.inverse(lstm_closed_loop(fit.model, scaler.transform(train), n_test))
+    forecast = scaler.inverse(lstm_closed_loop(fit.model, scaler.transform(train), cell.data.n_test))
     return {"loss_curve": np.array(fit.loss_curve_), "forecast": forecast, "mse": mse(forecast, test)}
 
 
-def mlp_cell(cell: dict) -> dict:
+def mlp_cell(cell: MLPCell) -> dict:
     """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
-    series = load_series(cell["series_path"])
-    train, test = train_test_split(series, cell["n_train"], cell["n_test"])
-    fit = fit_lagged_mlp(
-        series,
-        cell["lag"],
-        cell["hidden"],
-        cell["n_train"],
-        cell["seed"],
-        cell["algorithm"],
-        cell["division"],
-        cell["epochs"],
-    )
-    forecast = fit.forecast(train, cell["n_test"])
+    series = load_series(cell.data.series_path)
+    train, test = train_test_split(series, cell.data.n_train, cell.data.n_test)
+    fit = fit_lagged_mlp(series, cell.lag, cell.hidden, cell.data.n_train, cell.seed, cell.algorithm,
+                         cell.division, cell.epochs)
+    forecast = fit.forecast(train, cell.data.n_test)
     return {"forecast": forecast, "mse": mse(forecast, test)}
 
 
@@ -108,32 +120,16 @@ def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
     path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
     train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
     device = str(resolve_device(cfg.device))
-    # the config's fields carry the same names as MATLAB-style training options
-    options = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(LSTMTrainingOptions)}
-    data = {"series_path": path, "n_train": cfg.n_train, "n_test": cfg.n_test}
+    data = SeriesSplit(path, cfg.n_train, cfg.n_test)
+    checkpoints = cfg.training.checkpoint_every > 0
     lstm_cells = [
-        {
-            **data,
-            "repetition": r,
-            "hidden": cfg.hidden,
-            "lag": cfg.lag,
-            "options": options,
-            "device": device,
-            "checkpoint": str(ctx.checkpoint_dir / f"lstm_rep{r}.pt") if cfg.checkpoint_every else "",
-        }
+        LSTMCell(data, r, cfg.hidden, cfg.lag, cfg.training, device,
+                 str(ctx.checkpoint_dir / f"lstm_rep{r}") if checkpoints else None)
         for r in range(cfg.repetitions)
     ]
     lstm = ctx.map(lstm_cell, lstm_cells, desc="LSTM repetitions")
     mlp_cells = [
-        {
-            **data,
-            "repetition": r,
-            "hidden": cfg.mlp_hidden,
-            "lag": cfg.mlp_lag,
-            "algorithm": cfg.mlp_algorithm,
-            "division": cfg.mlp_division,
-            "epochs": cfg.mlp_epochs,
-        }
+        MLPCell(data, r, cfg.mlp_hidden, cfg.mlp_lag, cfg.mlp_algorithm, cfg.mlp_division, cfg.mlp_epochs)
         for r in range(cfg.repetitions)
     ]
     mlp = ctx.map(mlp_cell, mlp_cells, desc="MLP repetitions")
@@ -167,13 +163,13 @@ def _plot_loss(ctx, cfg: LSTMSantaFeConfig, curves: np.ndarray) -> None:
     epochs = np.arange(1, curves.shape[1] + 1)
     for r, curve in enumerate(curves):
         ax.semilogy(epochs, curve, lw=0.9, label=f"repetition {r}")
-    for drop in range(cfg.drop_period, cfg.epochs, cfg.drop_period):
+    for drop in range(cfg.training.drop_period, cfg.training.epochs, cfg.training.drop_period):
         ax.axvline(drop, color="grey", ls=":", lw=0.8)
     ax.set(
         xlabel="epoch",
         ylabel="training loss (half MSE, standardised units²)",
-        title=f"LSTM (h={cfg.hidden}, p={cfg.lag}) training loss; lr ×{cfg.drop_factor:g} every "
-        f"{cfg.drop_period} epochs",
+        title=f"LSTM (h={cfg.hidden}, p={cfg.lag}) training loss; lr ×{cfg.training.drop_factor:g} every "
+        f"{cfg.training.drop_period} epochs",
     )
     if len(curves) <= 10:
         ax.legend(fontsize=7)

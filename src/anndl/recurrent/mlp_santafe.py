@@ -49,23 +49,48 @@ class MLPSantaFeConfig(ExperimentConfig):
     """Validation failures before early stopping."""
 
 
-def fit_cell(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """The series and the chapter-1 training settings every cell shares."""
+
+    series_path: str | None
+    algorithm: str
+    division: str
+    epochs: int
+    max_fail: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """What a cell fits (``series[:stop]``) and scores (``series[score[0]:score[1]]``), and how."""
+
+    mode: Literal["open_loop", "closed_loop"]
+    stop: int
+    score: tuple[int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class FitCell:
+    """One lagged-MLP training: ``group`` is the tuning (A, B) or the final model it belongs to."""
+
+    training: Training
+    group: str
+    h: int
+    p: int
+    repetition: int
+    window: Window
+    seed: int | None = None
+
+
+def fit_cell(cell: FitCell) -> dict:
     """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
-    series = load_series(cell["series_path"])
-    fit = fit_lagged_mlp(
-        series,
-        cell["p"],
-        cell["h"],
-        cell["stop"],
-        cell["seed"],
-        cell["algorithm"],
-        cell["division"],
-        cell["epochs"],
-        cell["max_fail"],
-    )
-    start, end = cell["score"]
+    t, window = cell.training, cell.window
+    series = load_series(t.series_path)
+    fit = fit_lagged_mlp(series, cell.p, cell.h, window.stop, cell.seed, t.algorithm, t.division, t.epochs,
+                         t.max_fail)
+    start, end = window.score
     truth = series[start:end]
-    if cell["mode"] == "open_loop":
+    if window.mode == "open_loop":
         prediction = fit.one_step(series, start, end)
     else:  # closed loop from the values before `start` only
         prediction = fit.forecast(series[:start], end - start)
@@ -77,12 +102,11 @@ def run(cfg: MLPSantaFeConfig, ctx) -> dict:
     path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
     train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
     _check_config(cfg)
-    common = {"series_path": path, "algorithm": cfg.algorithm, "division": cfg.division,
-              "epochs": cfg.epochs, "max_fail": cfg.max_fail}  # fmt: skip
+    training = Training(path, cfg.algorithm, cfg.division, cfg.epochs, cfg.max_fail)
 
     # Tuning A and B over the (h, p) grid, every cell trained on data before its own validation part
     cells = [
-        {**common, "tuning": name, "h": h, "p": p, "repetition": r, **_validation_spec(cfg, name, p)}
+        FitCell(training, name, h, p, r, _validation_window(cfg, name, p))
         for name in ("A", "B")
         for h in cfg.hidden_grid
         for p in cfg.lag_grid
@@ -100,15 +124,15 @@ def run(cfg: MLPSantaFeConfig, ctx) -> dict:
 
     # Retrain the small-lag reference and both tuned configurations on all training data; forecast the test
     finals = {"small_lag": tuple(cfg.small_lag), "tuned_A": selected["A"], "tuned_B": selected["B"]}
-    test_spec = {"mode": "closed_loop", "stop": cfg.n_train, "score": [cfg.n_train, cfg.n_train + cfg.n_test]}
+    test_window = Window("closed_loop", cfg.n_train, (cfg.n_train, cfg.n_train + cfg.n_test))
     final_cells = [
-        {**common, "final": name, "h": h, "p": p, "repetition": r, **test_spec}
+        FitCell(training, name, h, p, r, test_window)
         for name, (h, p) in finals.items()
         for r in range(cfg.repetitions)
     ]
     final_results = ctx.map(fit_cell, final_cells, desc="final models on all training data")
     paired = list(zip(final_cells, final_results, strict=True))
-    forecasts = {name: np.array([res["prediction"] for cell, res in paired if cell["final"] == name])
+    forecasts = {name: np.array([res["prediction"] for cell, res in paired if cell.group == name])
                  for name in finals}  # fmt: skip
 
     _plot_windows(ctx, cfg, train)
@@ -140,8 +164,8 @@ def _check_config(cfg: MLPSantaFeConfig) -> None:
         )
 
 
-def _validation_spec(cfg: MLPSantaFeConfig, tuning: str, p: int) -> dict:
-    """What a tuning cell fits (``series[:stop]``) and scores (``series[score[0]:score[1]]``).
+def _validation_window(cfg: MLPSantaFeConfig, tuning: str, p: int) -> Window:
+    """What a tuning cell fits and scores.
 
     A: the first (1 - fraction) of the lag samples are fitted, the rest scored one step ahead.
     B: the model is fitted before the validation window and forecasts it in closed loop.
@@ -149,15 +173,15 @@ def _validation_spec(cfg: MLPSantaFeConfig, tuning: str, p: int) -> dict:
     if tuning == "A":
         n_samples = cfg.n_train - p
         split = p + n_samples - int(round(cfg.open_loop_fraction * n_samples))
-        return {"mode": "open_loop", "stop": split, "score": [split, cfg.n_train]}
+        return Window("open_loop", split, (split, cfg.n_train))
     start, stop = cfg.validation_window
-    return {"mode": "closed_loop", "stop": start, "score": [start, stop]}
+    return Window("closed_loop", start, (start, stop))
 
 
-def _grid_scores(cfg: MLPSantaFeConfig, cells: list[dict], results: list[dict], tuning: str) -> np.ndarray:
+def _grid_scores(cfg: MLPSantaFeConfig, cells: list[FitCell], results: list[dict], tuning: str) -> np.ndarray:
     """(len(hidden_grid), len(lag_grid)) validation MSE of one tuning, aggregated over repetitions."""
     mses = np.array([res["mse"] for cell, res in zip(cells, results, strict=True)
-                     if cell["tuning"] == tuning])  # fmt: skip
+                     if cell.group == tuning])  # fmt: skip
     combine = np.mean if cfg.aggregate == "mean" else np.median
     return combine(mses.reshape(len(cfg.hidden_grid), len(cfg.lag_grid), cfg.repetitions), axis=2)
 

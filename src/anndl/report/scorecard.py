@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from anndl.nn import classic
 from anndl.report.claims import Claim
 
-ALGORITHMS = ("gd", "gdx", "cgf", "bfg", "lm", "br")
+ALGORITHMS = tuple(classic.ALGORITHMS)
+"""The trainer's algorithms (gd, gdx, cgf, bfg, lm, br): the report compares all six."""
 
 
 def _per_algorithm(metrics, prefix: str, suffix: str) -> dict[str, float]:
@@ -15,7 +17,8 @@ def _lm_br_always_best(m) -> float:
     """Fraction of network sizes at which the better of lm/br has the lowest train MSE of all six."""
     curves = _per_algorithm(m["generalization"], "noiseless", "train_mse_mean")
     sizes = len(curves["lm"])
-    wins = sum(min(curves["lm"][i], curves["br"][i]) <= min(curves[a][i] for a in ALGORITHMS[:4])
+    others = [a for a in ALGORITHMS if a not in ("lm", "br")]
+    wins = sum(min(curves["lm"][i], curves["br"][i]) <= min(curves[a][i] for a in others)
                for i in range(sizes))
     return wins / sizes
 
