@@ -1,12 +1,15 @@
 """Lag matrices and closed-loop forecasts: hand-worked cases, and the tests that catch teacher forcing
 (a forecast that reads observed values after its start) and leakage into the tuning window."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
+from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.recurrent.lstm_santafe import lstm_cell, mlp_cell
-from anndl.recurrent.mlp_santafe import fit_cell
+from anndl.recurrent.mlp_santafe import MLPSantaFeConfig, _validation_spec, fit_cell
 
 
 def test_lag_matrix_hand_worked():
@@ -142,3 +145,28 @@ def test_forecast_errors_hand_worked():
     errors = forecast_errors(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0]))
     assert errors["test_mse_mean"] == 2.0 and errors["test_mse_std"] == 2.0  # MSEs 0 and 4
     assert errors["test_rmse_mean"] == 1.0 and errors["test_rmse_per_repetition"] == [0.0, 2.0]
+
+
+def test_tuning_a_block_validates_and_early_stops_on_the_final_block_only(poisoned_series):
+    """divideblock: the trainer's validation set is exactly the scored final block, with no random split
+    inside the fitted part (the division key is then ignored: "random" and "train" give the same net)."""
+    clean, _, truth = poisoned_series
+    series = np.loadtxt(clean)
+    fits = [fit_lagged_mlp(series, 4, 3, 100, 7, "lm", division, 5, 6, validation_start=70)
+            for division in ("random", "train")]
+    assert np.array_equal(fits[0].net.theta_, fits[1].net.theta_)
+    block = fits[0].one_step(series, 70, 100)
+    val_std_units = mse(block, truth[70:100]) / fits[0].scaler.std_**2
+    assert np.isclose(fits[0].val_loss_, val_std_units, rtol=1e-9)
+    cell = {**MLP_CELL, "series_path": clean, "mode": "open_loop", "stop": 100, "validation_start": 70,
+            "score": [70, 100]}
+    assert fit_cell(cell)["mse"] == mse(block, truth[70:100])
+
+
+def test_tuning_a_spec_is_one_block_at_the_end_of_the_training_series():
+    cfg = MLPSantaFeConfig()
+    spec = _validation_spec(cfg, "A", 20)
+    assert spec["stop"] == cfg.n_train and spec["score"] == [spec["validation_start"], cfg.n_train]
+    assert spec["validation_start"] == 20 + 980 - 294
+    random = _validation_spec(dataclasses.replace(cfg, tuning_a_division="random"), "A", 20)
+    assert random["stop"] == random["score"][0] == spec["validation_start"] and "validation_start" not in random
