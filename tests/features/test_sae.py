@@ -144,3 +144,20 @@ def test_fine_tuning_lowers_cross_entropy_and_keeps_autoencoders():
     assert loss() < start and math.isclose(stack.loss_curve_[-1], loss(), rel_tol=1e-9)
     assert stack.accuracy(X, labels) >= 0.95
     assert torch.equal(aes[0].encoder_weight_, before)
+
+
+def test_autoencoder_trains_with_trainscg_by_default_and_lbfgs_on_request():
+    """trainscg (MATLAB's optimiser for trainAutoencoder) never accepts a cost increase; both optimisers
+    reach comparable costs on the same problem from the same weights."""
+    rng = np.random.default_rng(1)
+    X = rng.random((200, 16)) * (rng.random(16) > 0.5)
+    kwargs = {"l2": 0.001, "sparsity": 4.0, "proportion": 0.1, "epochs": 300, "seed": 0, "dtype": torch.float64}
+    scg = SparseAutoencoder(16, 8, **kwargs).fit(X)
+    lbfgs = SparseAutoencoder(16, 8, optimiser="lbfgs", **kwargs).fit(X)
+    assert scg.optimiser == "scg" and scg.loss_curve_[0] == lbfgs.loss_curve_[0]
+    assert np.all(np.diff(scg.loss_curve_) <= 0)
+    assert len(scg.loss_curve_) == 301  # one entry per epoch: min_grad 1e-6 is not reached here
+    assert scg.loss_curve_[-1] < 0.5 * scg.loss_curve_[0]
+    assert abs(scg.loss_curve_[-1] - lbfgs.loss_curve_[-1]) < 0.05 * lbfgs.loss_curve_[-1]
+    with pytest.raises(ValueError, match="scg, lbfgs"):
+        SparseAutoencoder(16, 8, optimiser="adam").fit(X)

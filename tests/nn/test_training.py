@@ -1,10 +1,11 @@
-"""train(): the six algorithms against independent references and MATLAB's rules."""
+"""train(): the classic algorithms against independent references and MATLAB's rules."""
 
 import numpy as np
 import pytest
 import scipy.optimize as so
 from sklearn.linear_model import BayesianRidge
 
+from anndl.nn.classic import ALGORITHMS
 from anndl.nn.classic.levenberg_marquardt import DampedGaussNewton
 from anndl.nn.mlp import MLP
 from anndl.nn.training import divide, train
@@ -106,7 +107,7 @@ def test_early_stopping_returns_the_best_validation_weights():
 def test_train_leaves_the_callers_network_alone_and_is_deterministic():
     net, x, t = small_problem()
     before = net.theta_.copy()
-    for algorithm in ("gd", "gdx", "cgf", "bfg", "lm", "br"):
+    for algorithm in ALGORITHMS:
         a, ha = train(net, x, t, algorithm=algorithm, epochs=15)
         b, hb = train(net, x, t, algorithm=algorithm, epochs=15)
         assert np.array_equal(a.theta_, b.theta_) and ha.loss == hb.loss

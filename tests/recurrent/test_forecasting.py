@@ -1,13 +1,16 @@
 """Lag matrices and closed-loop forecasts: hand-worked cases, and the tests that catch teacher forcing
 (a forecast that reads observed values after its start) and leakage into the tuning window."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
+from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.nn.lstm import LSTMTrainingOptions
 from anndl.recurrent.lstm_santafe import LSTMCell, MLPCell, SeriesSplit, lstm_cell, mlp_cell
-from anndl.recurrent.mlp_santafe import FitCell, Training, Window, fit_cell
+from anndl.recurrent.mlp_santafe import FitCell, MLPSantaFeConfig, Training, Window, _validation_window, fit_cell
 
 
 def test_lag_matrix_hand_worked():
@@ -112,3 +115,28 @@ def test_forecast_errors_hand_worked():
     errors = forecast_errors(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0]))
     assert errors["test_mse_mean"] == 2.0 and errors["test_mse_std"] == 2.0  # MSEs 0 and 4
     assert errors["test_rmse_mean"] == 1.0 and errors["test_rmse_per_repetition"] == [0.0, 2.0]
+
+
+def test_tuning_a_block_validates_and_early_stops_on_the_final_block_only(poisoned_series):
+    """divideblock: the trainer's validation set is exactly the scored final block, with no random split
+    inside the fitted part (the division key is then ignored: "random" and "train" give the same net)."""
+    clean, _, truth = poisoned_series
+    series = np.loadtxt(clean)
+    fits = [fit_lagged_mlp(series, 4, 3, 100, 7, "lm", division, 5, 6, validation_start=70)
+            for division in ("random", "train")]
+    assert np.array_equal(fits[0].net.theta_, fits[1].net.theta_)
+    block = fits[0].one_step(series, 70, 100)
+    val_std_units = mse(block, truth[70:100]) / fits[0].scaler.std_**2
+    assert np.isclose(fits[0].val_loss_, val_std_units, rtol=1e-9)
+    cell = FitCell(Training(clean, "lm", "random", 5, 6), "test", 3, 4, 0,
+                   Window("open_loop", 100, (70, 100), validation_start=70), seed=7)
+    assert fit_cell(cell)["mse"] == mse(block, truth[70:100])
+
+
+def test_tuning_a_spec_is_one_block_at_the_end_of_the_training_series():
+    cfg = MLPSantaFeConfig()
+    block = _validation_window(cfg, "A", 20)
+    assert block.stop == cfg.n_train and block.score == (block.validation_start, cfg.n_train)
+    assert block.validation_start == 20 + 980 - 294
+    random = _validation_window(dataclasses.replace(cfg, tuning_a_division="random"), "A", 20)
+    assert random.stop == random.score[0] == block.validation_start and random.validation_start is None

@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anndl.nn.attractors import (
+    classify_fixed_points,
     find_attractors,
+    fixed_points,
+    grid_states,
     group_states,
-    initial_grid,
     is_fixed_point,
     linear_type,
+    random_states,
 )
 from anndl.nn.hopfield import (
     STEP,
@@ -91,6 +94,38 @@ def test_simulate_counts_iterations_of_hand_worked_2d_trajectory():
     assert traj.iterations[0] == 5
     assert np.allclose(traj.states[4, 0], 0.5 * np.exp(0.15) ** 4)
     assert np.array_equal(traj.final[0], [1.0, 1.0])
+    assert traj.states.shape == (501, 1, 2) and traj.settled[0]
+
+
+def test_simulate_runs_every_step_and_counts_to_the_first_visit_of_the_end_state():
+    """A start at 1e-12 off the origin (a repeller of W = 1.1618 I) leaves it only after ~170 steps:
+    an early stop at tolerance 1e-3 would end it at the origin; the fixed horizon ends it at the corner."""
+    net = newhop(np.array(REFERENCE[0][0]))
+    x0 = np.array([[1e-12, 2e-12]])
+    k_sat = int(np.ceil(np.log(1 / 2e-12) / np.log(net.W[0, 0])))  # second unit saturates first
+    traj = simulate(net, x0, num_steps=400, tol=1e-3)
+    assert np.array_equal(traj.final[0], [1.0, 1.0])
+    k_end = int(np.ceil(np.log(1 / 1e-12) / np.log(net.W[0, 0])))
+    assert traj.iterations[0] == k_end and k_sat < k_end
+    assert np.max(np.abs(traj.states[50, 0])) < 1e-3  # would have counted as settled at the origin
+    short = simulate(net, x0, num_steps=50, tol=1e-3)
+    assert np.max(np.abs(short.final[0])) < 1e-3 and short.settled[0]
+
+
+def test_3d_start_on_a_saddles_stable_manifold_is_carried_off_by_rounding_error():
+    """The unstored corner (-1, -1, -1) runs into the saddle (-0.0605, -1, -0.0605) along its stable
+    manifold; floating-point error, grown by e^0.15 a step, carries it off to (1, -1, -1) after some
+    200 steps. A 50-step simulation still sits at the saddle."""
+    patterns = np.array(REFERENCE[1][0], dtype=float)
+    net = newhop(patterns)
+    saddle = next(x for x in fixed_points(net) if linear_type(net, x) == "saddle" and x[1] == -1.0)
+    x0 = -np.ones((1, 3))
+    traj = simulate(net, x0, num_steps=500, tol=1e-3)
+    assert np.array_equal(traj.final[0], [1.0, -1.0, -1.0])
+    assert np.min(np.max(np.abs(traj.states[:, 0] - saddle), axis=1)) < 1e-9
+    assert 150 < traj.iterations[0] < 400
+    short = simulate(net, x0, num_steps=50, tol=1e-3)
+    assert np.max(np.abs(short.final[0] - saddle)) < 1e-6
 
 
 def test_fixed_iteration_states_equal_plain_stepping():
@@ -106,12 +141,42 @@ def test_fixed_iteration_states_equal_plain_stepping():
         X = step(net, X)
 
 
+def _starts(dim, grid_points, n_random, rng):
+    return np.concatenate([grid_states(dim, grid_points), random_states(dim, n_random, rng)])
+
+
+def test_fixed_points_of_2d_network_are_the_nine_known_points():
+    net = newhop(np.array(REFERENCE[0][0]))
+    found = {tuple(np.round(x, 9) + 0.0) for x in fixed_points(net)}
+    assert found == {(x, y) for x in (-1.0, 0.0, 1.0) for y in (-1.0, 0.0, 1.0)}
+
+
+def test_fixed_points_are_fixed_and_include_every_stored_pattern():
+    patterns = np.array(OWN_PATTERNS, dtype=float)
+    net = newhop(patterns)
+    points = fixed_points(net)
+    assert all(is_fixed_point(net, x, 1e-9) for x in points)
+    for a in patterns:
+        assert np.min(np.max(np.abs(points - a), axis=1)) <= 1e-9
+
+
+def test_3d_network_fixed_points_three_stored_stable_and_four_saddles():
+    """The map's fixed points are not all end states: the four spurious ones are saddles."""
+    patterns = np.array(REFERENCE[1][0], dtype=float)
+    net = newhop(patterns)
+    rng = np.random.default_rng(0)
+    points = classify_fixed_points(net, patterns, rng, n_perturbations=10)
+    assert sorted((p.stored, p.linear_type) for p in points) == [(False, "saddle")] * 4 + [(True, "stable")] * 3
+    assert all(p.return_fraction == 1.0 for p in points if p.stored)
+    assert all(p.return_fraction < 0.5 for p in points if not p.stored)
+
+
 def test_attractors_of_2d_network_are_the_nine_known_fixed_points():
     """W = 1.1618 I, b = 0: corners stable, axis points (0, ±1), (±1, 0) saddles, origin a repeller."""
     patterns = np.array(REFERENCE[0][0], dtype=float)
     net = newhop(patterns)
     rng = np.random.default_rng(1)
-    attractors, labels, _ = find_attractors(net, initial_grid(2, 5, 20, rng), patterns, rng)
+    attractors, labels, _ = find_attractors(net, _starts(2, 5, 20, rng), patterns, rng)
     found = {tuple(np.round(a.state, 6)): a for a in attractors}
     assert set(found) == {(x, y) for x in (-1.0, 0.0, 1.0) for y in (-1.0, 0.0, 1.0)}
     assert (labels >= 0).all()
@@ -133,7 +198,7 @@ def test_3d_network_has_only_the_stored_corners_as_corner_fixed_points():
 def test_contracting_network_has_one_stable_attractor_at_the_origin():
     net = HopfieldNet(W=0.5 * np.eye(2), b=np.zeros(2))
     rng = np.random.default_rng(0)
-    attractors, _, _ = find_attractors(net, initial_grid(2, 3, 5, rng), np.array([[1.0, 1.0]]), rng, tol=1e-6)
+    attractors, _, _ = find_attractors(net, _starts(2, 3, 5, rng), np.array([[1.0, 1.0]]), rng, tol=1e-6)
     assert len(attractors) == 1
     assert np.allclose(attractors[0].state, 0, atol=1e-6)
     assert attractors[0].stable and not attractors[0].stored
@@ -163,7 +228,7 @@ def symmetric_net(draw):
 @given(symmetric_net())
 def test_energy_never_increases_from_inside_the_hypercube(case):
     net, X0 = case
-    states = simulate(net, X0, max_iter=60).states
+    states = simulate(net, X0, num_steps=60).states
     E = np.stack([energy(net, X) for X in states])  # (K+1, N)
     assert np.all(np.diff(E, axis=0) <= 1e-10)
 
@@ -174,7 +239,7 @@ def test_energy_never_increases_for_newhop_networks(seed, size, n_patterns):
     rng = np.random.default_rng(seed)
     patterns = rng.choice([-1.0, 1.0], size=(n_patterns, size))
     net = newhop(patterns)
-    states = simulate(net, rng.uniform(-1, 1, (16, size)), max_iter=100).states
+    states = simulate(net, rng.uniform(-1, 1, (16, size)), num_steps=100).states
     E = np.stack([energy(net, X) for X in states])
     assert np.all(np.diff(E, axis=0) <= 1e-10)
 
@@ -182,6 +247,6 @@ def test_energy_never_increases_for_newhop_networks(seed, size, n_patterns):
 def test_energy_can_increase_when_an_eigenvalue_is_below_minus_one():
     """The theorem's condition matters: W = -2 I makes x = 0.5 jump to -1 and E = 1.5 x^2 rises."""
     net = HopfieldNet(W=-2.0 * np.eye(1), b=np.zeros(1))
-    states = simulate(net, np.array([[0.5]]), max_iter=5).states
+    states = simulate(net, np.array([[0.5]]), num_steps=5).states
     E = [energy(net, X)[0] for X in states]
     assert np.isclose(E[0], 0.375) and np.isclose(E[1], 1.5)

@@ -30,3 +30,13 @@ def test_hopfield_digits_recovers_every_noise_free_digit(tmp_path):
     assert metrics["patterns_are_fixed_points"] == 10
     assert metrics["recovered_fraction.noise_0.iterations_0"] == 1.0
     assert metrics["recovered_fraction.noise_10.iterations_0"] == 0.0
+
+
+def test_hopfield_3d_reports_saddles_as_fixed_points_apart_from_end_states(tmp_path):
+    metrics = run_quick("hopfield_3d", tmp_path / "run", "starts=grid")
+    assert metrics["n_random_starts"] == 0 and metrics["n_grid_starts"] == 27
+    assert metrics["n_fixed_points"] == 7 and metrics["n_fixed_points_saddle"] == 4
+    assert metrics["n_fixed_points_spurious"] == 4
+    assert metrics["mean_iterations"] == metrics["mean_iterations_grid"]
+    ends = [v for k, v in metrics.items() if k.startswith("attractors.") and k.endswith(".state")]
+    assert len(ends) == metrics["n_attractors"]

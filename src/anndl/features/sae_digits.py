@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class AutoencoderLayer:
     proportion: float = param(0.15, gt=0, lt=1)
     """SparsityProportion: desired mean activation of each hidden unit."""
     epochs: int = param(400, ge=1)
-    """MaxEpochs: full-batch L-BFGS iterations (MATLAB: scaled conjugate gradient epochs)."""
+    """MaxEpochs: full-batch epochs of the optimiser (MATLAB: trainscg epochs)."""
 
 
 @dataclasses.dataclass
@@ -71,10 +72,13 @@ class SAEConfig(ExperimentConfig):
     deeper_layers: AutoencoderLayer = dataclasses.field(
         default_factory=lambda: AutoencoderLayer(l2=0.002, sparsity=4.0, proportion=0.1, epochs=100))
     """Settings of the second and every deeper autoencoder (course: 100 epochs, L2 0.002, sparsity 4, 0.1)."""
+    optimiser: Literal["scg", "lbfgs"] = "scg"
+    """Trains the autoencoders, the softmax layer and the fine-tuning: scg = MATLAB's trainscg (its
+    defaults: sigma 5e-5, lambda 5e-7, min_grad 1e-6); lbfgs = torch's L-BFGS with a strong-Wolfe line search."""
     softmax_epochs: int = param(400, ge=1)
-    """L-BFGS iterations of the softmax layer (course: 400)."""
+    """Epochs of the softmax layer (course: 400)."""
     finetune_epochs: int = param(1000, ge=0)
-    """L-BFGS iterations of end-to-end fine-tuning (MATLAB's default 1000; stops earlier at min_grad)."""
+    """Epochs of end-to-end fine-tuning (MATLAB's default 1000; stops earlier at min_grad)."""
     share_greedy_layers: bool = True
     """Within a repetition, architectures with a common prefix reuse the same greedily trained layers."""
     baseline: Baseline = dataclasses.field(default_factory=Baseline)
@@ -98,6 +102,7 @@ class StackCell:
     deeper_layers: AutoencoderLayer
     softmax_epochs: int
     finetune_epochs: int
+    optimiser: str
     features_shown: int
     repetition: int
     keep_features: bool
@@ -136,12 +141,13 @@ def _stack_group(cell: StackCell) -> dict:
         start = time.perf_counter()
         autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell.seed,
                                             softmax_epochs=cell.softmax_epochs, cache=cache, progress=True,
-                                            checkpoint_dir=stages)
+                                            optimiser=cell.optimiser, checkpoint_dir=stages)
         stack = StackedClassifier(autoencoders, softmax)
         greedy = stack.accuracy(X_test, data.test_labels)
         finetuned = Checkpointer(stages, 1, name=f"finetuned_{'-'.join(map(str, hidden))}")
         if not finetuned.resume({"stack": stack}):
-            stack.fine_tune(X, data.train_labels, epochs=cell.finetune_epochs, progress=True)
+            stack.fine_tune(X, data.train_labels, epochs=cell.finetune_epochs, optimiser=cell.optimiser,
+                            progress=True)
             finetuned.save(1, {"stack": stack})
         results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
                         "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
@@ -178,7 +184,7 @@ def run(cfg: SAEConfig, ctx) -> dict:
     else:
         groups = [[a] for a in cfg.architectures]
     cells = [StackCell(cfg.data, data_seed, tuple(map(tuple, g)), cfg.first_layer, cfg.deeper_layers,
-                       cfg.softmax_epochs, cfg.finetune_epochs, cfg.features_shown, r, r == 0 and i == 0,
+                       cfg.softmax_epochs, cfg.finetune_epochs, cfg.optimiser, cfg.features_shown, r, r == 0 and i == 0,
                        str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}"))
              for r in range(cfg.repetitions) for i, g in enumerate(groups)]
     outcomes = ctx.map(_stack_group, cells, desc="stacked autoencoders")

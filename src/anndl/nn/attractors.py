@@ -1,29 +1,42 @@
-"""Attractor analysis of a Hopfield network: which fixed points the dynamics reach, and what they are.
+"""Attractor analysis of a Hopfield network: where trajectories end, and which fixed points the map has.
 
-Fixed points are found by simulating from many initial conditions and grouping the final states
-within a tolerance; each one is then classified as stored or spurious (is it one of the design
-patterns?) and as stable or unstable (do small perturbations return to it?).
+Two different things, as the course's set-up separates them:
+
+* **End states**: the states a fixed-horizon simulation (MATLAB's ``sim``) ends in, grouped within a
+  tolerance. These are what the report calls attractors. A start on the stable manifold of an unstable
+  fixed point does not end there: rounding error grows by the unstable eigenvalue each step.
+* **Fixed points of the map** ``x = satlins(W x + b)``, found exactly by enumerating which units are
+  saturated at +1, at -1 or linear, and classified as stable, saddle or repeller.
+
+Each is classed as stored or spurious (is it one of the design patterns?).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from anndl.nn.hopfield import HopfieldNet, Trajectories, satlins, simulate, step
+from anndl.nn.hopfield import SIM_STEPS, HopfieldNet, Trajectories, satlins, simulate, step
+
+MAX_ENUMERATED_UNITS = 12
+"""Largest network whose fixed points :func:`fixed_points` enumerates (3^S saturation patterns)."""
 
 
-def initial_grid(dim: int, points_per_axis: int, n_random: int, rng: np.random.Generator) -> np.ndarray:
-    """Initial states (N, dim): a regular grid over [-1, 1]^dim plus ``n_random`` uniform points.
+def grid_states(dim: int, points_per_axis: int) -> np.ndarray:
+    """A regular grid over [-1, 1]^dim, (points_per_axis^dim, dim).
 
     An odd ``points_per_axis`` puts grid points on every coordinate axis and plane (coordinate 0);
     the grid always includes the faces (coordinate ±1).
     """
     axis = np.linspace(-1.0, 1.0, points_per_axis)
-    grid = np.stack(np.meshgrid(*([axis] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
-    random = rng.uniform(-1.0, 1.0, size=(n_random, dim))
-    return np.concatenate([grid, random])
+    return np.stack(np.meshgrid(*([axis] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+
+
+def random_states(dim: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` states drawn uniformly in [-1, 1]^dim, as MATLAB's ``rands(dim, 1)`` per start, (n, dim)."""
+    return rng.uniform(-1.0, 1.0, size=(n, dim))
 
 
 def group_states(states: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -49,16 +62,48 @@ def is_fixed_point(net: HopfieldNet, x: np.ndarray, tol: float) -> bool:
     return bool(np.max(np.abs(step(net, x[None, :])[0] - x)) <= tol)
 
 
+def fixed_points(net: HopfieldNet, tol: float = 1e-9) -> np.ndarray:
+    """Every isolated fixed point of ``x = satlins(W x + b)`` in [-1, 1]^S, (G, S).
+
+    For each split of the units into saturated at +1, saturated at -1 and linear, the linear units
+    solve ``(I - W_LL) x_L = W_LS x_S + b_L``; the solution is a fixed point when it lies in [-1, 1]
+    and the saturated units' inputs are beyond ±1. A singular ``I - W_LL`` (a continuum of fixed
+    points or none) is skipped.
+    """
+    S = net.size
+    if S > MAX_ENUMERATED_UNITS:
+        raise ValueError(f"fixed_points enumerates 3^S cases; S = {S} exceeds {MAX_ENUMERATED_UNITS}")
+    found = []
+    for pattern in itertools.product((-1, 0, 1), repeat=S):
+        signs = np.array(pattern, dtype=float)
+        linear = signs == 0
+        x = signs.copy()
+        if linear.any():
+            A = np.eye(int(linear.sum())) - net.W[np.ix_(linear, linear)]
+            rhs = net.W[np.ix_(linear, ~linear)] @ signs[~linear] + net.b[linear]
+            if abs(np.linalg.det(A)) < 1e-12:
+                continue
+            x[linear] = np.linalg.solve(A, rhs)
+            if np.any(np.abs(x[linear]) > 1 + tol):
+                continue
+        if is_fixed_point(net, x, tol):
+            found.append(np.clip(x, -1.0, 1.0))
+    if not found:
+        return np.empty((0, S))
+    reps, _ = group_states(np.array(found), tol)
+    return reps
+
+
 def perturbation_test(
     net: HopfieldNet,
     x: np.ndarray,
     rng: np.random.Generator,
     n_perturbations: int = 50,
     radius: float = 1e-2,
-    max_iter: int = 2000,
+    num_steps: int = SIM_STEPS,
     tol: float = 1e-3,
 ) -> float:
-    """Fraction of small perturbations of the fixed point ``x`` (S,) from which the dynamics return to it.
+    """Fraction of small perturbations of the fixed point ``x`` (S,) whose end state is ``x`` again.
 
     The perturbations are ``radius`` times random unit directions plus the ± coordinate directions,
     clipped to the hypercube (the state space); 1.0 means (numerically) asymptotically stable.
@@ -68,7 +113,7 @@ def perturbation_test(
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     directions = np.concatenate([directions, np.eye(S), -np.eye(S)])
     starts = satlins(x + radius * directions)
-    final = simulate(net, starts, max_iter=max_iter).final
+    final = simulate(net, starts, num_steps=num_steps, tol=tol).final
     return float(np.mean(np.max(np.abs(final - x), axis=1) <= tol))
 
 
@@ -88,24 +133,52 @@ def linear_type(net: HopfieldNet, x: np.ndarray, margin: float = 1e-9) -> str:
     return "saddle"
 
 
+def _is_stored(x: np.ndarray, patterns: np.ndarray, tol: float) -> bool:
+    return bool(np.any(np.max(np.abs(np.asarray(patterns, dtype=float) - x), axis=1) <= tol))
+
+
 @dataclass
-class Attractor:
-    """One fixed point reached by the simulations."""
+class FixedPoint:
+    """One fixed point of the map, whether or not any trajectory ends there."""
 
     state: np.ndarray
-    """(S,): the fixed point (the first final state of its group)."""
+    """(S,): the fixed point."""
+    stored: bool
+    """Whether the state is one of the design patterns (within the tolerance)."""
+    linear_type: str
+    """'stable', 'saddle' or 'repeller' from the linearised dynamics."""
+    return_fraction: float
+    """Fraction of the perturbation test's perturbations whose end state is this point."""
+
+    def as_dict(self) -> dict:
+        return {
+            "state": [round(float(v), 6) for v in self.state],
+            "class": "stored" if self.stored else "spurious",
+            "linear_type": self.linear_type,
+            "return_fraction": self.return_fraction,
+        }
+
+
+@dataclass
+class Attractor:
+    """One end state of the fixed-horizon simulations (the report's "attractor")."""
+
+    state: np.ndarray
+    """(S,): the end state (the first final state of its group)."""
     count: int
     """Number of initial conditions whose trajectory ends here."""
     stored: bool
     """Whether the state is one of the design patterns (within the tolerance)."""
+    fixed_point: bool
+    """Whether the state is a fixed point of the map (within the tolerance)."""
     stable: bool
-    """Whether every perturbation of the perturbation test returned here."""
+    """Whether every perturbation of the perturbation test ended here again."""
     return_fraction: float
-    """Fraction of the perturbations that returned here."""
+    """Fraction of the perturbations that ended here again."""
     linear_type: str
     """'stable', 'saddle' or 'repeller' from the linearised dynamics."""
     mean_iterations: float
-    """Mean number of updates taken by the trajectories that end here."""
+    """Mean steps, over the trajectories that end here, until the state first equals the end state."""
 
     def as_dict(self) -> dict:
         return {
@@ -113,6 +186,7 @@ class Attractor:
             "count": self.count,
             "class": "stored" if self.stored else "spurious",
             "stability": "stable" if self.stable else "unstable",
+            "fixed_point": self.fixed_point,
             "return_fraction": self.return_fraction,
             "linear_type": self.linear_type,
             "mean_iterations": self.mean_iterations,
@@ -124,31 +198,30 @@ def find_attractors(
     X0: np.ndarray,
     patterns: np.ndarray,
     rng: np.random.Generator,
-    max_iter: int = 1000,
+    num_steps: int = SIM_STEPS,
     tol: float = 1e-3,
     n_perturbations: int = 50,
     radius: float = 1e-2,
 ) -> tuple[list[Attractor], np.ndarray, Trajectories]:
-    """Simulate from every row of X0 (N, S) and describe the fixed points reached.
+    """Simulate ``num_steps`` steps from every row of X0 (N, S) and describe the end states.
 
-    Returns ``(attractors, labels (N,), trajectories)``; ``labels[i]`` indexes the
-    attractor that start i ends at, or is -1 when it did not converge within ``max_iter``.
+    Returns ``(attractors, labels (N,), trajectories)``; ``labels[i]`` indexes the end state of
+    start i, or is -1 when its last step still moved the state by more than ``tol``.
     """
-    traj = simulate(net, X0, max_iter=max_iter)
+    traj = simulate(net, X0, num_steps=num_steps, tol=tol)
     labels = np.full(X0.shape[0], -1)
-    reps, group = group_states(traj.final[traj.converged], tol)
-    labels[traj.converged] = group
-    patterns = np.asarray(patterns, dtype=float)
+    reps, group = group_states(traj.final[traj.settled], tol)
+    labels[traj.settled] = group
     attractors = []
     for g, x in enumerate(reps):
         members = labels == g
-        fraction = perturbation_test(net, x, rng, n_perturbations, radius, max_iter, tol)
-        stored = bool(np.any(np.max(np.abs(patterns - x), axis=1) <= tol))
+        fraction = perturbation_test(net, x, rng, n_perturbations, radius, num_steps, tol)
         attractors.append(
             Attractor(
                 state=x,
                 count=int(members.sum()),
-                stored=stored,
+                stored=_is_stored(x, patterns, tol),
+                fixed_point=is_fixed_point(net, x, tol),
                 stable=fraction == 1.0,
                 return_fraction=fraction,
                 linear_type=linear_type(net, x),
@@ -156,3 +229,24 @@ def find_attractors(
             )
         )
     return attractors, labels, traj
+
+
+def classify_fixed_points(
+    net: HopfieldNet,
+    patterns: np.ndarray,
+    rng: np.random.Generator,
+    num_steps: int = SIM_STEPS,
+    tol: float = 1e-3,
+    n_perturbations: int = 50,
+    radius: float = 1e-2,
+) -> list[FixedPoint]:
+    """Every fixed point of the map (:func:`fixed_points`), each classified as stored/spurious and by stability."""
+    return [
+        FixedPoint(
+            state=x,
+            stored=_is_stored(x, patterns, tol),
+            linear_type=linear_type(net, x),
+            return_fraction=perturbation_test(net, x, rng, n_perturbations, radius, num_steps, tol),
+        )
+        for x in fixed_points(net)
+    ]

@@ -7,9 +7,11 @@ sides and minimises MATLAB's ``msesparse`` cost::
     E = 1/N sum_n sum_k (x_kn - xhat_kn)^2  +  l2 * 1/2 (|W_enc|^2 + |W_dec|^2)
         + sparsity * sum_i KL(proportion || rho_hat_i),   rho_hat_i = mean_n h_i(x_n)
 
-MATLAB trains with scaled conjugate gradient (``trainscg``) for ``MaxEpochs`` iterations; anndl
-uses full-batch L-BFGS with a strong-Wolfe line search (``torch.optim.LBFGS``) for the same number
-of iterations: another quasi-second-order full-batch method with a comparable cost per iteration.
+MATLAB trains the autoencoders, the softmax layer and the fine-tuning with scaled conjugate gradient
+(``trainscg``) for ``MaxEpochs`` epochs; so does anndl by default (``optimiser="scg"``: chapter 1's
+:class:`~anndl.nn.classic.scaled_conjugate_gradient.ScaledConjugateGradient` on the flattened
+parameters, gradients from torch's autograd). ``optimiser="lbfgs"`` uses full-batch L-BFGS with a
+strong-Wolfe line search (``torch.optim.LBFGS``) for the same number of iterations instead.
 Weights start uniform in +-sqrt(6 / (fan_in + fan_out + 1)), biases at zero.
 """
 
@@ -24,9 +26,12 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from anndl.nn import divergence, torchkit
+from anndl.nn.classic.scaled_conjugate_gradient import ScaledConjugateGradient
 
 MIN_GRAD = 1e-6
-"""Stop when the gradient's largest entry falls below this (trainscg's min_grad)."""
+"""trainscg's min_grad: scg stops when the gradient's norm falls below it, L-BFGS when its largest entry does."""
+OPTIMISERS = ("scg", "lbfgs")
+"""scg: MATLAB's trainscg (the default); lbfgs: torch's full-batch L-BFGS with a strong-Wolfe line search."""
 
 
 def kl_sparsity_penalty(proportion: float, rho_hat: torch.Tensor) -> torch.Tensor:
@@ -37,10 +42,82 @@ def kl_sparsity_penalty(proportion: float, rho_hat: torch.Tensor) -> torch.Tenso
 
 
 def minimise(params: Sequence[torch.Tensor], objective: Callable[[], torch.Tensor], iterations: int, *,
-             desc: str = "L-BFGS", progress: bool = False) -> list[float]:
-    """Full-batch L-BFGS with a strong-Wolfe line search (``torch.optim.LBFGS``) over ``params``.
+             optimiser: str = "scg", desc: str = "training", progress: bool = False) -> list[float]:
+    """Minimise ``objective`` over ``params`` full-batch for at most ``iterations`` epochs.
 
     The tensors are updated in place; ``objective`` evaluates the loss from their current values.
+    ``optimiser``: "scg" (MATLAB's trainscg, :func:`minimise_scg`) or "lbfgs" (:func:`minimise_lbfgs`).
+    Returns the objective at the start and after every epoch; a diverged curve raises RunError
+    (:mod:`anndl.nn.divergence`'s rule).
+    """
+    if optimiser not in OPTIMISERS:
+        raise ValueError(f"unknown optimiser {optimiser!r}; known: {', '.join(OPTIMISERS)}")
+    run = minimise_scg if optimiser == "scg" else minimise_lbfgs
+    curve = run(params, objective, iterations, desc=desc, progress=progress)
+    divergence.DivergenceGuard(f"{desc} loss").check_curve(curve, {"loss_per_iteration": curve})
+    return curve
+
+
+class _FlatObjective:
+    """``loss(theta)`` and ``loss_and_grad(theta)`` over the flattened ``params`` (a float64 vector),
+    as chapter 1's steppers call them; each call writes theta into the tensors (in their dtype)."""
+
+    def __init__(self, params: list[torch.Tensor], objective: Callable[[], torch.Tensor]):
+        self.params, self.objective = params, objective
+        self.sizes = [p.numel() for p in params]
+
+    def theta(self) -> np.ndarray:
+        return np.concatenate([p.detach().reshape(-1).double().numpy() for p in self.params])
+
+    def assign(self, theta: np.ndarray) -> None:
+        with torch.no_grad():
+            for p, chunk in zip(self.params, np.split(theta, np.cumsum(self.sizes)[:-1]), strict=True):
+                p.copy_(torch.from_numpy(chunk).view_as(p))
+
+    def loss(self, theta: np.ndarray) -> float:
+        self.assign(theta)
+        with torch.no_grad():
+            return float(self.objective())
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        self.assign(theta)
+        with torch.enable_grad():
+            loss = self.objective()
+            grads = torch.autograd.grad(loss, self.params)
+        return float(loss.detach()), np.concatenate([g.reshape(-1).double().numpy() for g in grads])
+
+
+def minimise_scg(params: Sequence[torch.Tensor], objective: Callable[[], torch.Tensor], iterations: int, *,
+                 desc: str = "trainscg", progress: bool = False) -> list[float]:
+    """MATLAB's trainscg over ``params``: scaled conjugate gradient with its defaults (sigma 5e-5,
+    lambda 5e-7) for ``iterations`` epochs, stopping early when the gradient norm is below MIN_GRAD
+    (goal 0 is never met by these losses; there is no validation set, as in trainAutoencoder).
+    Returns the objective at the start and after every epoch (unchanged after a rejected step)."""
+    params = list(params)
+    for p in params:
+        p.requires_grad_(True)
+    flat = _FlatObjective(params, objective)
+    stepper = ScaledConjugateGradient(flat, flat.theta())
+    curve = [stepper.perf]
+    bar = tqdm(total=iterations, desc=desc, disable=None if progress else True, leave=False)
+    for _ in range(iterations):
+        if stepper.grad_norm < MIN_GRAD or stepper.stop is not None:
+            break
+        stepper.step()
+        curve.append(stepper.perf)
+        bar.update(1)
+    bar.close()
+    flat.assign(stepper.theta)
+    for p in params:
+        p.requires_grad_(False)
+        p.grad = None
+    return curve
+
+
+def minimise_lbfgs(params: Sequence[torch.Tensor], objective: Callable[[], torch.Tensor], iterations: int, *,
+                   desc: str = "L-BFGS", progress: bool = False) -> list[float]:
+    """Full-batch L-BFGS with a strong-Wolfe line search (``torch.optim.LBFGS``) over ``params``.
+
     Stops after ``iterations`` iterations or when every gradient entry is below MIN_GRAD. Returns
     the objective at the start and after every iteration (the last line-search evaluation).
     """
@@ -72,9 +149,7 @@ def minimise(params: Sequence[torch.Tensor], objective: Callable[[], torch.Tenso
     for p in params:
         p.requires_grad_(False)
         p.grad = None
-    curve = [by_iteration[k] for k in sorted(by_iteration)]
-    divergence.DivergenceGuard(f"{desc} loss").check_curve(curve, {"loss_per_iteration": curve})
-    return curve
+    return [by_iteration[k] for k in sorted(by_iteration)]
 
 
 def _uniform_weights(n_out: int, n_in: int, generator: torch.Generator, dtype) -> torch.Tensor:
@@ -108,10 +183,12 @@ class SparseAutoencoder(_Checkpointable):
     """
 
     def __init__(self, n_in: int, n_hidden: int, *, l2: float = 0.001, sparsity: float = 1.0,
-                 proportion: float = 0.05, epochs: int = 1000, seed: int = 0, dtype=torch.float32):
+                 proportion: float = 0.05, epochs: int = 1000, seed: int = 0, dtype=torch.float32,
+                 optimiser: str = "scg"):
         if not 0 < proportion < 1:
             raise ValueError(f"proportion must be in (0, 1), got {proportion}")
         self.l2, self.sparsity, self.proportion, self.epochs = l2, sparsity, proportion, epochs
+        self.optimiser = optimiser
         g = torch.Generator().manual_seed(int(seed))
         self.encoder_weight_ = _uniform_weights(n_hidden, n_in, g, dtype)
         """(H, D) encoder weights; row i is hidden unit i's feature (a 28x28 image for digits)."""
@@ -145,11 +222,11 @@ class SparseAutoencoder(_Checkpointable):
         return {"reconstruction": reconstruction, "weights": weights, "sparsity": sparsity, "total": total}
 
     def fit(self, X, *, progress: bool = False) -> SparseAutoencoder:
-        """Minimise the cost on X (N, D) in [0, 1] for ``epochs`` L-BFGS iterations; returns self."""
+        """Minimise the cost on X (N, D) in [0, 1] for ``epochs`` epochs of ``optimiser``; returns self."""
         X = _as_tensor(X, self.encoder_weight_.dtype)
         self.loss_curve_ = minimise(self.parameters, lambda: self.cost_terms(X)["total"], self.epochs,
-                                    desc=f"autoencoder {X.shape[1]}-{len(self.encoder_bias_)}",
-                                    progress=progress)
+                                    optimiser=self.optimiser, progress=progress,
+                                    desc=f"autoencoder {X.shape[1]}-{len(self.encoder_bias_)}")
         return self
 
 
@@ -159,9 +236,10 @@ class SoftmaxLayer(_Checkpointable):
     :meth:`fit` sets ``loss_curve_``: the mean cross-entropy after every L-BFGS iteration.
     """
 
-    def __init__(self, n_in: int, n_classes: int, *, epochs: int = 1000, seed: int = 0, dtype=torch.float32):
+    def __init__(self, n_in: int, n_classes: int, *, epochs: int = 1000, seed: int = 0, dtype=torch.float32,
+                 optimiser: str = "scg"):
         g = torch.Generator().manual_seed(int(seed))
-        self.epochs = epochs
+        self.epochs, self.optimiser = epochs, optimiser
         self.weight_ = _uniform_weights(n_classes, n_in, g, dtype)
         """(C, H) class weights."""
         self.bias_ = torch.zeros(n_classes, dtype=dtype)
@@ -178,7 +256,7 @@ class SoftmaxLayer(_Checkpointable):
         Z = _as_tensor(Z, self.weight_.dtype)
         y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
         self.loss_curve_ = minimise(self.parameters, lambda: F.cross_entropy(self.logits(Z), y),
-                                    self.epochs, desc="softmax layer", progress=progress)
+                                    self.epochs, optimiser=self.optimiser, desc="softmax layer", progress=progress)
         return self
 
 
@@ -213,12 +291,12 @@ class StackedClassifier(_Checkpointable):
     def accuracy(self, X, labels) -> float:
         return float(np.mean(self.predict(X) == np.asarray(labels)))
 
-    def fine_tune(self, X, labels, *, epochs: int, progress: bool = False) -> StackedClassifier:
-        """Train every layer together on mean cross-entropy for ``epochs`` L-BFGS iterations."""
+    def fine_tune(self, X, labels, *, epochs: int, optimiser: str = "scg", progress: bool = False) -> StackedClassifier:
+        """Train every layer together on mean cross-entropy for ``epochs`` epochs of ``optimiser``."""
         X = _as_tensor(X, self.softmax_[0].dtype)
         y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
         self.loss_curve_ = minimise(self.parameters, lambda: F.cross_entropy(self.logits(X), y), epochs,
-                                    desc="fine-tuning", progress=progress)
+                                    optimiser=optimiser, desc="fine-tuning", progress=progress)
         return self
 
 
@@ -229,13 +307,14 @@ def layer_seed(seed: int, prefix: Sequence[int]) -> int:
 
 def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence[dict], *,
                 softmax_epochs: int, n_classes: int = 10, seed: int = 0, cache: dict | None = None,
-                progress: bool = False, dtype=torch.float32,
+                progress: bool = False, dtype=torch.float32, optimiser: str = "scg",
                 checkpoint_dir: str | Path | None = None) -> tuple[list[SparseAutoencoder], SoftmaxLayer]:
     """Greedy layer-wise training: autoencoder l learns the codes of autoencoder l-1, then a softmax
     layer learns the labels from the last code.
 
     X (N, D) in [0, 1], labels (N,) ints. ``layer_settings[l]`` holds the keyword arguments (l2,
-    sparsity, proportion, epochs) of layer l. ``cache`` (a dict, filled in place) maps each
+    sparsity, proportion, epochs) of layer l; ``optimiser`` trains every layer and the softmax.
+    ``cache`` (a dict, filled in place) maps each
     architecture prefix to its trained autoencoder and codes, so that architectures sharing a
     prefix, trained with the same ``seed``, reuse those layers; a layer's seed depends only on
     (seed, prefix), so the result does not depend on which architecture trained it first.
@@ -251,7 +330,7 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
         prefix = tuple(int(h) for h in hidden_sizes[:depth])
         if prefix not in cache:
             ae = SparseAutoencoder(codes.shape[1], int(size), seed=layer_seed(seed, prefix), dtype=dtype,
-                                   **settings)
+                                   optimiser=optimiser, **settings)
             stage = torchkit.Checkpointer(checkpoint_dir, 1, name=f"ae_{_name(prefix)}")
             if not stage.resume({"layer": ae}):
                 ae.fit(codes, progress=progress)
@@ -260,7 +339,7 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
         ae, codes = cache[prefix]
         autoencoders.append(ae)
     softmax = SoftmaxLayer(codes.shape[1], n_classes, epochs=softmax_epochs,
-                           seed=layer_seed(seed, [*hidden_sizes, 0]), dtype=dtype)
+                           seed=layer_seed(seed, [*hidden_sizes, 0]), dtype=dtype, optimiser=optimiser)
     stage = torchkit.Checkpointer(checkpoint_dir, 1, name=f"softmax_{_name(hidden_sizes)}")
     if not stage.resume({"layer": softmax}):
         softmax.fit(codes, labels, progress=progress)

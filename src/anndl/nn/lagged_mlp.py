@@ -28,6 +28,8 @@ class LaggedMLP:
     epochs_: int
     """Epochs the trainer ran."""
     stop_reason_: str
+    val_loss_: float = float("nan")
+    """Validation MSE of the returned net (standardised units; nan without a validation set)."""
 
     def predict_next(self, window_std: np.ndarray) -> float:
         """Next standardised value from a window (lag,) of standardised values, oldest first."""
@@ -55,19 +57,32 @@ def fit_lagged_mlp(
     division: str = "random",
     epochs: int = 1000,
     max_fail: int = 6,
+    validation_start: int | None = None,
 ) -> LaggedMLP:
     """Train a [lag, hidden, 1] tanh/linear MLP on the lag samples of ``series[:stop]`` (original units).
 
     ``division`` is the trainer's own split of those samples ("random": MATLAB's dividerand 70/15/15
-    with early stopping; "train": all of them, no early stopping).
+    with early stopping; "train": all of them, no early stopping). ``validation_start`` replaces it by
+    MATLAB's ``divideblock``-style split: the samples whose targets lie in ``[validation_start, stop)``
+    are one contiguous validation block (early stopping on it), the earlier ones are fitted.
     """
     scaler = Standardiser.fit(series[:stop])
     X, T = lag_matrix(scaler.transform(series[:stop]), lag)
+    if validation_start is not None:
+        if not lag < validation_start < stop:
+            raise ValueError(f"validation_start must lie in ({lag}, {stop}), got {validation_start}")
+        first_val = validation_start - lag  # sample i has target index lag + i
+        division = {"train": np.arange(first_val), "val": np.arange(first_val, X.shape[0])}
     rng = np.random.default_rng(seed)
     net = MLP.create([lag, hidden, 1], X, T, rng, hidden_activation="tanh", output="linear")
     net, history = train(
         net, X, T, algorithm=algorithm, division=division, epochs=epochs, max_fail=max_fail, rng=rng
     )
     return LaggedMLP(
-        net=net, lag=lag, scaler=scaler, epochs_=history.epochs, stop_reason_=history.stop_reason
+        net=net,
+        lag=lag,
+        scaler=scaler,
+        epochs_=history.epochs,
+        stop_reason_=history.stop_reason,
+        val_loss_=float(history.val_loss[history.best_epoch]),
     )

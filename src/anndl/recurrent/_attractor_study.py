@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Literal
 
 import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import ConfigError
-from anndl.nn.attractors import find_attractors, initial_grid, is_fixed_point
-from anndl.nn.hopfield import HopfieldNet, energy, newhop
+from anndl.nn.attractors import (
+    classify_fixed_points,
+    find_attractors,
+    grid_states,
+    is_fixed_point,
+    random_states,
+)
+from anndl.nn.hopfield import SIM_STEPS, HopfieldNet, energy, newhop
 
 
 @dataclasses.dataclass(kw_only=True)
 class AttractorStudyConfig(ExperimentConfig):
     patterns: list[list[int]] = param([[1, 1], [-1, -1], [1, -1]])
     """Stored ±1 patterns, one per row (2 values each)."""
+    starts: Literal["grid", "random", "both"] = "both"
+    """Initial states: the course's regular grid, uniform random points (``rands``), or both (grid first)."""
     grid_points: int = param(11, ge=2)
     """Initial states per axis of the regular grid over [-1, 1]^S (odd: includes the axes and faces)."""
     random_points: int = param(50, ge=0)
-    """Extra initial states drawn uniformly in [-1, 1]^S."""
-    max_iterations: int = param(1000, ge=1)
-    """Most synchronous updates simulated from each initial state."""
+    """Initial states drawn uniformly in [-1, 1]^S (used when ``starts`` is random or both)."""
+    num_steps: int = param(SIM_STEPS, ge=1)
+    """Synchronous steps simulated from every start, as MATLAB's ``sim(net, {1 num_steps}, {}, x0)``; no early stop."""
     tolerance: float = param(1e-3, gt=0)
-    """Max-norm distance under which two final states are the same fixed point (and match a pattern)."""
+    """Max-norm distance under which two states are equal: end states grouped, matched to patterns and to the
+    final state when counting iterations."""
     perturbations: int = param(50, ge=1)
     """Random perturbations per fixed point in the stability test (plus the ± coordinate directions)."""
     perturbation_radius: float = param(1e-2, gt=0)
@@ -43,39 +53,59 @@ def attractor_study(cfg: AttractorStudyConfig, ctx, dim: int) -> dict:
     patterns = _patterns(cfg, dim)
     net = newhop(patterns)
     rng = ctx.rng()
-    starts = initial_grid(dim, cfg.grid_points, cfg.random_points, rng)
-    attractors, labels, traj = find_attractors(
-        net,
-        starts,
-        patterns,
-        rng,
-        max_iter=cfg.max_iterations,
-        tol=cfg.tolerance,
-        n_perturbations=cfg.perturbations,
-        radius=cfg.perturbation_radius,
-    )
+    on_grid = grid_states(dim, cfg.grid_points) if cfg.starts != "random" else np.empty((0, dim))
+    at_random = random_states(dim, cfg.random_points if cfg.starts != "grid" else 0, rng)
+    starts = np.concatenate([on_grid, at_random])
+    if starts.shape[0] == 0:
+        raise ConfigError("keys 'starts'/'random_points': no initial states (starts=random needs random_points >= 1)")
+    from_grid = np.arange(starts.shape[0]) < on_grid.shape[0]
+    settings = dict(num_steps=cfg.num_steps, tol=cfg.tolerance, n_perturbations=cfg.perturbations,
+                    radius=cfg.perturbation_radius)
+    attractors, labels, traj = find_attractors(net, starts, patterns, rng, **settings)
+    fixed = classify_fixed_points(net, patterns, rng, **settings)
 
     rows = [
         {"attractor": i, **a.as_dict(), "state": str(a.as_dict()["state"])} for i, a in enumerate(attractors)
     ]
     ctx.write_table(f"hopfield_{dim}d_attractors", rows)
-    _plot_trajectories(ctx, dim, traj.states, labels, attractors, patterns)
+    ctx.write_table(
+        f"hopfield_{dim}d_fixed_points",
+        [{"fixed_point": i, **p.as_dict(), "state": str(p.as_dict()["state"])} for i, p in enumerate(fixed)],
+    )
+    _plot_trajectories(ctx, dim, traj.states, labels, attractors, fixed, patterns)
     _plot_energy(ctx, dim, net, traj.states, labels)
 
     corners = np.array(list(itertools.product([-1.0, 1.0], repeat=dim)))
     converged = labels >= 0
     spurious = [a for a in attractors if not a.stored]
+
+    def mean_iterations(subset: np.ndarray) -> float:
+        chosen = subset & converged
+        return float(traj.iterations[chosen].mean()) if chosen.any() else float("nan")
+
     return {
         "W": np.round(net.W, 6).tolist(),
         "b": np.round(net.b, 6).tolist(),
         "n_initial_states": int(starts.shape[0]),
+        "n_grid_starts": int(from_grid.sum()),
+        "n_random_starts": int((~from_grid).sum()),
         "n_not_converged": int((~converged).sum()),
         "n_attractors": len(attractors),
         "n_stored_found": sum(a.stored for a in attractors),
         "n_spurious": len(spurious),
         "n_spurious_stable": sum(a.stable for a in spurious),
         "n_unstable": sum(not a.stable for a in attractors),
-        "mean_iterations": float(traj.iterations[converged].mean()) if converged.any() else float("nan"),
+        "n_attractors_grid": len(set(labels[from_grid & converged].tolist())),
+        "n_spurious_grid": len({g for g in labels[from_grid & converged].tolist() if not attractors[g].stored}),
+        "mean_iterations": mean_iterations(np.ones_like(from_grid)),
+        "mean_iterations_grid": mean_iterations(from_grid),
+        "mean_iterations_random": mean_iterations(~from_grid),
+        "n_fixed_points": len(fixed),
+        "n_fixed_points_spurious": sum(not p.stored for p in fixed),
+        "n_fixed_points_stable": sum(p.linear_type == "stable" for p in fixed),
+        "n_fixed_points_saddle": sum(p.linear_type == "saddle" for p in fixed),
+        "n_fixed_points_repeller": sum(p.linear_type == "repeller" for p in fixed),
+        "fixed_points": {f"f{i}": p.as_dict() for i, p in enumerate(fixed)},
         "corner_fixed_points": [
             c.astype(int).tolist() for c in corners if is_fixed_point(net, c, cfg.tolerance)
         ],
@@ -88,8 +118,9 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
-def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, attractors, patterns) -> None:
-    """Every trajectory, coloured by the attractor it ends at; crosses mark stable, circles unstable."""
+def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, attractors, fixed, patterns) -> None:
+    """Every trajectory, coloured by the end state it reaches; crosses mark stable end states, circles
+    unstable ones, grey diamonds the map's unstable fixed points that no trajectory ends in."""
     colours = _colours(len(attractors))
     if dim == 2:
         fig, ax = plotting.subplots(1, 1, width=5.2, height=4.6)
@@ -112,6 +143,11 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
             mfc="none",
             label=f"{np.round(a.state, 2).tolist()}: {kind}",
         )
+    ends = np.array([a.state for a in attractors]).reshape(-1, dim)
+    for p in fixed:
+        if p.linear_type != "stable" and not np.any(np.max(np.abs(ends - p.state), axis=1) <= 1e-6):
+            ax.plot(*p.state[:, None], "D", color="grey", ms=6, mfc="none",
+                    label=f"{np.round(p.state, 2).tolist()}: fixed point ({p.linear_type}), no end state")
     axis_names = ["$x_1$", "$x_2$", "$x_3$"][:dim]
     ax.set(**{f"{n}label": name for n, name in zip("xyz", axis_names, strict=False)})
     ax.set_title(

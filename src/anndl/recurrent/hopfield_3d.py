@@ -16,7 +16,7 @@ class Hopfield3DConfig(AttractorStudyConfig):
     grid_points: int = param(7, ge=2)
     """Initial states per axis of the regular grid over [-1, 1]^S (odd: includes the axes and faces)."""
     random_points: int = param(100, ge=0)
-    """Extra initial states drawn uniformly in [-1, 1]^S."""
+    """Initial states drawn uniformly in [-1, 1]^S (used when ``starts`` is random or both)."""
 
 
 @experiment(

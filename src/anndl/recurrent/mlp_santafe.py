@@ -32,7 +32,10 @@ class MLPSantaFeConfig(ExperimentConfig):
     repetitions: int = param(5, ge=1)
     """Trainings (different initial weights and data divisions) per grid cell and per final model."""
     open_loop_fraction: float = param(0.3, gt=0, lt=1)
-    """Tuning A: the last fraction of the training lag samples scored one step ahead; the rest is fitted."""
+    """Tuning A: the last fraction of the training lag samples, scored one step ahead."""
+    tuning_a_division: Literal["block", "random"] = "block"
+    """Tuning A's split: block = MATLAB's divideblock (fit on the first part, early-stop on the final block,
+    which is also the score); random = fit the first part with the trainer's ``division`` inside it."""
     validation_window: list[int] = param([544, 644], ge=0)
     """Tuning B: [start, stop) of the training series forecast closed loop by a model fitted on [0, start)."""
     aggregate: Literal["mean", "median"] = "mean"
@@ -62,11 +65,13 @@ class Training:
 
 @dataclasses.dataclass(frozen=True)
 class Window:
-    """What a cell fits (``series[:stop]``) and scores (``series[score[0]:score[1]]``), and how."""
+    """What a cell fits (``series[:stop]``) and scores (``series[score[0]:score[1]]``), and how;
+    ``validation_start``: lag samples from there on are the early-stopping block (divideblock)."""
 
     mode: Literal["open_loop", "closed_loop"]
     stop: int
     score: tuple[int, int]
+    validation_start: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +92,7 @@ def fit_cell(cell: FitCell) -> dict:
     t, window = cell.training, cell.window
     series = load_series(t.series_path)
     fit = fit_lagged_mlp(series, cell.p, cell.h, window.stop, cell.seed, t.algorithm, t.division, t.epochs,
-                         t.max_fail)
+                         t.max_fail, window.validation_start)
     start, end = window.score
     truth = series[start:end]
     if window.mode == "open_loop":
@@ -167,12 +172,16 @@ def _check_config(cfg: MLPSantaFeConfig) -> None:
 def _validation_window(cfg: MLPSantaFeConfig, tuning: str, p: int) -> Window:
     """What a tuning cell fits and scores.
 
-    A: the first (1 - fraction) of the lag samples are fitted, the rest scored one step ahead.
+    A: the final fraction of the lag samples is scored one step ahead. As a block (MATLAB's divideblock)
+    the model is trained on the whole training series with that final block as its early-stopping
+    validation set; as random, it is fitted on the part before the block, split by ``division``.
     B: the model is fitted before the validation window and forecasts it in closed loop.
     """
     if tuning == "A":
         n_samples = cfg.n_train - p
         split = p + n_samples - int(round(cfg.open_loop_fraction * n_samples))
+        if cfg.tuning_a_division == "block":
+            return Window("open_loop", cfg.n_train, (split, cfg.n_train), validation_start=split)
         return Window("open_loop", split, (split, cfg.n_train))
     start, stop = cfg.validation_window
     return Window("closed_loop", start, (start, stop))
@@ -209,7 +218,7 @@ def _plot_windows(ctx, cfg: MLPSantaFeConfig, train: np.ndarray) -> None:
         cfg.n_train,
         color="tab:blue",
         alpha=0.12,
-        label=f"tuning A: last {cfg.open_loop_fraction:.0%}, one step ahead",
+        label=f"tuning A: last {cfg.open_loop_fraction:.0%} (one block), one step ahead",
     )
     ax.set(
         xlabel="time step",

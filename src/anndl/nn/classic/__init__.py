@@ -1,4 +1,4 @@
-"""The six MATLAB training algorithms, one stepper class per algorithm.
+"""The seven MATLAB training algorithms, one stepper class per algorithm.
 
 ``ALGORITHMS`` maps anndl's short name to its stepper, MATLAB name and MATLAB's defaults for
 min_grad and max_fail (max_fail 0: no validation stop; the last network is returned).
@@ -13,6 +13,7 @@ from anndl.nn.classic.conjugate_gradient import FletcherReeves
 from anndl.nn.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
 from anndl.nn.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
 from anndl.nn.classic.quasi_newton import BFGS
+from anndl.nn.classic.scaled_conjugate_gradient import ScaledConjugateGradient
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ ALGORITHMS: dict[str, Algorithm] = {
     "bfg": Algorithm(BFGS, "trainbfg", 1e-6, 6),
     "lm": Algorithm(LevenbergMarquardt, "trainlm", 1e-7, 6, needs_jacobian=True),
     "br": Algorithm(BayesianRegularization, "trainbr", 1e-7, 0, needs_jacobian=True),
+    "scg": Algorithm(ScaledConjugateGradient, "trainscg", 1e-6, 6),
 }
 
 
