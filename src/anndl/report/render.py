@@ -17,6 +17,7 @@ from typing import Any
 from anndl.report.claims import Verdict, counts
 from anndl.report.headlines import HEADLINES
 from anndl.report.quantities import fill, format_number
+from anndl.report.scorecard import CLAIMS
 from anndl.report.sections import SECTIONS, Section
 
 TITLE = "anndl: the course report's experiments, re-run"
@@ -71,6 +72,11 @@ def _section_verdicts(section: Section, verdicts: Sequence[Verdict]) -> list[Ver
     return [v for v in verdicts if v.claim.section == section.number]
 
 
+def _section_quotes(section: Section) -> list[str]:
+    """The report's sentences of this section that the scorecard tests, then its untested statements."""
+    return list(dict.fromkeys([c.quote for c in CLAIMS if c.section == section.number] + list(section.notes)))
+
+
 def _headline_rows(entry) -> list[tuple[str, str]]:
     metrics = _inputs(entry)
     rows = []
@@ -116,14 +122,15 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
         level = min(section.depth + 1, 4)
         parts.append(f"<section id='{section.anchor}'><h{level}>{esc(section.number)} {esc(section.title)}</h{level}>")
         section_verdicts = _section_verdicts(section, verdicts)
-        quotes = [(v.claim.quote, v.claim.section) for v in section_verdicts] + [(n, section.number)
-                                                                                 for n in section.notes]
+        quotes = _section_quotes(section)
         if quotes:
-            parts.append("<blockquote>" + "".join(f"<p>“{esc(q)}” (§{esc(n)})</p>" for q, n in quotes)
+            parts.append("<blockquote>" + "".join(f"<p>“{esc(q)}” (§{esc(section.number)})</p>" for q in quotes)
                          + "</blockquote>")
         if section.captions:
             parts.append("<p class='captions'>The report's figures: " + " ".join(
                 f"<i>{esc(c)}</i>" for c in section.captions) + "</p>")
+        if section.experiments and not section_entries:
+            parts.append(f"<p>Not run in this report ({esc(', '.join(section.experiments))}).</p>")
         for entry in section_entries:
             parts.append(_experiment_html(entry, figures.get(entry.config, []), out_dir, self_contained, level + 1))
         if section_verdicts:
@@ -191,8 +198,9 @@ def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mappi
     for section, section_entries in _by_section(entries):
         lines += ["", f"{'#' * min(section.depth + 1, 4)} {section.number} {section.title}", ""]
         section_verdicts = _section_verdicts(section, verdicts)
-        lines += [f"> “{v.claim.quote}” (§{v.claim.section})  " for v in section_verdicts]
-        lines += [f"> “{n}” (§{section.number})  " for n in section.notes]
+        lines += [f"> “{q}” (§{section.number})  " for q in _section_quotes(section)]
+        if section.experiments and not section_entries:
+            lines += ["", f"Not run in this report ({', '.join(section.experiments)})."]
         lines += [""] + [f"*{c}*  " for c in section.captions]
         for entry in section_entries:
             result = entry.result

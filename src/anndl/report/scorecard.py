@@ -29,13 +29,15 @@ def _timing(*algorithms: str) -> Timing:
 
 
 _HOPFIELD = Data("the course's stored patterns", "the course's patterns, {n_initial_states} starts (grid and random)")
-_DIGITS = Data("the course's digits.mat", "{config.digits_path} (null: the project's hand-drawn 15×16 digits), "
-               "{config.repetitions} noisy copies per digit", key="config.digits_path", course="digits.mat")
+_DIGITS = Data("the course's digits.mat", "digits_path {config.digits_path} (null: the project's hand-drawn "
+               "15×16 digits), {config.repetitions} noisy copies per digit",
+               key="config.digits_path", course="digits.mat")
 _SANTAFE = Data("Santa Fe laser, 1000 train + 100 test", "Santa Fe laser ({config.n_train} train + "
                 "{config.n_test} test), {config.repetitions} repetitions")
 _PCA_GAUSS = Data("500 × 50 Gaussian samples", "{gaussian.n_samples} × {gaussian.n_features} Gaussian samples")
-_SAE = Data("the course's synthetic digits (digittrain/digittest)", "{config.data.source}, {config.repetitions} "
-            "repetitions", key="config.data.source", course=COURSE_DIGIT_FILES)
+_SAE = Data("the course's synthetic digits (digittrain/digittest)",
+            "data.source {config.data.source}, {config.repetitions} repetitions",
+            key="config.data.source", course=COURSE_DIGIT_FILES)
 _MNIST = Data("MNIST", "MNIST subset shipped with anndl")
 
 CLAIMS: list[Claim] = [
@@ -71,11 +73,11 @@ CLAIMS: list[Claim] = [
     # §1.2 personal regression
     Claim("1.2", "we choose an architecture with three hidden layers each containing 10 neurons", "3 × 10",
           Equals(_m("personal_regression", "chosen.hidden_layers", "chosen.units"), (3, 10)),
-          Data("the course's personal data set (d = 8, 8, 7, 5, 1)", "{config.data_path} (null: the built-in stand-in)",
-               key="config.data_path", course=".mat")),
+          Data("the course's personal data set (d = 8, 8, 7, 5, 1)",
+               "data_path {config.data_path} (null: the built-in stand-in)", key="config.data_path", course=".mat")),
     Claim("1.2", "we obtain an MSE of … 3.05 × 10⁻⁹ on the test set", "3.05e-9 (ours: ≤ 1e-8)",
           InRange(_m("personal_regression", "final.test_mse"), high=1e-8),
-          Data("the course's personal data set", "{config.data_path} (null: the built-in stand-in)",
+          Data("the course's personal data set", "data_path {config.data_path} (null: the built-in stand-in)",
                key="config.data_path", course=".mat")),
     # §2.1 Hopfield networks
     Claim("2.1", "We find 9 different attractors in this system, which include 6 spurious states.", "9, 6 spurious",
@@ -127,12 +129,12 @@ CLAIMS: list[Claim] = [
     Claim("3.1", "the reconstruction error for q = 256 components is not precisely zero, but around 10⁻⁵",
           "≈ 1e-5 (single precision, float32 eps 1.2e-7)",
           InRange(_m("pca", "threes.rmsd_q256_float32"), 1e-6, 1e-4),
-          Data("the course's threes.mat", "{config.threes_path} (null: MNIST threes resampled to 16×16)",
+          Data("the course's threes.mat", "threes_path {config.threes_path} (null: MNIST threes resampled to 16×16)",
                key="config.threes_path", course="threes"),
           why_not="in float32 the residual is set by the eigen-solver's rounding, which differs from MATLAB's."),
     Claim("3.1", "This is likely due to rounding errors", "rounding (ours: float64 RMSD < 1e-10)",
           InRange(_m("pca", "threes.rmsd_q256"), high=1e-10),
-          Data("the course's threes.mat", "{config.threes_path} (null: MNIST threes resampled to 16×16)",
+          Data("the course's threes.mat", "threes_path {config.threes_path} (null: MNIST threes resampled to 16×16)",
                key="config.threes_path", course="threes")),
     Claim("3.1", "the reconstruction error induced by ignoring a certain principal component is proportional to "
           "the magnitude of the corresponding eigenvalue", "proportional (ours: equal to the sum, within 1e-6)",
@@ -159,7 +161,8 @@ CLAIMS: list[Claim] = [
           Data("AlexNet", "AlexNet, 227×227×3 input")),
     Claim("3.3", "we can improve the performance by increasing the number of filters", "82.32 % → 100 %",
           Ordering(_m("cnn_digits", "12x24.test_accuracy"), _m("cnn_digits", "24x48.test_accuracy")),
-          Data("MATLAB's DigitDataset", "{config.data.source}", key="config.data.source", course="digitdataset")),
+          Data("MATLAB's DigitDataset", "data.source {config.data.source}", key="config.data.source",
+               course="digitdataset")),
     # §4 generative models
     Claim("4.2", "the generated digits are much more coherent compared to those of RBMs",
           "DBM more coherent (ours: nearer to training digits)",
@@ -167,7 +170,7 @@ CLAIMS: list[Claim] = [
                    _m("dbm_mnist", "sample_nearest_train_distance.RBM")), _MNIST),
     Claim("4.3", "the discriminator’s accuracy oscillates around 0.5", "≈ 50 %",
           InRange(_m("dcgan", "last_steps.d_accuracy_mean"), 35, 65),
-          Data("CIFAR-10 dogs", "{config.dataset}", key="config.dataset", course="cifar")),
+          Data("CIFAR-10 dogs", "dataset {config.dataset}", key="config.dataset", course="cifar")),
     Claim("4.4", "the transported image of “ocean day” has the same color distribution as the original “ocean "
           "sunset” image", "same colours (ours: W2 halved or better)",
           Ordering(_m("ot_color_transfer", "emd.w2_after_source_recoloured"),
