@@ -164,3 +164,8 @@ def format_number(value: Any) -> str:
 def fill(template: str, values: Mapping[str, Any]) -> str:
     """``template`` with each ``{name}`` replaced by ``values[name]`` (dotted names allowed; "?" if absent)."""
     return re.sub(r"\{([^}]+)\}", lambda m: format_number(values.get(m.group(1), "?")), template)
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{name}`` placeholders of a template, in order."""
+    return re.findall(r"\{([^}]+)\}", template)

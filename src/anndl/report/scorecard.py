@@ -6,8 +6,11 @@ report's value. Tolerances for "about" and "around" are ±25 % of the report's n
 
 from __future__ import annotations
 
+import fnmatch
+
 from anndl.report.claims import BestWithin, Claim, Data, Equals, InRange, Ordering, Timing
-from anndl.report.headlines import ALGORITHMS, metric
+from anndl.report.headlines import ALGORITHMS, HEADLINES, metric
+from anndl.report.quantities import placeholders
 
 SINX2 = Data("y = sin(x²) on [0, 3π], Δx = 0.01", "y = sin(x²), Δx = {config.dx}, {config.repetitions} repetitions")
 SINX2_NETS = Data("y = sin(x²), 10 repetitions per size",
@@ -250,3 +253,14 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig4_6", "wgan_mnist", "wgan_last_steps_critic_and_generator_loss",
      "Critic and generator loss of the WGANs over the last {config.last_steps} steps."),
 ]
+
+
+def names_missing(experiment: str, values: dict) -> list[str]:
+    """Names the report reads for ``experiment`` that a run did not write: declared headline metrics,
+    the claims' data keys and the figure captions' placeholders. ``values``: the run's flat metrics with
+    its ``config.*`` values (``build.config_values``)."""
+    wanted = [m.check_name() for m in HEADLINES.get(experiment, ()) if not m.pending]
+    wanted += [c.data.key for c in CLAIMS if c.data.key and experiment in c.experiments]
+    wanted += [name for c in CLAIMS if experiment == c.experiments[0] for name in placeholders(c.data.ours)]
+    wanted += [name for _, e, _, caption in REPORT_FIGURES if e == experiment for name in placeholders(caption)]
+    return sorted({name for name in wanted if not any(fnmatch.fnmatchcase(k, name) for k in values)})
