@@ -102,3 +102,16 @@ def test_html_has_contents_anchors_captioned_figures_and_the_reports_section_ord
     assert "claims:" in summary and "Code version abc" in summary and "quick settings" in summary
     embedded = render_html(header, entries, verdicts, figures, tmp_path, self_contained=True)
     assert embedded.count("src='data:image/png;base64,") == 2
+
+
+def test_save_figure_writes_the_plotted_series_as_csv(tmp_path):
+    from anndl.config import ExperimentConfig
+    from anndl.runs import RunContext
+
+    ctx = RunContext(run_dir=tmp_path, config=ExperimentConfig(), experiment="x")
+    fig, ax = plt.subplots()
+    ax.plot([3.0, 2.0, 1.0])
+    paths = ctx.save_figure(fig, "loss_curves", data={"step": [1, 2, 3], "gan": [3.0, 2.0, 1.0], "wgan": [5.0]})
+    table = tmp_path / "tables" / "loss_curves.csv"
+    assert table in paths and (tmp_path / "figures" / "loss_curves.png").is_file()
+    assert table.read_text().splitlines() == ["step,gan,wgan", "1,3.0,5.0", "2,2.0,", "3,1.0,"]
