@@ -145,3 +145,9 @@ def test_the_scorecard_tightened_predicates_compare_what_the_report_compares():
     assert sae.lower[0].key == "baseline.accuracy_mean"
     precisions = {m.key for c in CLAIMS if c.section == "3.1" for m in c.reads()}
     assert {"threes.rmsd_q256_float32", "threes.rmsd_q256"} <= precisions
+
+
+def test_one_repetition_is_inconclusive_whatever_the_means_say():
+    verdict = evaluate(_claim(ORDER), _mean_sd(3.0, 1.0, 0.0, n=1))
+    assert verdict.verdict == INCONCLUSIVE and "one repetition" in verdict.reason
+    assert "on means: not reproduced" in verdict.reason

@@ -178,6 +178,8 @@ def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: b
             text = caption_for(caption, values) if caption else f"{png.stem.replace('_', ' ').capitalize()}."
             collected.setdefault(entry.config, []).append(FigureFile(
                 copied[".png"], _report_label(figure), text, copied.get(".csv"), copied.get(".pdf")))
+    for files in collected.values():  # the report's figures in its order, then the additional ones
+        files.sort(key=lambda f: (not f.png.name.startswith(("fig", "table")), f.png.name))
     return collected
 
 

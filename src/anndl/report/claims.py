@@ -259,6 +259,12 @@ def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None]) 
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         return Verdict(claim, "", NO_DATA, f"metric missing: {exc}. {data}")
     spread = _missing_spread(claim, metrics)
+    single = [m.key for m in claim.reads() if not isinstance(claim.test, Equals | Timing)
+              and m.estimate(metrics[m.experiment]).single]
+    if single and outcome.verdict in (REPRODUCED, NOT_REPRODUCED):
+        outcome = dataclasses.replace(outcome, verdict=INCONCLUSIVE,
+                                      numbers=f"{outcome.numbers}; measured in one repetition, so there is no "
+                                              f"spread to judge the difference against (on means: {outcome.verdict})")
     reason = f"{outcome.numbers}. {data}" + (f" No standard error recorded ({spread}): judged on means."
                                             if spread else "")
     if claim.data.stand_in(first):
@@ -278,7 +284,7 @@ def _missing_spread(claim: Claim, metrics: Mapping[str, Metrics]) -> str:
         if metric.exact or metric.unit == "units" or metric.reduce:
             continue
         estimate = metric.estimate(metrics[metric.experiment])
-        if estimate.se is None and estimate.missing_se and not isinstance(estimate.value, str):
+        if estimate.se is None and estimate.missing_se and not estimate.single and not isinstance(estimate.value, str):
             gaps.append(estimate.missing_se)
     return ", ".join(dict.fromkeys(gaps))
 

@@ -30,6 +30,8 @@ class Estimate:
     value: Any
     se: Any = None
     missing_se: str = ""
+    single: bool = False
+    """Measured in one repetition: there is no spread to judge a difference against."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Metric:
             return Estimate(value)
         array = np.asarray(value, dtype=float)
         se, missing = None, ""
+        reps = metrics.get(self.per_repetition) if self.per_repetition else None
+        if (self.std and self._count(metrics) == 1) or (isinstance(reps, list) and len(reps) == 1):
+            return Estimate(_plain(array * self.scale), None, f"{self.experiment}: {self.key} from one repetition",
+                            single=True)
         if self.se and self.se in metrics:
             se = np.asarray(metrics[self.se], dtype=float)
         elif self.per_repetition and self.per_repetition in metrics:
@@ -94,8 +100,6 @@ class Metric:
         else:
             wanted = self.se or self.per_repetition or self.std or (self.n[0] if self.n else "")
             missing = f"{self.experiment}: {wanted}" if wanted else f"{self.experiment}: {self.key} has no spread"
-        if se is not None and np.all(np.isnan(se)):
-            se, missing = None, f"{self.experiment}: {self.key} from one repetition"
         scaled = array * self.scale
         return Estimate(_plain(scaled), None if se is None else _plain(se * self.scale), missing)
 

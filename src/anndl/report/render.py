@@ -103,7 +103,9 @@ vertical-align:top}img{max-width:100%}figure{margin:1em 0;border-top:1px solid #
 figcaption{font-size:90%;color:#333}blockquote{margin:.5em 0;padding:.3em 1em;border-left:4px solid #8ab;
 background:#f5f8fa}.captions{font-size:90%;color:#555}.summary{font-size:105%;background:#f3f3f3;padding:.5em}
 .reproduced{color:#17702a}.not-reproduced{color:#b3261e}.inconclusive{color:#a15c00}
-.not-applicable,.not-comparable,.no-data{color:#666}nav ol{columns:2}"""
+.not-applicable,.not-comparable,.no-data{color:#666}nav ul{columns:2;list-style:none;padding-left:0}
+nav .depth1{font-weight:bold;margin-top:.3em}nav .depth2{padding-left:1em}nav .depth3{padding-left:2em}
+figure img{max-width:760px}"""
 
 
 def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[str, list[FigureFile]],
@@ -113,9 +115,10 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(TITLE)}</title>"
              f"<style>{CSS}</style></head><body>", f"<h1>{esc(TITLE)}</h1>",
              f"<p class='summary' id='summary'>{esc(summary_line(header, verdicts))}</p>",
-             "<nav id='contents'><h2>Contents</h2><ol><li><a href='#scorecard'>Scorecard</a></li>"]
-    parts += [f"<li><a href='#{s.anchor}'>{esc(s.number)} {esc(s.title)}</a></li>" for s, _ in sections]
-    parts.append("</ol></nav><section id='scorecard'><h2>Scorecard</h2>")
+             "<nav id='contents'><h2>Contents</h2><ul><li><a href='#scorecard'>Scorecard</a></li>"]
+    parts += [f"<li class='depth{s.depth}'><a href='#{s.anchor}'>{esc(s.number)} {esc(s.title)}</a></li>"
+              for s, _ in sections]
+    parts.append("</ul></nav><section id='scorecard'><h2>Scorecard</h2>")
     parts.append(_verdict_table(verdicts, link=True))
     parts.append("</section>")
     for section, section_entries in sections:
@@ -127,8 +130,8 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
             parts.append("<blockquote>" + "".join(f"<p>“{esc(q)}” (§{esc(section.number)})</p>" for q in quotes)
                          + "</blockquote>")
         if section.captions:
-            parts.append("<p class='captions'>The report's figures: " + " ".join(
-                f"<i>{esc(c)}</i>" for c in section.captions) + "</p>")
+            parts.append("<p class='captions'>The report's figures:</p><ul class='captions'>" + "".join(
+                f"<li><i>{esc(c)}</i></li>" for c in section.captions) + "</ul>")
         if section.experiments and not section_entries:
             parts.append(f"<p>Not run in this report ({esc(', '.join(section.experiments))}).</p>")
         for entry in section_entries:
