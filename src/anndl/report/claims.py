@@ -271,8 +271,8 @@ def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None]) 
         return Verdict(claim, outcome.ours, NOT_APPLICABLE,
                        f"Stand-in data: {claim.data.describe(first)}, not {claim.data.report}; "
                        f"our test would say {outcome.verdict}. {outcome.numbers}.")
-    if outcome.verdict == NOT_REPRODUCED and claim.why_not:
-        reason += f" Why: {claim.why_not}"
+    if outcome.verdict == NOT_REPRODUCED:
+        reason += f" Why: {claim.why_not or 'not explained yet (no known set-up difference).'}"
     return Verdict(claim, outcome.ours, outcome.verdict, reason)
 
 

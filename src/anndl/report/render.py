@@ -10,6 +10,7 @@ import base64
 import dataclasses
 import html
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def summary_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
 
 def display_value(key: str, value: Any) -> str:
     """A metric for people: accuracies in %, floats to 4 significant digits, long lists shortened."""
-    if "accurac" in key and not isinstance(value, bool | str):
+    if re.search(r"acc(uracy|uracies)?(_|\.|$)", key) and not isinstance(value, bool | str):
         values = value if isinstance(value, list) else [value]
         if values and all(isinstance(v, int | float) for v in values):
             factor = 100 if all(0 <= v <= 1 for v in values) else 1
