@@ -12,9 +12,9 @@ from anndl.report.claims import BestWithin, Claim, Data, Equals, InRange, Orderi
 from anndl.report.headlines import ALGORITHMS, HEADLINES, metric
 from anndl.report.quantities import placeholders
 
-SINX2 = Data("y = sin(x²) on [0, 3π], Δx = 0.01", "y = sin(x²), Δx = {config.dx}, {config.repetitions} repetitions")
+SINX2 = Data("y = sin(x²) on [0, 3π], Δx = 0.01", "y = sin(x²), Δx = {config.dx}, repetitions: {config.repetitions}")
 SINX2_NETS = Data("y = sin(x²), 10 repetitions per size",
-                  "y = sin(x²), Δx = {config.dx}, {config.repetitions} repetitions per size")
+                  "y = sin(x²), Δx = {config.dx}, repetitions per size: {config.repetitions}")
 COURSE_DIGIT_FILES = "course_mat"
 
 
@@ -33,13 +33,13 @@ def _timing(*algorithms: str) -> Timing:
 
 _HOPFIELD = Data("the course's stored patterns", "the course's patterns, {n_initial_states} starts (grid and random)")
 _DIGITS = Data("the course's digits.mat", "digits_path {config.digits_path} (null: the project's hand-drawn "
-               "15×16 digits), {config.repetitions} noisy copies per digit",
+               "15×16 digits), noisy copies per digit: {config.repetitions}",
                key="config.digits_path", course="digits.mat")
 _SANTAFE = Data("Santa Fe laser, 1000 train + 100 test", "Santa Fe laser ({config.n_train} train + "
-                "{config.n_test} test), {config.repetitions} repetitions")
+                "{config.n_test} test), repetitions: {config.repetitions}")
 _PCA_GAUSS = Data("500 × 50 Gaussian samples", "{gaussian.n_samples} × {gaussian.n_features} Gaussian samples")
 _SAE = Data("the course's synthetic digits (digittrain/digittest)",
-            "data.source {config.data.source}, {config.repetitions} repetitions",
+            "data.source {config.data.source}, repetitions: {config.repetitions}",
             key="config.data.source", course=COURSE_DIGIT_FILES)
 _MNIST = Data("MNIST", "MNIST subset shipped with anndl")
 
@@ -70,7 +70,7 @@ CLAIMS: list[Claim] = [
     Claim("1.1.2", "the best generalization is achieved with 40 – 50 hidden neurons", "40–50 (test MSE on ỹ)",
           BestWithin(metric("generalization", "noisy.lm.test_mse_mean"), metric("generalization", "hidden_units"),
                      40, 50), Data("noisy targets (σ = 0.2), 10 repetitions",
-                                   "noisy targets (σ = {config.noise_std}), {config.repetitions} repetitions, lm"),
+                                   "noisy targets (σ = {config.noise_std}), repetitions: {config.repetitions}, lm"),
           why_not="with early stopping absent, test MSE on noisy targets is flat beyond ~40 units, so the "
                   "minimum falls wherever the noise puts it."),
     Claim("1.1.2", "The network perfectly matches the shape of the function when trained on noiseless data.",
@@ -218,19 +218,19 @@ CLAIMS: list[Claim] = [
 REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig1_1", "training_algorithms", "training_time_and_train_mse_by_algorithm",
      "Training time and final train MSE of the six algorithms, {config.hidden_units} hidden units, "
-     "{config.epochs} epochs, mean over {config.repetitions} repetitions."),
+     "{config.epochs} epochs, mean over repetitions (n = {config.repetitions})."),
     ("fig1_1", "training_algorithms", "train_mse_vs_epoch_by_algorithm",
-     "Train MSE against epoch for each algorithm, mean over {config.repetitions} repetitions."),
+     "Train MSE against epoch for each algorithm, mean over repetitions (n = {config.repetitions})."),
     ("fig1_2", "generalization", "generalization_noiseless_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noiseless targets, {config.epochs} epochs, mean over "
-     "{config.repetitions} repetitions."),
+     "repetitions (n = {config.repetitions})."),
     ("fig1_3", "generalization", "generalization_noisy_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noisy targets (σ = {config.noise_std}), mean over "
-     "{config.repetitions} repetitions."),
+     "repetitions (n = {config.repetitions})."),
     ("fig1_4", "fit_trainlm", "fit_trainlm_45_hidden_fit_and_error",
      "Fit and error of a {config.hidden_units}-unit network trained with trainlm on noiseless and noisy targets."),
     ("fig1_5", "personal_regression", "personal_regression_grid_search_validation_mse",
-     "Validation MSE over the grid of layers × units, mean over {config.repetitions} repetitions."),
+     "Validation MSE over the grid of layers × units, mean over repetitions (n = {config.repetitions})."),
     ("fig1_6", "personal_regression", "personal_regression_surfaces_and_test_errors",
      "Training surface, test surface with predictions, and absolute test errors of the trainbr network."),
     ("fig2_1", "hopfield_2d", "hopfield_2d_trajectories_by_attractor",
@@ -238,15 +238,15 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig2_1", "hopfield_3d", "hopfield_3d_trajectories_by_attractor",
      "Trajectories of the 3-D Hopfield net from {n_initial_states} starts, coloured by end state."),
     ("fig2_2", "hopfield_digits", "hopfield_digits_recovery_vs_noise_and_iterations",
-     "Fraction of digits recovered against noise level and iterations, {config.repetitions} noisy copies per digit."),
+     "Fraction of digits recovered against noise level and iterations, noisy copies per digit: {config.repetitions}."),
     ("fig2_3", "mlp_santafe", "santafe_validation_windows",
      "The Santa Fe series with tuning A's validation block and tuning B's closed-loop window."),
     ("fig2_4", "mlp_santafe", "santafe_mlp_closed_loop_forecasts",
      "Closed-loop test forecasts of the lagged MLP: small lag, tuning A's and tuning B's choice, "
-     "{config.repetitions} repetitions."),
+     "repetitions: {config.repetitions}."),
     ("fig2_5", "lstm_santafe", "santafe_lstm_vs_mlp_forecasts",
      "Test forecasts of the LSTM ({config.hidden} units, lag {config.lag}) and the lagged MLP, "
-     "{config.repetitions} repetitions."),
+     "repetitions: {config.repetitions}."),
     ("fig3_1", "pca", "pca_tsne_three_datasets", "t-SNE maps of the Gaussian, spectra and threes data sets."),
     ("fig3_2", "pca", "pca_spectrum_gaussian", "Eigenvalues and explained variance of the Gaussian data."),
     ("fig3_3", "pca", "pca_spectrum_spectra", "Eigenvalues and explained variance of the spectra (stand-in for "
@@ -257,8 +257,8 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig3_x", "pca", "pca_error_equals_dropped_eigenvalues",
      "Reconstruction error against the sum of the dropped eigenvalues, three data sets."),
     ("table3_1", "sae_digits", "sae_accuracy_before_and_after_finetuning",
-     "Test accuracy of each stacked autoencoder before and after fine-tuning, mean over {config.repetitions} "
-     "repetitions, with the MLP baseline."),
+     "Test accuracy of each stacked autoencoder before and after fine-tuning, mean over repetitions "
+     "(n = {config.repetitions}), with the MLP baseline."),
     ("fig4_1", "rbm_mnist", "rbm_gibbs_chains_from_test_digits",
      "Gibbs chains of the RBM ({config.components} components) started from test digits."),
     ("fig4_2", "dbm_mnist", "dbm_components_rbm_vs_layer1_vs_layer2",
