@@ -94,7 +94,7 @@ def test_equals_and_missing_metrics_and_missing_runs():
 
 
 def test_best_within_passes_when_the_range_is_within_one_standard_error_of_the_best():
-    test = BestWithin(_metric("mse", std="sd", n=("config.repetitions",)), _metric("units", unit="units"), 40, 50)
+    test = BestWithin((_metric("mse", std="sd", n=("config.repetitions",)),), _metric("units", unit="units"), 40, 50)
     sizes = [10, 20, 30, 40, 50, 60]
     best_at_60 = {"units": sizes, "mse": [5, 4, 3, 2.2, 2.5, 2.0], "sd": [0.4] * 6, "config.repetitions": 4}
     assert evaluate(_claim(test), {"x": best_at_60}).verdict == REPRODUCED  # 0.2 <= hypot(0.2, 0.2)

@@ -133,32 +133,33 @@ class Equals:
 
 @dataclasses.dataclass(frozen=True)
 class BestWithin:
-    """A curve over sizes is best (lowest) within [low, high]: passes when some size in the range is
-    within one standard error (of the difference) of the best size."""
+    """Curves over sizes are best (lowest) within [low, high]: each passes when some size in the range is
+    within one standard error (of the difference) of its best size."""
 
-    curve: Metric
+    curves: tuple[Metric, ...]
     sizes: Metric
     low: float
     high: float
 
     def reads(self) -> tuple[Metric, ...]:
-        return (self.curve, self.sizes)
+        return (*self.curves, self.sizes)
 
     def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
-        estimate = _values(self.curve, metrics)
-        values, se = np.asarray(estimate.value, float), _se(estimate)
         sizes = np.asarray(_values(self.sizes, metrics).value, float)
-        best = int(np.argmin(values))
         in_range = np.flatnonzero((sizes >= self.low) & (sizes <= self.high))
-        gaps = [(values[i] - values[best], math.hypot(se[i], se[best])) for i in in_range]
-        ok = any(gap <= s for gap, s in gaps)
-        ours = (f"best at {format_number(sizes[best])} {self.sizes.unit}: "
-                f"{self.curve.format(values[best], None if estimate.se is None else se[best])}")
-        spread = (lambda i: None) if estimate.se is None else (lambda i: se[i])
-        near = ", ".join(f"{format_number(sizes[i])}: {self.curve.format(values[i], spread(i))}"
-                         for i in in_range) or "no size in the range was run"
-        return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours,
-                       f"{self.curve.label} at {format_number(self.low)}–{format_number(self.high)}: {near}")
+        passed, ours, numbers = [], [], []
+        for curve in self.curves:
+            estimate = _values(curve, metrics)
+            values, se = np.asarray(estimate.value, float), _se(estimate)
+            spread = (lambda i: None) if estimate.se is None else (lambda i, se=se: se[i])
+            best = int(np.argmin(values))
+            passed.append(any(values[i] - values[best] <= math.hypot(se[i], se[best]) for i in in_range))
+            ours.append(f"{curve.label}: best at {format_number(sizes[best])} {self.sizes.unit}, "
+                        f"{curve.format(values[best], spread(best))}")
+            near = ", ".join(f"{format_number(sizes[i])}: {curve.format(values[i], spread(i))}" for i in in_range)
+            numbers.append(f"{curve.label} at {format_number(self.low)}–{format_number(self.high)}: "
+                           f"{near or 'no size in the range was run'}")
+        return Outcome(REPRODUCED if all(passed) else NOT_REPRODUCED, "; ".join(ours), "; ".join(numbers))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -39,8 +39,8 @@ def _generalization() -> list[Metric]:
     for a in ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.train_mse_mean", f"{a} train MSE (noiseless)", "MSE",
                            std=f"noiseless.{a}.train_mse_std", n=("config.repetitions",), headline=False))
-    rows.append(Metric("noisy.lm.test_mse_mean", "lm test MSE (noisy)", "MSE", std="noisy.lm.test_mse_std",
-                       n=("config.repetitions",), headline=False))
+    rows += [Metric(f"noisy.{a}.test_mse_mean", f"{a} test MSE (noisy)", "MSE", std=f"noisy.{a}.test_mse_std",
+                    n=("config.repetitions",), headline=False) for a in ("lm", "br")]
     rows += [Metric(f"noisy.{a}.best_hidden_units_by_test", f"{a}: best size by test MSE (noisy)", "units")
              for a in ("lm", "br")]
     return rows
