@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from anndl.cli import main
 from anndl.configfile import load_config_file
 from anndl.report.build import config_values
-from anndl.report.scorecard import names_missing
+from anndl.report.scorecard import names_missing, uncaptioned
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 
@@ -41,5 +41,6 @@ def test_config_runs_quick(config, tmp_path, monkeypatch):
     loaded = load_config_file(config, quick=True)
     written = {**json.loads((out / "metrics.json").read_text()), **config_values(loaded.config)}
     assert not names_missing(loaded.experiment, written), "report/headlines.py names metrics this run does not write"
+    assert not uncaptioned(loaded.experiment, [p.stem for p in (out / "figures").glob("*.png")])
     assert list((out / "figures").glob("*.png")) or list((out / "tables").glob("*.md"))
     assert not list(out.rglob("*.tmp"))

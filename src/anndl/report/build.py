@@ -28,7 +28,7 @@ from anndl.configfile import load_config_file, shipped_configs
 from anndl.errors import ConfigError
 from anndl.report.claims import Verdict, evaluate
 from anndl.report.render import FigureFile, caption_for, render_html, render_markdown
-from anndl.report.scorecard import CLAIMS, REPORT_FIGURES
+from anndl.report.scorecard import CLAIMS, EXTRA_FIGURES, REPORT_FIGURES
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
 
@@ -175,6 +175,7 @@ def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: b
                                    (".csv", table)):
                 if origin is not None and origin.is_file():
                     copied[suffix] = atomic.write_bytes(figures_dir / f"{stem}{suffix}", origin.read_bytes())
+            caption = caption or EXTRA_FIGURES.get((entry.experiment, png.stem), "")
             text = caption_for(caption, values) if caption else f"{png.stem.replace('_', ' ').capitalize()}."
             collected.setdefault(entry.config, []).append(FigureFile(
                 copied[".png"], _report_label(figure), text, copied.get(".csv"), copied.get(".pdf")))

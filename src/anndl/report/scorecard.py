@@ -284,4 +284,48 @@ def names_missing(experiment: str, values: dict) -> list[str]:
     wanted += [c.data.key for c in CLAIMS if c.data.key and experiment in c.experiments]
     wanted += [name for c in CLAIMS if experiment == c.experiments[0] for name in placeholders(c.data.ours)]
     wanted += [name for _, e, _, caption in REPORT_FIGURES if e == experiment for name in placeholders(caption)]
+    wanted += [name for (e, _), caption in EXTRA_FIGURES.items() if e == experiment for name in placeholders(caption)]
     return sorted({name for name in wanted if not any(fnmatch.fnmatchcase(k, name) for k in values)})
+
+# Captions of our figures that the report does not have: (experiment, figure name) -> caption
+EXTRA_FIGURES: dict[tuple[str, str], str] = {
+    ("alexnet_shapes", "alexnet_output_size_per_layer"): "Output size of each AlexNet layer for a 227×227×3 input.",
+    ("cnn_digits", "cnn_accuracy_and_loss_vs_iteration"):
+        "Training loss and validation accuracy against iteration for each filter setting, {config.epochs} epochs.",
+    ("cnn_digits", "cnn_confusion_matrices"): "Test confusion matrices of the two CNNs.",
+    ("cnn_digits", "cnn_first_layer_filters"): "First-layer filters of the CNNs.",
+    ("dbm_mnist", "dbm_training_reconstruction_error"): "Reconstruction error of the RBM and the DBM during training.",
+    ("dcgan", "dcgan_loss_and_accuracy_per_epoch"):
+        "Discriminator and generator loss and accuracy per epoch, {config.epochs} epochs.",
+    ("dcgan", "dcgan_samples_over_training"): "Generator samples at snapshots during training.",
+    ("hopfield_2d", "hopfield_2d_energy_along_trajectories"):
+        "Energy of the 2-D Hopfield net along each trajectory (it never increases).",
+    ("hopfield_3d", "hopfield_3d_energy_along_trajectories"):
+        "Energy of the 3-D Hopfield net along each trajectory (it never increases).",
+    ("hopfield_digits", "hopfield_digits_examples_noisy_result_target"):
+        "Noisy starts, end states and targets at three noise levels.",
+    ("lstm_santafe", "santafe_lstm_training_loss"):
+        "LSTM training loss against epoch, {config.epochs} epochs, repetitions (n = {config.repetitions}).",
+    ("mlp_santafe", "santafe_mlp_tuning_grids"):
+        "Validation error over the (h, p) grid for tuning A (validation block) and tuning B (closed-loop window).",
+    ("ot_color_transfer", "ot_rgb_densities_after_transport_vs_target"):
+        "Colour densities of the transported image against those of the target image.",
+    ("rbm_mnist", "rbm_clamped_reconstruction_rows_0_12_removed"):
+        "Reconstructions of test digits with rows 0–12 removed and the rest clamped.",
+    ("rbm_mnist", "rbm_clamped_reconstruction_rows_15_27_removed"):
+        "Reconstructions of test digits with rows 15–27 removed and the rest clamped.",
+    ("rbm_mnist", "rbm_components"): "Components (weights of hidden units) of the RBM, {config.components} in all.",
+    ("rbm_mnist", "rbm_training_pll_and_reconstruction_error"):
+        "Pseudo-log-likelihood and reconstruction error against epoch, {config.epochs} epochs.",
+    ("sae_digits", "sae_first_layer_features"): "Features learned by the first autoencoder layer.",
+    ("wgan_mnist", "wgan_critic_gap_and_generator_loss_per_epoch"):
+        "Critic gap (real minus fake score) and generator loss per epoch for each variant.",
+    ("wgan_mnist", "wgan_samples_over_training"): "Samples of each variant at snapshots during training.",
+    ("wgan_mnist", "wgan_vs_standard_gan_last_steps"): "WGAN and standard GAN losses over the last steps.",
+}
+
+
+def uncaptioned(experiment: str, figure_names: list[str]) -> list[str]:
+    """Figures of ``experiment`` (names without suffix) that have no caption here."""
+    known = {n for _, e, n, _ in REPORT_FIGURES if e == experiment} | {n for e, n in EXTRA_FIGURES if e == experiment}
+    return sorted(set(figure_names) - known)
