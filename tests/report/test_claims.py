@@ -47,13 +47,13 @@ ORDER = Ordering((_metric("a", std="a_sd", n=("config.repetitions",)),),
 
 
 def test_ordering_uses_two_standard_errors_of_the_difference():
-    # SE of each mean = 1 / sqrt(4) = 0.5; SE of the difference = 0.707; 2 SE = 1.41.
+    # population std 1 over 4 repetitions: SE of each mean = 1 / sqrt(3) = 0.577; of the difference 0.816.
     assert evaluate(_claim(ORDER), _mean_sd(1.0, 3.0, 1.0)).verdict == REPRODUCED
     assert evaluate(_claim(ORDER), _mean_sd(1.0, 2.0, 1.0)).verdict == INCONCLUSIVE
     assert evaluate(_claim(ORDER), _mean_sd(2.0, 1.0, 1.0)).verdict == INCONCLUSIVE
     refuted = evaluate(_claim(ORDER), _mean_sd(3.0, 1.0, 1.0))
     assert refuted.verdict == NOT_REPRODUCED and "because of a stated reason" in refuted.reason
-    assert "± 0.5" in refuted.ours and "ours, 4 repetitions" in refuted.reason
+    assert "± 0.5774" in refuted.ours and "ours, 4 repetitions" in refuted.reason
 
 
 def test_ordering_without_a_recorded_spread_says_so():

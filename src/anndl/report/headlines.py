@@ -120,7 +120,8 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
         Metric("reconstruction_error.test_final", "test reconstruction error", "MSE")),
     "dbm_mnist": _declare(
         "dbm_mnist", *[Metric(f"sample_nearest_train_distance.{net}", f"{net} samples: distance to nearest "
-                              "training digit", "RMS") for net in ("DBM", "RBM")],
+                              "training digit", "RMS", se=f"sample_nearest_train_distance.{net}_se")
+                       for net in ("DBM", "RBM")],
         Metric("reconstruction_error_test.dbm", "DBM test reconstruction error", "MSE")),
     "dcgan": _declare(
         "dcgan", Metric("last_steps.d_accuracy_mean", "discriminator accuracy, last steps", "%", scale=100),

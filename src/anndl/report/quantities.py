@@ -49,7 +49,8 @@ class Metric:
     se: str | None = None
     """Metric holding the standard error over repetitions."""
     std: str | None = None
-    """Metric holding the standard deviation over repetitions (divided by sqrt(n) for the SE)."""
+    """Metric holding the standard deviation over repetitions, numpy's default ddof=0 (the SE is
+    std / sqrt(n - 1), equal to the sample std / sqrt(n))."""
     per_repetition: str | None = None
     """Metric holding one value per repetition (its std / sqrt(len) gives the SE)."""
     n: tuple[str, ...] = ()
@@ -94,7 +95,7 @@ class Metric:
             reps = np.asarray(metrics[self.per_repetition], dtype=float)
             se = np.asarray(reps.std(ddof=1) / math.sqrt(len(reps)) if len(reps) > 1 else np.nan)
         elif self.std and self.std in metrics and self._count(metrics):
-            se = np.asarray(metrics[self.std], dtype=float) / math.sqrt(self._count(metrics))
+            se = np.asarray(metrics[self.std], dtype=float) / math.sqrt(self._count(metrics) - 1)
         elif self.proportion and self._count(metrics):
             se = np.sqrt(array * (1 - array) / self._count(metrics))
         else:
