@@ -33,8 +33,11 @@ def two_configs(tmp_path, monkeypatch):
 
 def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_configs, tmp_path):
     out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "fig9_9_renamed_long_ago.png").write_bytes(b"stale")
     result = CliRunner().invoke(main, ["report", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert not (out / "figures" / "fig9_9_renamed_long_ago.png").exists(), "a full report drops stale figures"
     markdown = (out / "report.md").read_text()
     assert "by anndl report --quick" in markdown and "wall time" in markdown and "`" not in markdown.splitlines()[2]
     assert "**Ours: pca_broken**" in markdown and "State: failed" in markdown and "corrupt.csv" in markdown

@@ -132,6 +132,8 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
         entries.append(ReportEntry(path.stem, exp.name, chapter_of(exp.module), exp.description,
                                    Path(cell["run_dir"]), result, config_values(loaded.config)))
     figures = collect_figures(entries, out_dir / "figures", pdf=pdf)
+    if not only:
+        remove_stale_figures(out_dir / "figures", figures)
     metrics = {e.config: e.result.get("metrics", {"state": e.result["state"], "error": e.result.get("error")})
                for e in entries}
     atomic.write_json(out_dir / "figures" / "metrics.json", metrics)
@@ -182,6 +184,16 @@ def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: b
     for files in collected.values():  # the report's figures in its order, then the additional ones
         files.sort(key=lambda f: (not f.png.name.startswith(("fig", "table")), f.png.name))
     return collected
+
+
+def remove_stale_figures(figures_dir: Path, figures: dict[str, list[FigureFile]]) -> list[Path]:
+    """After a report of every config: delete files in ``figures_dir`` that this report did not write
+    (figures of renamed or removed experiments, PDFs of an earlier ``--pdf``)."""
+    kept = {p for files in figures.values() for f in files for p in (f.png, f.csv, f.pdf) if p is not None}
+    stale = [p for p in figures_dir.iterdir() if p.is_file() and p.name != "metrics.json" and p not in kept]
+    for path in stale:
+        path.unlink()
+    return stale
 
 
 def _report_label(figure: str) -> str:
