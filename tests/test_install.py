@@ -19,6 +19,7 @@ from anndl.cli import jobs_option, main
 from anndl.configfile import CONFIG_DIR
 from anndl.data import paths
 from anndl.errors import DataError
+from anndl.report import build, render
 
 HEAVY = ("torch", "sklearn", "dask", "distributed")
 
@@ -148,7 +149,10 @@ def test_report_writes_to_runs_report_and_keeps_a_full_report(runner):
     assert result.exit_code == 2 and "full-settings report" in result.output and "--force" in result.output
     assert (full / "report.md").read_text() == "# report\n- Variant: full settings\n" and not (full / "runs").exists()
     result = runner.invoke(main, ["report", "--quick", "--only", "hopfield_2d", "--out", "lab", "--force"])
-    assert result.exit_code == 0 and "Variant: --quick" in (full / "report.md").read_text()
+    assert result.exit_code == 0 and "; quick settings" in (full / "report.md").read_text()
+    assert build.holds_full_report(Path(".")) is False
+    (full / "report.md").write_text(f"3 claims: 3 reproduced. Code version x; {render.FULL_SETTINGS}; wall time 1 s\n")
+    assert build.holds_full_report(full)
 
 
 def test_sweep_metric_typo_is_exit_2_with_a_suggestion_after_writing_the_summary(runner):

@@ -9,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from anndl.cli import main
+from anndl.configfile import load_config_file
+from anndl.report.build import config_values
+from anndl.report.scorecard import names_missing, uncaptioned
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 
@@ -35,5 +38,9 @@ def test_config_runs_quick(config, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert json.loads((out / "status.json").read_text())["state"] == "completed"
     assert json.loads((out / "metrics.json").read_text())
+    loaded = load_config_file(config, quick=True)
+    written = {**json.loads((out / "metrics.json").read_text()), **config_values(loaded.config)}
+    assert not names_missing(loaded.experiment, written), "report/headlines.py names metrics this run does not write"
+    assert not uncaptioned(loaded.experiment, [p.stem for p in (out / "figures").glob("*.png")])
     assert list((out / "figures").glob("*.png")) or list((out / "tables").glob("*.md"))
     assert not list(out.rglob("*.tmp"))

@@ -263,7 +263,11 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
 @click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists; "
               "allow a --quick report over a full-settings one.")
 @executor_options
-def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
+@click.option("--self-contained/--linked", "self_contained", default=None,
+              help="Embed the PNGs in report.html, or link them by relative path "
+                   "[default: link inside a git checkout, embed outside one].")
+@click.option("--pdf", is_flag=True, help="Also copy each figure's PDF into figures/ (not committed by default).")
+def report(quick, jobs, only, out, force, executor_kind, scheduler, self_contained, pdf) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
@@ -271,7 +275,8 @@ def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
                + "".join(f" --only {o}" for o in only))
     pool = open_executor(jobs, executor_kind, scheduler)
     try:
-        verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command)
+        verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
+                                self_contained=self_contained, pdf=pdf)
     finally:
         close_executor(pool)
     counts: dict[str, int] = {}

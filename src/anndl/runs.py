@@ -104,11 +104,27 @@ class RunContext:
         disable = None if self.progress_enabled else True
         return tqdm(iterable, desc=desc, total=total, disable=disable, leave=False, dynamic_ncols=True, **kwargs)
 
-    def save_figure(self, fig, name: str) -> list[Path]:
-        """Save ``fig`` as ``figures/<name>.png`` and ``.pdf`` and close it."""
+    def save_figure(self, fig, name: str, data: Mapping[str, Sequence] | None = None) -> list[Path]:
+        """Save ``fig`` as ``figures/<name>.png`` and ``.pdf`` and close it.
+
+        ``data``: the plotted series as ``{column: values}`` (columns may differ in length; shorter ones
+        are padded with empty cells), written to ``tables/<name>.csv``, which the report links from the figure.
+        """
         from anndl import plotting  # matplotlib only for runs that draw
 
-        return plotting.save_figure(fig, self.figures_dir, name)
+        paths = [self.write_series(name, data)] if data is not None else []
+        return plotting.save_figure(fig, self.figures_dir, name) + paths
+
+    def write_series(self, name: str, columns: Mapping[str, Sequence]) -> Path:
+        """Write ``tables/<name>.csv`` with one column per series (e.g. a loss curve per variant)."""
+        values = {k: np.asarray(v).ravel().tolist() for k, v in columns.items()}
+        length = max((len(v) for v in values.values()), default=0)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(list(values))
+        for i in range(length):
+            writer.writerow([v[i] if i < len(v) else "" for v in values.values()])
+        return atomic.write_text(self.run_dir / "tables" / f"{name}.csv", buffer.getvalue())
 
     def write_json(self, name: str, obj: Any) -> Path:
         return atomic.write_json(self.run_dir / f"{name}.json", obj)

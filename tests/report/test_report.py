@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from anndl.cli import main
 from anndl.report import build
-from anndl.report.claims import NO_DATA, NOT_REPRODUCED, REPRODUCED, Claim, evaluate
+from anndl.report.claims import VERDICTS
 from anndl.report.scorecard import CLAIMS, REPORT_FIGURES
+from anndl.report.sections import SECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,31 +33,38 @@ def two_configs(tmp_path, monkeypatch):
 
 def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_configs, tmp_path):
     out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "fig9_9_renamed_long_ago.png").write_bytes(b"stale")
     result = CliRunner().invoke(main, ["report", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert not (out / "figures" / "fig9_9_renamed_long_ago.png").exists(), "a full report drops stale figures"
     markdown = (out / "report.md").read_text()
-    assert "Command: `anndl report --quick`" in markdown and "Wall time:" in markdown
-    assert "### pca_broken" in markdown and "State: failed" in markdown and "corrupt.csv" in markdown
-    assert "### pca:" in markdown and "State: completed" in markdown
+    assert "by anndl report --quick" in markdown and "wall time" in markdown and "`" not in markdown.splitlines()[2]
+    assert "**Ours: pca_broken**" in markdown and "State: failed" in markdown and "corrupt.csv" in markdown
+    assert "**Ours: pca**" in markdown and "State: completed" in markdown
     pca_claims = [c for c in CLAIMS if c.experiments == ("pca",)]
-    scorecard = [line for line in markdown.splitlines() if line.startswith("| pca |")]
+    scorecard = [line for line in markdown.splitlines() if line.startswith("| §3.1 |")]
     assert len(scorecard) == len(pca_claims)
-    assert all(f"**{REPRODUCED}**" in line or f"**{NOT_REPRODUCED}**" in line for line in scorecard)
+    assert all(any(f"**{v}**" in line for v in VERDICTS) for line in scorecard)
     metrics = json.loads((out / "figures" / "metrics.json").read_text())
     assert metrics["pca_broken"]["state"] == "failed" and "threes.rmsd_q1" in metrics["pca"]
-    for figure, experiment, name in REPORT_FIGURES:
+    for figure, experiment, name, _ in REPORT_FIGURES:
         if experiment == "pca":
             assert (out / "figures" / f"{figure}_{name}.png").is_file()
+    assert not list((out / "figures").glob("*.pdf")), "PDFs only with --pdf"
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 7 and "<h2>Scorecard</h2>" in html
+    assert html.count("data:image/png;base64,") >= 7, "outside a git checkout the HTML embeds its figures"
 
     # A second report reuses the finished experiment instead of re-running it.
     stamp = (out / "figures" / "metrics.json").read_text()
     runs_before = sorted(p.name for p in (out / "runs").iterdir())
-    again = CliRunner().invoke(main, ["report", "--quick", "--only", "pca", "--out", str(out)])
+    again = CliRunner().invoke(main, ["report", "--quick", "--only", "pca", "--out", str(out), "--linked", "--pdf"])
     assert again.exit_code == 0, again.output
     assert sorted(p.name for p in (out / "runs").iterdir()) == runs_before
     assert json.loads(stamp)["pca"] == json.loads((out / "figures" / "metrics.json").read_text())["pca"]
+    linked = (out / "report.html").read_text()
+    assert "data:image/png" not in linked and "src='figures/fig3_2_pca_spectrum_gaussian.png'" in linked
+    assert list((out / "figures").glob("*.pdf"))
 
 
 def test_header_records_the_checkout_as_it_was_before_the_report_wrote_anything(two_configs, tmp_path, monkeypatch):
@@ -68,7 +76,7 @@ def test_header_records_the_checkout_as_it_was_before_the_report_wrote_anything(
     monkeypatch.setattr(build.runs, "git_state", git_state)
     result = CliRunner().invoke(main, ["report", "--quick", "--only", "pca", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "at commit 0123456789ab, code version" in (out / "report.md").read_text()
+    assert "(commit 0123456789ab)" in (out / "report.md").read_text()
 
 
 def test_code_version_changes_with_the_source(tmp_path, monkeypatch):
@@ -84,17 +92,10 @@ def test_only_matching_nothing_is_exit_2(two_configs, tmp_path):
     assert result.exit_code == 2 and "matches no shipped config" in result.output
 
 
-def test_claim_evaluation_verdicts():
-    claim = Claim(("a", "b"), "x", "a below b", "<", lambda m: (m["a"]["v"], m["b"]["v"]), lambda v: v[0] < v[1])
-    assert evaluate(claim, {"a": {"v": 1}, "b": {"v": 2}}).verdict == REPRODUCED
-    assert evaluate(claim, {"a": {"v": 3}, "b": {"v": 2}}).verdict == NOT_REPRODUCED
-    assert evaluate(claim, {"a": {"v": 3}}).verdict == NO_DATA
-    assert evaluate(claim, {"a": {"w": 3}, "b": {"v": 2}}).verdict == NO_DATA
-
-
 def test_every_claim_and_figure_names_a_registered_experiment():
     from anndl import registry
 
     names = {e.name for e in registry.all_experiments()}
     assert {e for c in CLAIMS for e in c.experiments} <= names
-    assert {experiment for _, experiment, _ in REPORT_FIGURES} <= names
+    assert {experiment for _, experiment, _, _ in REPORT_FIGURES} <= names
+    assert {e for s in SECTIONS for e in s.experiments} == names, "every experiment has its report section"

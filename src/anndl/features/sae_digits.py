@@ -202,6 +202,8 @@ def run(cfg: SAEConfig, ctx) -> dict:
     metrics = {"data": outcomes[0]["description"],
                "architectures": {r["hidden layers"]: {"accuracy_greedy": r["accuracy greedy (%)"],
                                                       "accuracy_finetuned": r["accuracy fine-tuned (%)"],
+                                                      "accuracy_greedy_std": r["std greedy (%)"],
+                                                      "accuracy_finetuned_std": r["std fine-tuned (%)"],
                                                       "improvement": r["improvement (%)"]} for r in rows}}
     if baseline_acc:
         metrics["baseline"] = {"accuracy_mean": float(np.mean(baseline_acc)),

@@ -2,9 +2,11 @@
 
 Writes into the output folder::
 
-    figures/<report figure>_<name>.png|pdf   every figure, named after the report figure it shows
+    figures/<report figure>_<name>.png       every figure, named after the report figure it shows
+                                             (.pdf too with ``pdf``; .csv where the run wrote the
+                                             figure's data as tables/<name>.csv)
     figures/metrics.json                     every experiment's metrics, by config name
-    report.md, report.html                   one section per chapter, the scorecard, the figures
+    report.md, report.html                   the course report's sections in its order, the scorecard
     runs/<config>-<code>/                    the run directories (reused while config and code stay the same)
 """
 
@@ -25,19 +27,19 @@ from anndl.config import config_to_dict
 from anndl.configfile import load_config_file, shipped_configs
 from anndl.errors import ConfigError
 from anndl.report.claims import Verdict, evaluate
-from anndl.report.render import render_html, render_markdown
-from anndl.report.scorecard import CLAIMS, REPORT_FIGURES
+from anndl.report.render import FULL_SETTINGS, FigureFile, caption_for, render_html, render_markdown
+from anndl.report.scorecard import CLAIMS, EXTRA_FIGURES, REPORT_FIGURES
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
-FULL_SETTINGS_LINE = "Variant: full settings"
-"""How report.md marks a report made with every config's full settings (written by render.py)."""
+FULL_SETTINGS_MARKERS = (f"; {FULL_SETTINGS};", f"Variant: {FULL_SETTINGS}")
+"""How report.md's summary line (and the header of reports before it) marks a full-settings report."""
 
 
 def holds_full_report(out_dir: Path) -> bool:
     """Whether ``out_dir`` holds a report.md made with full settings (what --quick must not replace)."""
     report = Path(out_dir) / "report.md"
     try:
-        return report.is_file() and FULL_SETTINGS_LINE in report.read_text(encoding="utf-8")
+        return report.is_file() and any(m in report.read_text(encoding="utf-8") for m in FULL_SETTINGS_MARKERS)
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -74,6 +76,8 @@ class ReportEntry:
     description: str
     run_dir: Path
     result: dict[str, Any]
+    config_values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The run's resolved config, flat, keys prefixed ``config.`` (read by claims and captions)."""
 
 
 def select_configs(only: Sequence[str]) -> list[Path]:
@@ -94,12 +98,25 @@ def chapter_of(module: str) -> str:
         module.split(".")[1] if module.count(".") else module, "other")
 
 
+def config_values(config) -> dict[str, Any]:
+    """A config as flat ``config.<dotted key>`` values (what claims and captions may name)."""
+    return {f"config.{k}": v for k, v in runs.flatten_metrics(config_to_dict(config)).items()}
+
+
+def in_git_checkout(path: Path) -> bool:
+    """Whether ``path`` lies inside a git work tree (the report then links figures instead of embedding)."""
+    return any((parent / ".git").exists() for parent in (path.resolve(), *path.resolve().parents))
+
+
 def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = (), force: bool = False,
                  executor_obj: executor.Executor | None = None, progress: bool = True,
-                 command: str = "anndl report") -> list[Verdict]:
+                 command: str = "anndl report", self_contained: bool | None = None,
+                 pdf: bool = False) -> list[Verdict]:
     """Run the selected configs (reusing finished ones), then write figures, metrics and the report.
 
     A --quick report into a folder that holds a full-settings report is a ConfigError unless ``force``.
+    ``self_contained``: embed the PNGs in report.html (None: embed only outside a git checkout);
+    ``pdf``: also copy each figure's PDF into figures/.
     """
     if quick and not force and holds_full_report(out_dir):
         raise ConfigError(f"{out_dir}: holds a full-settings report (report.md) that --quick would replace; "
@@ -125,10 +142,13 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
                                  cache=cache, desc="experiments", progress=progress)
     entries = []
     for path, cell, result in zip(configs, cells, results, strict=True):
-        exp = registry.get(load_config_file(path).experiment)
+        loaded = load_config_file(path, quick=quick)
+        exp = registry.get(loaded.experiment)
         entries.append(ReportEntry(path.stem, exp.name, chapter_of(exp.module), exp.description,
-                                   Path(cell["run_dir"]), result))
-    figures = collect_figures(entries, out_dir / "figures")
+                                   Path(cell["run_dir"]), result, config_values(loaded.config)))
+    figures = collect_figures(entries, out_dir / "figures", pdf=pdf)
+    if not only:
+        remove_stale_figures(out_dir / "figures", figures)
     metrics = {e.config: e.result.get("metrics", {"state": e.result["state"], "error": e.result.get("error")})
                for e in entries}
     atomic.write_json(out_dir / "figures" / "metrics.json", metrics)
@@ -138,30 +158,60 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
               "experiments_time_s": sum(float(r.get("wall_time_s", 0.0)) for r in results),
               "quick": quick, "generated": runs.utc_now(), "git": git}
     atomic.write_text(out_dir / "report.md", render_markdown(header, entries, verdicts, figures, out_dir))
-    atomic.write_text(out_dir / "report.html", render_html(header, entries, verdicts, figures, out_dir))
+    embed = not in_git_checkout(out_dir) if self_contained is None else self_contained
+    atomic.write_text(out_dir / "report.html", render_html(header, entries, verdicts, figures, out_dir,
+                                                           self_contained=embed))
     return verdicts
 
 
 def claim_metrics(entries: Sequence[ReportEntry]) -> dict[str, dict | None]:
-    """Metrics per experiment for the claims: the config named after the experiment wins, then any
-    completed config of that experiment."""
+    """Metrics (with the run's ``config.*`` values) per experiment for the claims: the config named after
+    the experiment wins, then any completed config of that experiment."""
     chosen: dict[str, dict | None] = {}
     for entry in sorted(entries, key=lambda e: (e.config != e.experiment, e.result["state"] != "completed")):
-        chosen.setdefault(entry.experiment, entry.result.get("metrics"))
+        metrics = entry.result.get("metrics")
+        chosen.setdefault(entry.experiment, {**metrics, **entry.config_values} if metrics else None)
     return chosen
 
 
-def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path) -> dict[str, list[Path]]:
-    """Copy each run's figures to ``figures_dir``, named after the report figure they correspond to."""
-    report_names = {(experiment, name): figure for figure, experiment, name in REPORT_FIGURES}
-    collected: dict[str, list[Path]] = {}
+def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: bool = False
+                    ) -> dict[str, list[FigureFile]]:
+    """Copy each run's figures to ``figures_dir``, named after the report figure they correspond to,
+    with the figure's data (the run's ``tables/<name>.csv``) and, with ``pdf``, its PDF."""
+    declared = {(experiment, name): (figure, caption) for figure, experiment, name, caption in REPORT_FIGURES}
+    collected: dict[str, list[FigureFile]] = {}
     for entry in entries:
         source = entry.run_dir / "figures"
+        values = {**entry.result.get("metrics", {}), **entry.config_values}
         for png in sorted(source.glob("*.png")) if source.is_dir() else []:
-            figure = report_names.get((entry.experiment, png.stem), "extra")
-            stem = f"{figure}_{png.stem}" if figure != "extra" else f"extra_{entry.config}_{png.stem}"
-            for suffix in (".png", ".pdf"):
-                if png.with_suffix(suffix).is_file():
-                    atomic.write_bytes(figures_dir / f"{stem}{suffix}", png.with_suffix(suffix).read_bytes())
-            collected.setdefault(entry.config, []).append(figures_dir / f"{stem}.png")
+            figure, caption = declared.get((entry.experiment, png.stem), ("", ""))
+            stem = f"{figure}_{png.stem}" if figure else f"extra_{entry.config}_{png.stem}"
+            copied = {}
+            table = entry.run_dir / "tables" / f"{png.stem}.csv"
+            for suffix, origin in ((".png", png), (".pdf", png.with_suffix(".pdf") if pdf else None),
+                                   (".csv", table)):
+                if origin is not None and origin.is_file():
+                    copied[suffix] = atomic.write_bytes(figures_dir / f"{stem}{suffix}", origin.read_bytes())
+            caption = caption or EXTRA_FIGURES.get((entry.experiment, png.stem), "")
+            text = caption_for(caption, values) if caption else f"{png.stem.replace('_', ' ').capitalize()}."
+            collected.setdefault(entry.config, []).append(FigureFile(
+                copied[".png"], _report_label(figure), text, copied.get(".csv"), copied.get(".pdf")))
+    for files in collected.values():  # the report's figures in its order, then the additional ones
+        files.sort(key=lambda f: (not f.png.name.startswith(("fig", "table")), f.png.name))
     return collected
+
+
+def remove_stale_figures(figures_dir: Path, figures: dict[str, list[FigureFile]]) -> list[Path]:
+    """After a report of every config: delete files in ``figures_dir`` that this report did not write
+    (figures of renamed or removed experiments, PDFs of an earlier ``--pdf``)."""
+    kept = {p for files in figures.values() for f in files for p in (f.png, f.csv, f.pdf) if p is not None}
+    stale = [p for p in figures_dir.iterdir() if p.is_file() and p.name != "metrics.json" and p not in kept]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
+def _report_label(figure: str) -> str:
+    """"fig2_1" -> "Figure 2.1", "table3_1" -> "Table 3.1"; "" or an anndl-only figure ("fig3_x") -> ""."""
+    kind, number = ("Table", figure[5:]) if figure.startswith("table") else ("Figure", figure[3:])
+    return f"{kind} {number.replace('_', '.')}" if number and "x" not in number else ""

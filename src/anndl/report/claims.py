@@ -1,40 +1,240 @@
-"""The report's claims as data: checkable predicates on an experiment's metrics, with the report's value.
+"""The report's claims as data: the report's own sentence, and a test of exactly that sentence.
 
-A claim that does not reproduce is a finding, not a failure: the scorecard says so and why. Claims
-are never tuned to pass.
+A claim reads its numbers only through declared metrics (``report.headlines``), judges them with one
+of a few kinds of test, and gets a verdict:
+
+- reproduced / not reproduced: the difference the claim is about exceeds 2 standard errors over the
+  repetitions, in the claimed / the opposite direction (or an exact value matches / does not);
+- inconclusive: that difference is within 2 standard errors;
+- not applicable: the run used other data than the report (the data are named);
+- not comparable: a wall-time ordering of MATLAB's toolbox (its per-call overhead is not the
+  algorithm's cost); per-epoch times and function evaluations per epoch are shown instead;
+- no data: the experiment did not run, or a metric the claim reads is missing.
+
+A claim that does not reproduce is a finding, not a failure. Claims are never tuned to pass.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-Metrics = Mapping[str, Any]
+import numpy as np
 
-REPRODUCED, NOT_REPRODUCED, NOT_APPLICABLE, NO_DATA = "reproduced", "not reproduced", "not applicable", "no data"
+from anndl.report.quantities import Estimate, Metric, Metrics, fill, format_number
+
+REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+NOT_APPLICABLE, NOT_COMPARABLE, NO_DATA = "not applicable", "not comparable", "no data"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_APPLICABLE, NOT_COMPARABLE, NO_DATA)
+Z = 2.0
+"""A difference counts when it exceeds Z standard errors."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    ours: str
+    numbers: str
+
+
+def _values(metric: Metric, metrics: Mapping[str, Metrics]) -> Estimate:
+    return metric.estimate(metrics[metric.experiment])
+
+
+def _se(estimate: Estimate) -> np.ndarray:
+    return np.zeros_like(np.asarray(estimate.value, float)) if estimate.se is None else np.asarray(estimate.se, float)
+
+
+def _shown(metric: Metric, estimate: Estimate) -> str:
+    return f"{metric.label} {metric.format(estimate.value, estimate.se)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Ordering:
+    """Every ``lower`` metric (times ``factor``) is below every ``higher`` one; curves are compared
+    point by point (all points must hold)."""
+
+    lower: tuple[Metric, ...]
+    higher: tuple[Metric, ...]
+    factor: float = 1.0
+
+    def reads(self) -> tuple[Metric, ...]:
+        return self.lower + self.higher
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        lows = [(m, _values(m, metrics)) for m in self.lower]
+        highs = [(m, _values(m, metrics)) for m in self.higher]
+        states = []
+        for _, low in lows:
+            for _, high in highs:
+                diff = np.asarray(high.value, float) - self.factor * np.asarray(low.value, float)
+                se = np.sqrt((self.factor * _se(low)) ** 2 + _se(high) ** 2)
+                states.append(np.where(diff > Z * se, 1, np.where(diff < -Z * se, -1, 0)).ravel())
+        state = np.concatenate(states)
+        verdict = NOT_REPRODUCED if (state == -1).any() else REPRODUCED if (state == 1).all() else INCONCLUSIVE
+        sign = "<" if self.factor == 1 else f"< 1/{format_number(self.factor)} ×"
+        ours = "; ".join(_shown(m, e) for m, e in lows + highs)
+        points = state.size // max(len(states), 1)
+        detail = (f"holds beyond 2 SE in {(state == 1).sum()} of {state.size} comparisons, "
+                  f"contradicted in {(state == -1).sum()}" + (f" ({points} points per curve)" if points > 1 else ""))
+        return Outcome(verdict, ours, f"{' and '.join(m.label for m, _ in lows)} {sign} "
+                                      f"{' and '.join(m.label for m, _ in highs)}: {detail}")
+
+
+@dataclasses.dataclass(frozen=True)
+class InRange:
+    """Every metric lies in [low, high] (None: unbounded); within 2 SE of a bound is inconclusive."""
+
+    metrics: tuple[Metric, ...]
+    low: float | None = None
+    high: float | None = None
+
+    def reads(self) -> tuple[Metric, ...]:
+        return self.metrics
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        states, shown = [], []
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        for metric in self.metrics:
+            estimate = _values(metric, metrics)
+            value, se = np.asarray(estimate.value, float), _se(estimate)
+            inside = (value - Z * se >= lo) & (value + Z * se <= hi)
+            outside = (value + Z * se < lo) | (value - Z * se > hi)
+            states.append(np.where(inside, 1, np.where(outside, -1, 0)).ravel())
+            shown.append(_shown(metric, estimate))
+        state = np.concatenate(states)
+        verdict = NOT_REPRODUCED if (state == -1).any() else REPRODUCED if (state == 1).all() else INCONCLUSIVE
+        bounds = (f"in [{format_number(lo)}, {format_number(hi)}]" if self.low is not None and self.high is not None
+                  else f"≥ {format_number(lo)}" if self.high is None else f"≤ {format_number(hi)}")
+        unit = self.metrics[0].unit
+        return Outcome(verdict, "; ".join(shown), f"claim: {bounds}{' ' + unit if unit else ''}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Equals:
+    """Each metric equals its expected value exactly (counts, sizes, chosen hyper-parameters)."""
+
+    metrics: tuple[Metric, ...]
+    expected: tuple[Any, ...]
+
+    def reads(self) -> tuple[Metric, ...]:
+        return self.metrics
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        got = [_values(m, metrics).value for m in self.metrics]
+        ok = all(g == e for g, e in zip(got, self.expected, strict=True))
+        ours = "; ".join(f"{m.label} {m.format(g)}" for m, g in zip(self.metrics, got, strict=True))
+        wanted = ", ".join(format_number(e) for e in self.expected)
+        return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours, f"report: {wanted}")
+
+
+@dataclasses.dataclass(frozen=True)
+class BestWithin:
+    """Curves over sizes are best (lowest) within [low, high]: each passes when some size in the range is
+    within one standard error (of the difference) of its best size."""
+
+    curves: tuple[Metric, ...]
+    sizes: Metric
+    low: float
+    high: float
+
+    def reads(self) -> tuple[Metric, ...]:
+        return (*self.curves, self.sizes)
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        sizes = np.asarray(_values(self.sizes, metrics).value, float)
+        in_range = np.flatnonzero((sizes >= self.low) & (sizes <= self.high))
+        passed, ours, numbers = [], [], []
+        for curve in self.curves:
+            estimate = _values(curve, metrics)
+            values, se = np.asarray(estimate.value, float), _se(estimate)
+            spread = (lambda i: None) if estimate.se is None else (lambda i, se=se: se[i])
+            best = int(np.argmin(values))
+            passed.append(any(values[i] - values[best] <= math.hypot(se[i], se[best]) for i in in_range))
+            ours.append(f"{curve.label}: best at {format_number(sizes[best])} {self.sizes.unit}, "
+                        f"{curve.format(values[best], spread(best))}")
+            near = ", ".join(f"{format_number(sizes[i])}: {curve.format(values[i], spread(i))}" for i in in_range)
+            numbers.append(f"{curve.label} at {format_number(self.low)}–{format_number(self.high)}: "
+                           f"{near or 'no size in the range was run'}")
+        return Outcome(REPRODUCED if all(passed) else NOT_REPRODUCED, "; ".join(ours), "; ".join(numbers))
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """A wall-time ordering of MATLAB's toolbox: never judged, per-epoch cost shown instead."""
+
+    per_epoch: tuple[Metric, ...]
+    evaluations: tuple[Metric, ...] = ()
+
+    def reads(self) -> tuple[Metric, ...]:
+        return self.per_epoch + self.evaluations
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        shown = [f"{m.label} {m.format(_values(m, metrics).value)}" for m in self.per_epoch]
+        evaluations = []
+        for metric in self.evaluations:
+            try:
+                evaluations.append(f"{metric.label} {metric.format(_values(metric, metrics).value)}")
+            except KeyError:
+                evaluations.append(f"{metric.label}: not recorded ({metric.key})")
+        return Outcome(NOT_COMPARABLE, "; ".join(shown + evaluations),
+                       "MATLAB's per-epoch times include the toolbox's per-call overhead (line searches call "
+                       "the network many times per epoch), so wall-time orderings describe the implementation; "
+                       "compare function evaluations per epoch")
+
+
+Test = Ordering | InRange | Equals | BestWithin | Timing
+
+
+@dataclasses.dataclass(frozen=True)
+class Data:
+    """The data a claim is measured on: the report's, ours, and how to tell whether ours is the course's.
+
+    ``ours`` may name metrics or config keys in braces (``{config.spectra_path}``). With ``key`` and
+    ``course``, a run whose ``key`` does not contain ``course`` (case-insensitive) used stand-in data.
+    """
+
+    report: str
+    ours: str
+    key: str | None = None
+    course: str | None = None
+
+    def describe(self, metrics: Metrics) -> str:
+        return fill(self.ours, metrics)
+
+    def stand_in(self, metrics: Metrics) -> bool:
+        return self.key is not None and str(self.course).lower() not in str(metrics.get(self.key)).lower()
 
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
-    """One claim of the report about one or more experiments.
+    """One sentence of the report, tested as stated."""
 
-    ``measure`` returns our value (a number or short text) from ``{experiment: flat metrics}`` of the
-    experiments it names; ``holds`` decides whether that value supports the claim. ``caveat``
-    (optional) returns a reason when the comparison does not apply (e.g. a different data set).
-    """
-
-    experiments: tuple[str, ...]
     section: str
-    text: str
+    """The report's section, e.g. "2.1"."""
+    quote: str
+    """The report's own words (a short quote)."""
     report_value: str
-    measure: Callable[[Mapping[str, Metrics]], Any]
-    holds: Callable[[Any], bool]
-    caveat: Callable[[Mapping[str, Metrics]], str | None] = lambda metrics: None
+    """The report's number or statement, for the scorecard's "report" column."""
+    test: Test
+    data: Data
+    why_not: str = ""
+    """One sentence: why a non-reproduction happens (shown only when the verdict is "not reproduced")."""
+
+    @property
+    def experiments(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.experiment for m in self.test.reads()))
 
     @property
     def experiment(self) -> str:
         return " + ".join(self.experiments)
+
+    def reads(self) -> tuple[Metric, ...]:
+        """Every declared metric this claim reads (the lead updates renamed metrics in headlines.py)."""
+        return self.test.reads()
 
 
 @dataclasses.dataclass
@@ -47,27 +247,50 @@ class Verdict:
     reason: str
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_fmt(v) for v in value)
-    return str(value)
-
-
 def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None]) -> Verdict:
-    """Judge one claim on the metrics of the runs it names (a missing or failed run gives "no data")."""
+    """Judge one claim on the metrics (and ``config.*`` keys) of the runs it names."""
     missing = [name for name in claim.experiments if not metrics_by_experiment.get(name)]
     if missing:
         return Verdict(claim, "", NO_DATA, f"{', '.join(missing)} did not run or failed")
     metrics = {name: metrics_by_experiment[name] for name in claim.experiments}
+    first = metrics[claim.experiments[0]]
+    data = f"Data: {claim.data.describe(first)} (report: {claim.data.report})."
     try:
-        ours = claim.measure(metrics)
-    except (KeyError, ValueError, TypeError, ZeroDivisionError, IndexError) as exc:
-        return Verdict(claim, "", NO_DATA, f"metric missing: {exc}")
-    reason = claim.caveat(metrics)
-    if reason:
-        return Verdict(claim, _fmt(ours), NOT_APPLICABLE, reason)
-    if claim.holds(ours):
-        return Verdict(claim, _fmt(ours), REPRODUCED, "our value satisfies the claim")
-    return Verdict(claim, _fmt(ours), NOT_REPRODUCED, "our value contradicts the claim")
+        outcome = claim.test.judge(metrics)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        return Verdict(claim, "", NO_DATA, f"metric missing: {exc}. {data}")
+    spread = _missing_spread(claim, metrics)
+    single = [m.key for m in claim.reads() if not isinstance(claim.test, Equals | Timing)
+              and m.estimate(metrics[m.experiment]).single]
+    if single and outcome.verdict in (REPRODUCED, NOT_REPRODUCED):
+        outcome = dataclasses.replace(outcome, verdict=INCONCLUSIVE,
+                                      numbers=f"{outcome.numbers}; measured in one repetition, so there is no "
+                                              f"spread to judge the difference against (on means: {outcome.verdict})")
+    reason = f"{outcome.numbers}. {data}" + (f" No standard error recorded ({spread}): judged on means."
+                                            if spread else "")
+    if claim.data.stand_in(first):
+        return Verdict(claim, outcome.ours, NOT_APPLICABLE,
+                       f"Stand-in data: {claim.data.describe(first)}, not {claim.data.report}; "
+                       f"our test would say {outcome.verdict}. {outcome.numbers}.")
+    if outcome.verdict == NOT_REPRODUCED:
+        reason += f" Why: {claim.why_not or 'not explained yet (no known set-up difference).'}"
+    return Verdict(claim, outcome.ours, outcome.verdict, reason)
+
+
+def _missing_spread(claim: Claim, metrics: Mapping[str, Metrics]) -> str:
+    if isinstance(claim.test, Equals | Timing):
+        return ""
+    gaps = []
+    for metric in claim.reads():
+        if metric.exact or metric.unit == "units" or metric.reduce:
+            continue
+        estimate = metric.estimate(metrics[metric.experiment])
+        if estimate.se is None and estimate.missing_se and not estimate.single and not isinstance(estimate.value, str):
+            gaps.append(estimate.missing_se)
+    return ", ".join(dict.fromkeys(gaps))
+
+
+def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    """Verdicts per kind, in the order of VERDICTS (kinds with none left out)."""
+    found = {k: sum(v.verdict == k for v in verdicts) for k in VERDICTS}
+    return {k: n for k, n in found.items() if n}

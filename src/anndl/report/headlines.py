@@ -1,0 +1,152 @@
+"""Each experiment's headline metrics, declared once (name in metrics.json, label, unit, spread).
+
+The report shows the ``headline`` ones as the experiment's small table; the scorecard reads every
+number it judges through ``metric(experiment, key)``, so when an experiment renames a metric, the
+name changes here and nowhere else. A test runs each shipped config quickly and checks that every
+declared name is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from anndl.report.quantities import Metric
+
+ALGORITHMS = ("gd", "gdx", "cgf", "bfg", "lm", "br")
+SAE_TABLE = ("(200, 100, 50, 25)", "(200)", "(200, 100, 50)", "(100, 50, 25)", "(100, 50)", "(100)", "(200, 100)")
+"""The architectures of the report's Table 3.1, in its order."""
+
+
+def _declare(experiment: str, *metrics: Metric) -> tuple[Metric, ...]:
+    return tuple(dataclasses.replace(m, experiment=experiment) for m in metrics)
+
+
+def _training_algorithms() -> list[Metric]:
+    rows = []
+    for a in ALGORITHMS:
+        rows.append(Metric(f"noiseless.{a}.train_mse_mean", f"{a} train MSE", "MSE",
+                           std=f"noiseless.{a}.train_mse_std", n=("config.repetitions",)))
+    for a in ALGORITHMS:
+        rows.append(Metric(f"noiseless.{a}.ms_per_epoch", f"{a} time per epoch", "ms"))
+    for a in ALGORITHMS:
+        rows.append(Metric(f"noiseless.{a}.function_evaluations_per_epoch", f"{a} function evaluations per epoch",
+                           headline=False, pending=True))
+    return rows
+
+
+def _generalization() -> list[Metric]:
+    rows = [Metric("hidden_units", "hidden units", "units", headline=False)]
+    for a in ALGORITHMS:
+        rows.append(Metric(f"noiseless.{a}.train_mse_mean", f"{a} train MSE (noiseless)", "MSE",
+                           std=f"noiseless.{a}.train_mse_std", n=("config.repetitions",), headline=False))
+    rows += [Metric(f"noisy.{a}.test_mse_mean", f"{a} test MSE (noisy)", "MSE", std=f"noisy.{a}.test_mse_std",
+                    n=("config.repetitions",), headline=False) for a in ("lm", "br")]
+    rows += [Metric(f"noisy.{a}.best_hidden_units_by_test", f"{a}: best size by test MSE (noisy)", "units")
+             for a in ("lm", "br")]
+    return rows
+
+
+def _hopfield(dim: int) -> list[Metric]:
+    return [Metric("n_attractors", "attractors found"), Metric("n_spurious", "spurious attractors"),
+            Metric("n_spurious_stable", "stable spurious attractors"),
+            Metric("mean_iterations", "mean iterations to converge", "iterations", exact=True),
+            Metric("corner_fixed_points", f"corners of the {dim}-cube that are fixed points", reduce="len"),
+            Metric("n_initial_states", "initial states")]
+
+
+def _recovered(noise: int, iterations: str) -> Metric:
+    label = "most" if iterations == "*" else iterations
+    return Metric(f"recovered_fraction.noise_{noise}.iterations_{iterations}",
+                  f"recovered at noise {noise}, {label} iterations", "%", scale=100, proportion=True,
+                  n=("n_digits", "config.repetitions"))
+
+
+def _sae() -> list[Metric]:
+    rows = []
+    for arch in SAE_TABLE:
+        for kind, word in (("accuracy_greedy", "greedy"), ("accuracy_finetuned", "fine-tuned")):
+            rows.append(Metric(f"architectures.{arch}.{kind}", f"{arch} {word}", "%",
+                               std=f"architectures.{arch}.{kind}_std", n=("config.repetitions",),
+                               family=f"architectures.*.{kind}", headline=kind == "accuracy_finetuned"))
+    rows.append(Metric("baseline.accuracy_mean", "MLP 100-50 (cgf)", "%", per_repetition="baseline.accuracies"))
+    return rows
+
+
+HEADLINES: dict[str, tuple[Metric, ...]] = {
+    "training_algorithms": _declare("training_algorithms", *_training_algorithms()),
+    "generalization": _declare("generalization", *_generalization()),
+    "fit_trainlm": _declare("fit_trainlm", Metric("noiseless.test_mse", "test MSE, noiseless targets", "MSE"),
+                            Metric("noisy.test_mse", "test MSE, noisy targets", "MSE"),
+                            Metric("noisy.test_mse_vs_true_function", "noisy fit vs the true function", "MSE")),
+    "personal_regression": _declare(
+        "personal_regression", Metric("chosen.hidden_layers", "chosen hidden layers"),
+        Metric("chosen.units", "chosen units per layer"),
+        Metric("final.train_mse", "train MSE (trainbr)", "MSE"), Metric("final.val_mse", "validation MSE", "MSE"),
+        Metric("final.test_mse", "test MSE (trainbr)", "MSE")),
+    "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
+    "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
+    "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
+                                _recovered(10, "*"),
+                                Metric("patterns_are_fixed_points", "stored digits that are fixed points")),
+    "mlp_santafe": _declare(
+        "mlp_santafe", Metric("tuning_A.h", "tuning A (validation block): h"), Metric("tuning_A.p", "tuning A: p"),
+        Metric("tuning_B.h", "tuning B (closed-loop window): h"), Metric("tuning_B.p", "tuning B: p"),
+        *[Metric(f"test.{name}.test_rmse_mean", f"test RMSE, {label}", "RMSE", std=f"test.{name}.test_rmse_std",
+                 per_repetition=f"test.{name}.test_rmse_per_repetition")
+          for name, label in (("small_lag", "small lag"), ("tuned_A", "tuning A"), ("tuned_B", "tuning B"))]),
+    "lstm_santafe": _declare(
+        "lstm_santafe", *[Metric(f"{net}.test_rmse_mean", f"{label} test RMSE", "RMSE",
+                                 per_repetition=f"{net}.test_rmse_per_repetition")
+                          for net, label in (("lstm", "LSTM"), ("mlp", "lagged MLP"))]),
+    "pca": _declare(
+        "pca", Metric("gaussian.components_for_0.9", "Gaussian: components for 90 % of the variance", "components"),
+        Metric("spectra.components_for_0.999", "spectra: components for 99.9 %", "components"),
+        Metric("spectra.n_features", "spectra: features"),
+        Metric("threes.rmsd_q256_float32", "threes: RMSD at q = 256, float32", pending=True),
+        Metric("threes.rmsd_q256", "threes: RMSD at q = 256, float64"),
+        *[Metric(f"{d}.identity_max_relative_error", f"{d}: error vs dropped eigenvalues, max relative deviation",
+                 exact=True)
+          for d in ("gaussian", "spectra", "threes")]),
+    "sae_digits": _declare("sae_digits", *_sae()),
+    "cnn_digits": _declare(
+        "cnn_digits", *[Metric(f"{f}.test_accuracy", f"CNN {f} filters test accuracy", "%", scale=100,
+                               proportion=True, n=("n_test",)) for f in ("12x24", "24x48")]),
+    "alexnet_shapes": _declare(
+        "alexnet_shapes", Metric("fc_input_size", "first FC layer's input size", "values"),
+        Metric("input_size", "input size", "values"),
+        Metric("fc_input_ratio", "FC input / input size", "%", scale=100, exact=True)),
+    "rbm_mnist": _declare(
+        "rbm_mnist", Metric("pseudo_log_likelihood.test_final", "test pseudo-log-likelihood", "nats"),
+        Metric("reconstruction_error.test_final", "test reconstruction error", "MSE")),
+    "dbm_mnist": _declare(
+        "dbm_mnist", *[Metric(f"sample_nearest_train_distance.{net}", f"{net} samples: distance to nearest "
+                              "training digit", "RMS", se=f"sample_nearest_train_distance.{net}_se")
+                       for net in ("DBM", "RBM")],
+        Metric("reconstruction_error_test.dbm", "DBM test reconstruction error", "MSE")),
+    "dcgan": _declare(
+        "dcgan", Metric("last_steps.d_accuracy_mean", "discriminator accuracy, last steps", "%", scale=100),
+        Metric("generator_steps", "generator steps"),
+        Metric("quality.dcgan.frechet_distance", "Fréchet distance to real"),
+        Metric("quality.real.frechet_distance", "real-vs-real floor")),
+    "ot_color_transfer": _declare(
+        "ot_color_transfer", Metric("w2_between_images_before", "colour W2 between the images before"),
+        Metric("emd.w2_after_source_recoloured", "colour W2 after transport (EMD)"),
+        Metric("sinkhorn.w2_after_source_recoloured", "colour W2 after transport (Sinkhorn)")),
+    "wgan_mnist": _declare(
+        "wgan_mnist", *[Metric(f"quality.{v}.frechet_distance", f"{label} Fréchet distance",
+                               se=f"quality.{v}.frechet_distance_se")
+                        for v, label in (("wgan-clip", "WGAN-clip"), ("wgan-gp", "WGAN-GP"), ("bce", "standard GAN"),
+                                         ("real", "real-vs-real floor"))],
+        *[Metric(f"quality.{v}.class_entropy_bits", f"{label} class entropy", "bits",
+                 se=f"quality.{v}.class_entropy_bits_se")
+          for v, label in (("wgan-clip", "WGAN-clip"), ("bce", "standard GAN"))],
+        *[Metric(f"{v}.generator_steps", f"{v} generator steps") for v in ("clip", "gp", "bce")]),
+}
+
+
+def metric(experiment: str, key: str) -> Metric:
+    """The declared metric ``key`` of ``experiment`` (KeyError naming the declaration if undeclared)."""
+    for declared in HEADLINES.get(experiment, ()):
+        if declared.key == key:
+            return declared
+    raise KeyError(f"{experiment}: metric {key!r} is not declared in anndl/report/headlines.py")

@@ -1,0 +1,117 @@
+"""The HTML report's structure: ids, links, captioned figures, the course report's section order."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from anndl.report.build import ReportEntry  # noqa: E402
+from anndl.report.claims import evaluate  # noqa: E402
+from anndl.report.render import FigureFile, render_html  # noqa: E402
+from anndl.report.scorecard import CLAIMS  # noqa: E402
+from anndl.report.sections import SECTIONS  # noqa: E402
+
+
+class Outline(HTMLParser):
+    """Collects ids, links, section ids in order, and each figure's img alt and caption text."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.sections, self.figures = [], [], [], []
+        self._caption = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "a":
+            self.links.append(attrs.get("href", ""))
+        if tag == "section" and re.fullmatch(r"s\d+(-\d+)*", attrs.get("id", "")):
+            self.sections.append(attrs["id"])
+        if tag == "figure":
+            self.figures.append({"alt": None, "src": None, "caption": ""})
+        if tag == "img" and self.figures:
+            self.figures[-1].update(alt=attrs.get("alt"), src=attrs.get("src"))
+        if tag == "figcaption":
+            self._caption = self.figures[-1]
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption":
+            self._caption = None
+
+    def handle_data(self, data):
+        if self._caption is not None:
+            self._caption["caption"] += data
+
+
+def _entry(tmp_path: Path, experiment: str, metrics: dict) -> tuple[ReportEntry, FigureFile]:
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1])
+    png = tmp_path / "figures" / f"fig_{experiment}.png"
+    png.parent.mkdir(exist_ok=True)
+    fig.savefig(png)
+    plt.close(fig)
+    csv = png.with_suffix(".csv")
+    csv.write_text("x,y\n0,0\n")
+    entry = ReportEntry(experiment, experiment, "", "a test experiment", tmp_path / "runs" / experiment,
+                        {"state": "completed", "metrics": metrics, "wall_time_s": 1.0}, {"config.repetitions": 3})
+    return entry, FigureFile(png, "Figure 2.1", f"{experiment}: what is compared, 3 repetitions.", csv)
+
+
+def test_html_has_contents_anchors_captioned_figures_and_the_reports_section_order(tmp_path):
+    hopfield = {"n_attractors": 9, "n_spurious": 6, "mean_iterations": 7.5, "n_initial_states": 20,
+                "n_spurious_stable": 1, "corner_fixed_points": [[1, 1]], "extra.metric": 0.25}
+    cnn = {"12x24.test_accuracy": 0.875, "24x48.test_accuracy": 0.91, "data": "mnist subset"}
+    entries, figures = [], {}
+    for name, metrics in (("hopfield_2d", hopfield), ("cnn_digits", cnn)):
+        entry, figure = _entry(tmp_path, name, metrics)
+        entries.append(entry)
+        figures[name] = [figure]
+    by_experiment = {e.experiment: {**e.result["metrics"], **e.config_values} for e in entries}
+    verdicts = [evaluate(c, by_experiment) for c in CLAIMS if set(c.experiments) <= set(by_experiment)]
+    header = {"command": "anndl report --quick", "wall_time_s": 3.0, "code_version": "abc", "quick": True,
+              "generated": "today", "git": {"commit": "0123456789abcdef", "dirty": False}}
+    page = render_html(header, entries, verdicts, figures, tmp_path)
+
+    outline = Outline()
+    outline.feed(page)
+    assert len(outline.ids) == len(set(outline.ids)), "ids are unique"
+    internal = [link[1:] for link in outline.links if link.startswith("#")]
+    assert internal and set(internal) <= set(outline.ids), "every internal link has its target"
+    assert outline.sections == [s.anchor for s in SECTIONS], "sections in the course report's order"
+    assert {"contents", "scorecard", "summary"} <= set(outline.ids)
+    contents = [link for link in outline.links if re.fullmatch(r"#s\d+(-\d+)*", link)][:len(SECTIONS)]
+    assert contents == [f"#{s.anchor}" for s in SECTIONS], "the table of contents lists every section in order"
+    for verdict in verdicts:
+        assert f"<a href='#s{verdict.claim.section.replace('.', '-')}'>§{verdict.claim.section}</a>" in page
+    assert len(outline.figures) == 2
+    for figure in outline.figures:
+        assert figure["alt"] and figure["caption"].startswith("Ours, for the report's Figure 2.1: ")
+        assert figure["src"].startswith("figures/") and "data (CSV)" in figure["caption"]
+    assert "“We find 9 different attractors in this system, which include 6 spurious states.” (§2.1)" in page
+    assert "<details><summary>All 7 metrics</summary>" in page
+    assert "87.5 %" in page and "0.875" not in page, "accuracies in %"
+    assert "`" not in page and "**" not in page, "no markdown artefacts"
+    summary = page.split("id='summary'>")[1].split("</p>")[0]
+    assert "claims:" in summary and "Code version abc" in summary and "quick settings" in summary
+    embedded = render_html(header, entries, verdicts, figures, tmp_path, self_contained=True)
+    assert embedded.count("src='data:image/png;base64,") == 2
+
+
+def test_save_figure_writes_the_plotted_series_as_csv(tmp_path):
+    from anndl.config import ExperimentConfig
+    from anndl.runs import RunContext
+
+    ctx = RunContext(run_dir=tmp_path, config=ExperimentConfig())
+    fig, ax = plt.subplots()
+    ax.plot([3.0, 2.0, 1.0])
+    paths = ctx.save_figure(fig, "loss_curves", data={"step": [1, 2, 3], "gan": [3.0, 2.0, 1.0], "wgan": [5.0]})
+    table = tmp_path / "tables" / "loss_curves.csv"
+    assert table in paths and (tmp_path / "figures" / "loss_curves.png").is_file()
+    assert table.read_text().splitlines() == ["step,gan,wgan", "1,3.0,5.0", "2,2.0,", "3,1.0,"]
