@@ -4,14 +4,22 @@ A *cell* is a JSON-able dict of keyword values plus ``seed``; the cell function 
 dict (numpy arrays allowed). Each finished cell is written to ``<cache>/<key>.json`` at once, so a
 re-run (after a crash, Ctrl-C or SIGKILL) loads finished cells and computes only the rest. Results
 always pass through the same JSON encoding, so a cached result equals a fresh one.
+
+A cell's key covers the function, the cell and the caller's ``context`` (a run passes its whole
+resolved config, the code version and the digests of the data files read so far). The cell's own
+record lists the data files it read with their digests; a cached cell whose files changed since is
+recomputed. Results that ``cache_if`` rejects (a failed sweep cell) are never cached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,14 +27,18 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm.auto import tqdm
 
-from anndl import atomic
+from anndl import atomic, digests
 
 CellFn = Callable[[dict], dict]
 
 
-def cell_key(fn: CellFn, cell: dict) -> str:
-    """A stable name for one cell of one function: a hash of the function's name and the cell."""
-    blob = json.dumps([f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell)], sort_keys=True)
+def cell_key(fn: CellFn, cell: dict, context: Any = None) -> str:
+    """A stable name for one cell of one function: a hash of the function's name, the cell and
+    ``context`` (what else the result depends on: config, code version, data digests)."""
+    parts = [f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell)]
+    if context is not None:
+        parts.append(atomic.to_jsonable(context))
+    blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -40,16 +52,25 @@ class CellCache:
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> dict | None:
+        """The saved ``{"cell", "result", "reads"}`` record, or None when absent, unreadable, or made
+        from data files that have changed since."""
         path = self.path(key)
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text())["result"]
-        except (json.JSONDecodeError, KeyError):
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError:
             return None
+        if not isinstance(record, dict) or "result" not in record:
+            return None
+        reads = record.setdefault("reads", {})
+        if not isinstance(reads, dict) or digests.changed_files(reads):
+            return None
+        return record
 
-    def save(self, key: str, cell: dict, result: Any) -> None:
-        atomic.write_json(self.path(key), {"cell": cell, "result": result}, encode=lambda x: x)
+    def save(self, key: str, cell: dict, result: Any, reads: dict | None = None) -> None:
+        atomic.write_json(self.path(key), {"cell": cell, "result": result, "reads": reads or {}},
+                          encode=lambda x: x)
 
 
 def seed_globals(seed: int) -> None:
@@ -61,18 +82,20 @@ def seed_globals(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def run_cell(fn: CellFn, cell: dict, single_thread: bool = False) -> Any:
-    """Run one cell with seeded globals; returns the JSON-encoded result."""
+def run_cell(fn: CellFn, cell: dict, single_thread: bool = False) -> tuple[Any, dict]:
+    """Run one cell with seeded globals; returns the JSON-encoded result and the data files it read."""
     if single_thread:
         torch = sys.modules.get("torch")
         if torch is not None:
             torch.set_num_threads(1)
     seed_globals(int(cell.get("seed", 0)))
-    return atomic.to_jsonable(fn(dict(cell)))
+    with digests.collect_reads() as reads:
+        result = atomic.to_jsonable(fn(dict(cell)))
+    return result, reads
 
 
 class Executor(Protocol):
-    """Runs cells and yields ``(index, encoded result)`` as each finishes, in any order."""
+    """Runs cells and yields ``(index, encoded result, data files read)`` as each finishes, in any order."""
 
     jobs: int
 
@@ -86,7 +109,7 @@ class SerialExecutor:
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         for index, cell in cells:
-            yield index, run_cell(fn, cell)
+            yield index, *run_cell(fn, cell)
 
 
 class ProcessExecutor:
@@ -102,8 +125,29 @@ class ProcessExecutor:
         yield from parallel(delayed(_indexed)(fn, index, cell) for index, cell in cells)
 
 
-def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any]:
-    return index, run_cell(fn, cell, single_thread=True)
+def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any, dict]:
+    _exit_with_parent()
+    return index, *run_cell(fn, cell, single_thread=True)
+
+
+_watching_parent = False
+
+
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """In a worker process: exit within ``poll_s`` of the process that started it dying (e.g. a run
+    killed with SIGKILL), instead of finishing cells nobody will collect."""
+    global _watching_parent
+    if _watching_parent:
+        return
+    _watching_parent = True
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="anndl-exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor:
@@ -162,24 +206,37 @@ def close_executor(executor: Executor) -> None:
         close()
 
 
+def completed(result: Any) -> bool:
+    """``cache_if`` for cell functions that return ``{"state": ...}``: keep only completed cells."""
+    return isinstance(result, dict) and result.get("state") == "completed"
+
+
 def map_cells(fn: CellFn, cells: Sequence[dict], *, executor: Executor, cache: CellCache | None = None,
-              desc: str = "cells", progress: bool = True) -> list[Any]:
-    """Run ``fn`` on every cell (reusing cached results) and return the results in cell order."""
+              desc: str = "cells", progress: bool = True, context: Any = None,
+              cache_if: Callable[[Any], bool] | None = None) -> list[Any]:
+    """Run ``fn`` on every cell (reusing cached results) and return the results in cell order.
+
+    ``context`` joins every cell's cache key; a result for which ``cache_if`` is false is returned
+    but not cached. The data files the cells read (computed or cached) join the caller's
+    :func:`anndl.digests.collect_reads`.
+    """
     results: list[Any] = [None] * len(cells)
     todo: list[tuple[int, dict]] = []
-    keys = [cell_key(fn, cell) for cell in cells]
+    keys = [cell_key(fn, cell, context) for cell in cells]
     for index, cell in enumerate(cells):
-        cached = cache.load(keys[index]) if cache is not None else None
-        if cached is None:
+        record = cache.load(keys[index]) if cache is not None else None
+        if record is None:
             todo.append((index, cell))
         else:
-            results[index] = cached
+            results[index] = record["result"]
+            digests.merge_reads(record.get("reads", {}))
     bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc=desc, disable=None if progress else True,
                leave=False, dynamic_ncols=True)
     with bar:
-        for index, encoded in executor.submit_all(fn, todo):
-            if cache is not None:
-                cache.save(keys[index], cells[index], encoded)
+        for index, encoded, reads in executor.submit_all(fn, todo):
+            digests.merge_reads(reads)
+            if cache is not None and (cache_if is None or cache_if(encoded)):
+                cache.save(keys[index], cells[index], encoded, reads)
             results[index] = encoded
             bar.update(1)
     return [atomic.from_jsonable(r) for r in results]
