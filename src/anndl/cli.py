@@ -81,11 +81,12 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
         out = out or resume
     loaded = load_config_file(config, overrides, quick=quick, seed=seed)
     resolved = {"experiment": loaded.experiment, **config_to_dict(loaded.config)}
+    exp = registry.get(loaded.experiment)
+    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
+    runs.check_run_dir_path(run_dir)
     if dry_run:
         click.echo(dump_yaml(resolved), nl=False)
         return
-    exp = registry.get(loaded.experiment)
-    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     start = time.perf_counter()
     pool = make_executor(jobs, executor_kind, scheduler)
     try:

@@ -231,6 +231,28 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_run_dir_path(run_dir: Path) -> None:
+    """ConfigError, before anything is written, when ``run_dir`` cannot become a directory this process
+    writes into: a part of it is a file, a name is too long for the file system, or its nearest
+    existing parent is not writable."""
+    path = Path(run_dir).absolute()
+    try:
+        name_max = os.pathconf(Path.cwd(), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    for part in path.parts:
+        if len(part.encode()) > name_max:
+            raise ConfigError(f"{run_dir}: the name {part[:24]!r}... is {len(part.encode())} bytes long, "
+                              f"the file system allows {name_max}; pass a shorter --out")
+    ancestor = path
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"{run_dir}: {ancestor} is a file, not a folder; pass another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"{run_dir}: cannot write in {ancestor} (permission denied); pass another --out")
+
+
 def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict, *, replace: bool = False) -> None:
     """Create the run directory; an existing one must hold the same resolved config (resume).
 
@@ -356,19 +378,33 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`.
     """
     resolved = config_to_dict(config)
+    check_run_dir_path(run_dir)
+    created = not Path(run_dir).exists()
     prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
-    with run_lock(run_dir):
-        remove_stale_temporaries(run_dir)
-        version = digests.code_version()
-        reason = stale_reason(run_dir, version)
-        if reason is not None:
-            note(f"{run_dir}: the results there {reason}; recomputing")
-            clear_results(run_dir)
-        elif _read_json(run_dir / "status.json").get("state") == "completed" and (run_dir / "metrics.json").is_file():
-            note(f"{run_dir}: already completed with this config, code and data; nothing to do")
-            return _read_json(run_dir / "metrics.json")
-        return _execute_locked(exp, config, run_dir, version, quick=quick, jobs=jobs, progress=progress,
-                               executor_obj=executor_obj)
+    try:
+        with run_lock(run_dir):
+            return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
+                                      executor_obj=executor_obj)
+    except AnndlError:
+        if created and not any((Path(run_dir) / name).exists() for name in ("cells", "checkpoints")):
+            shutil.rmtree(run_dir, ignore_errors=True)  # bad input found before any result: leave nothing
+        raise
+
+
+def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool, jobs: int,
+                       progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+    """Reuse, recompute or run (the caller holds the run's lock)."""
+    remove_stale_temporaries(run_dir)
+    version = digests.code_version()
+    reason = stale_reason(run_dir, version)
+    if reason is not None:
+        note(f"{run_dir}: the results there {reason}; recomputing")
+        clear_results(run_dir)
+    elif _read_json(run_dir / "status.json").get("state") == "completed" and (run_dir / "metrics.json").is_file():
+        note(f"{run_dir}: already completed with this config, code and data; nothing to do")
+        return _read_json(run_dir / "metrics.json")
+    return _execute_locked(exp, config, run_dir, version, quick=quick, jobs=jobs, progress=progress,
+                           executor_obj=executor_obj)
 
 
 def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, version: str, *, quick: bool,

@@ -13,6 +13,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.nn.autoencoder import StackedClassifier, restore_stage, save_stage, train_stack
+from anndl.nn.classic import AlgorithmName
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 from anndl.registry import experiment
@@ -46,7 +47,7 @@ class Baseline:
 
     hidden: list[int] = param([100, 50], ge=1)
     """Hidden layer sizes (tanh units; softmax output)."""
-    algorithm: str = "cgf"
+    algorithm: AlgorithmName = "cgf"
     """Training algorithm of anndl.nn.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
     epochs: int = param(200, ge=1)
     """Maximum epochs."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import ClassVar
 
 import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.errors import ConfigError
 from anndl.recurrent.attractors import find_attractors, initial_grid, is_fixed_point
 from anndl.recurrent.hopfield import HopfieldNet, energy, newhop
 from anndl.registry import experiment
@@ -17,6 +17,7 @@ from anndl.registry import experiment
 
 @dataclasses.dataclass(kw_only=True)
 class Hopfield2DConfig(ExperimentConfig):
+    dimension: ClassVar[int] = 2
     patterns: list[list[int]] = param([[1, 1], [-1, -1], [1, -1]])
     """Stored ±1 patterns, one per row (2 values each)."""
     grid_points: int = param(11, ge=2)
@@ -32,9 +33,15 @@ class Hopfield2DConfig(ExperimentConfig):
     perturbation_radius: float = param(1e-2, gt=0)
     """Size of each perturbation (max-norm units of the state)."""
 
+    def __post_init__(self):
+        rows, dim = self.patterns, self.dimension
+        if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
+            raise ValueError(f"patterns: expected rows of {dim} values, each -1 or 1, got {rows}")
+
 
 @dataclasses.dataclass(kw_only=True)
 class Hopfield3DConfig(Hopfield2DConfig):
+    dimension: ClassVar[int] = 3
     patterns: list[list[int]] = param([[1, 1, 1], [-1, -1, 1], [1, -1, -1]])
     """Stored ±1 patterns, one per row (3 values each)."""
     grid_points: int = param(7, ge=2)
@@ -44,10 +51,7 @@ class Hopfield3DConfig(Hopfield2DConfig):
 
 
 def _patterns(cfg: Hopfield2DConfig, dim: int) -> np.ndarray:
-    rows = cfg.patterns
-    if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
-        raise ConfigError(f"key 'patterns': expected rows of {dim} values, each -1 or 1, got {rows}")
-    return np.array(rows, dtype=float)
+    return np.array(cfg.patterns, dtype=float)
 
 
 @experiment(
