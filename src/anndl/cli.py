@@ -21,9 +21,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def executor_options(command):
-    """--executor local|dask and --scheduler ADDRESS, shared by run and sweep."""
+    """--executor local|dask, --scheduler ADDRESS and --security PATH, shared by run, sweep and report."""
+    command = click.option("--security", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+                           help="YAML with the TLS certificates for --scheduler tls://... (dask's "
+                                "distributed.comm.tls layout); default: dask's own config.")(command)
     command = click.option("--scheduler", metavar="ADDRESS",
-                           help="Dask scheduler to connect to (tcp://host:8786); default: a LocalCluster.")(command)
+                           help="Dask scheduler to connect to (tls://host:8786); default: a LocalCluster "
+                                "on 127.0.0.1.")(command)
     return click.option("--executor", "executor_kind", type=click.Choice(EXECUTORS), default="local",
                         show_default=True, help="Where cells run: local processes or a Dask cluster.")(command)
 
@@ -70,7 +74,8 @@ def main(debug: bool) -> None:
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler) -> None:
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler,
+        security) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...]."""
     if config is None and resume is None:
         raise click.UsageError("give a CONFIG file (see `anndl list`) or --resume RUN_DIR")
@@ -88,7 +93,7 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
         click.echo(dump_yaml(resolved), nl=False)
         return
     start = time.perf_counter()
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = make_executor(jobs, executor_kind, scheduler, security)
     try:
         metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
     except KeyboardInterrupt:
@@ -173,11 +178,11 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first numeric one).")
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = make_executor(jobs, executor_kind, scheduler, security)
     start = time.perf_counter()
     try:
         rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
@@ -200,13 +205,13 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               help="Where figures/, report.md, report.html and runs/ go.")
 @click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists.")
 @executor_options
-def report(quick, jobs, only, out, force, executor_kind, scheduler) -> None:
+def report(quick, jobs, only, out, force, executor_kind, scheduler, security) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
                + "".join(f" --only {o}" for o in only))
-    pool = make_executor(jobs, executor_kind, scheduler)
+    pool = make_executor(jobs, executor_kind, scheduler, security)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command)
     finally:

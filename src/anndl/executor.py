@@ -28,6 +28,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from anndl import atomic, digests
+from anndl.config import read_yaml
+from anndl.errors import ConfigError
 
 CellFn = Callable[[dict], dict]
 
@@ -152,23 +154,30 @@ def _exit_with_parent(poll_s: float = 1.0) -> None:
 
 class DaskExecutor:
     """Cells on a Dask distributed cluster: a LocalCluster of ``jobs`` worker processes by default,
-    or the scheduler at ``address`` (``tcp://host:8786``, e.g. from ``dask-scheduler`` or dask-jobqueue).
+    or the scheduler at ``address`` (``tls://host:8786`` or ``tcp://...``, e.g. from ``dask-scheduler``
+    or dask-jobqueue).
 
+    The LocalCluster listens on 127.0.0.1 only, serves no dashboard, and encrypts its traffic with
+    distributed's temporary TLS certificates when the ``cryptography`` package is installed. For
+    ``address``, ``security`` (a ``distributed.Security``, see :func:`load_security`) holds the TLS
+    certificates; without it, distributed's own config (``distributed.comm.tls``) applies.
     Each worker runs one cell at a time with one torch thread. The cluster lives as long as this
     object; :meth:`close` shuts down a LocalCluster it started.
     """
 
-    def __init__(self, jobs: int = 2, address: str | None = None):
+    def __init__(self, jobs: int = 2, address: str | None = None, security: Any = None):
         from distributed import Client, LocalCluster
 
         self.jobs = jobs
         self._cluster = None
         if address is None:
             self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None)
+                                         host="127.0.0.1", dashboard_address=None,
+                                         security=True if temporary_tls_available() else None)
             self.client = Client(self._cluster)
         else:
-            self.client = Client(address, timeout="30s")
+            kwargs = {} if security is None else {"security": security}
+            self.client = Client(address, timeout="30s", **kwargs)
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         from distributed import as_completed
@@ -187,15 +196,68 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def temporary_tls_available() -> bool:
+    """Whether distributed can make temporary TLS certificates (``LocalCluster(security=True)``)."""
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+TLS_KEYS = {"ca-file": "tls_ca_file", "client.cert": "tls_client_cert", "client.key": "tls_client_key"}
+"""The ``distributed.comm.tls`` entries a client needs, and the ``Security`` argument each becomes."""
+
+
+def load_security(path: str | Path) -> Any:
+    """A ``distributed.Security`` for a client, from a YAML file in dask's own config layout::
+
+        distributed:
+          comm:
+            require-encryption: true
+            tls: {ca-file: ca.pem, client: {cert: client.pem, key: client-key.pem}}
+
+    (the ``distributed.yaml`` a cluster's users share). Relative paths are taken from the file's
+    folder. A missing entry or file is a ConfigError naming the file and the key.
+    """
+    from distributed import Security
+
+    path = Path(path)
+    data = read_yaml(path)
+    section = data.get("distributed")
+    comm = section.get("comm") if isinstance(section, dict) else None
+    tls = comm.get("tls") if isinstance(comm, dict) else None
+    if not isinstance(tls, dict):
+        raise ConfigError(f"{path}: key 'distributed.comm.tls' is missing; expected ca-file, client.cert "
+                          f"and client.key (dask's distributed.yaml layout)")
+    kwargs = {}
+    for dotted, argument in TLS_KEYS.items():
+        value: Any = tls
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}: key 'distributed.comm.tls.{dotted}' is missing: the path of a PEM file")
+        file = Path(value).expanduser()
+        file = file if file.is_absolute() else path.parent / file
+        if not file.is_file():
+            raise ConfigError(f"{path}: key 'distributed.comm.tls.{dotted}': {file} not found")
+        kwargs[argument] = str(file)
+    return Security(require_encryption=bool(comm.get("require-encryption", True)), **kwargs)
+
+
 EXECUTORS = ("local", "dask")
 
 
-def make_executor(jobs: int, kind: str = "local", address: str | None = None) -> Executor:
-    """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``)."""
+def make_executor(jobs: int, kind: str = "local", address: str | None = None,
+                  security: str | Path | None = None) -> Executor:
+    """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``, with
+    the TLS certificates named in the ``security`` YAML file, see :func:`load_security`)."""
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
+    if security is not None and (kind != "dask" or address is None):
+        raise ConfigError(f"--security {security}: only used with --executor dask --scheduler tls://HOST:PORT")
     if kind == "dask":
-        return DaskExecutor(jobs, address)
+        return DaskExecutor(jobs, address, load_security(security) if security is not None else None)
     return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
 
 
