@@ -386,7 +386,8 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
             return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
                                       executor_obj=executor_obj)
     except AnndlError:
-        if created and not any((Path(run_dir) / name).exists() for name in ("cells", "checkpoints")):
+        if created and not any(path.is_file() for name in ("cells", "checkpoints")
+                               for path in (Path(run_dir) / name).rglob("*")):
             shutil.rmtree(run_dir, ignore_errors=True)  # bad input found before any result: leave nothing
         raise
 
