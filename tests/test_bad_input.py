@@ -24,10 +24,13 @@ SOURCE = REPO / "src" / "anndl"
 
 
 def run_config(tmp_path: Path, config: str, *overrides: str):
-    """``anndl run configs/<config>.yaml --quick OVERRIDES --out tmp`` in-process."""
+    """``anndl run configs/<config>.yaml --quick OVERRIDES --out tmp`` in-process; a run rejected with
+    exit 2 must leave no run directory."""
     args = ["run", str(REPO / "configs" / f"{config}.yaml"), "--quick", *overrides,
             "--out", str(tmp_path / "run")]
-    return CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 2 or not (tmp_path / "run").exists(), "bad input left a run directory behind"
+    return result
 
 
 def assert_one_line_error(result, path: Path, *problem: str) -> None:

@@ -2,7 +2,9 @@
 
 Function level: the CNN loop, the RBM loop, the DBM's stages and the stacked autoencoders, each
 interrupted after some epochs and restarted on the same checkpoint directory. End to end: a real
-``anndl run`` process killed with SIGKILL once a checkpoint exists, then ``anndl run --resume``.
+``anndl run`` process killed with SIGKILL once a checkpoint exists (``anndl show`` then says the
+process is gone), then ``anndl run --resume``, which also removes half-written ``.tmp`` files.
+Local worker processes exit soon after their parent is SIGKILLed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
+from anndl.cli import main
 from anndl.nn import torchkit
 from anndl.nn.autoencoder import train_stack
 from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
@@ -240,9 +244,14 @@ def test_sigkilled_cnn_run_resumes_to_the_metrics_of_an_uninterrupted_run(tmp_pa
     epochs_saved = sorted(int(p.stem[len("cnn_epoch"):]) for p in checkpoints.glob("cnn_epoch*.pt"))
     assert epochs_saved and epochs_saved[-1] < 5, "killed too late to test resuming"
 
+    shown = CliRunner().invoke(main, ["show", str(killed)])
+    assert "interrupted (process gone)" in shown.output.splitlines()[0], shown.output
+    (killed / "checkpoints" / ".cnn_epoch0099.pt.x1y2.tmp").write_bytes(b"half a checkpoint")
+
     done = subprocess.run([sys.executable, "-m", "anndl.cli", "run", "--resume", str(killed)], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert not list(killed.rglob("*.tmp")) and not (killed / "run.lock").exists()
     a, b = _stable_metrics(straight), _stable_metrics(killed)
     assert a.keys() == b.keys()
     for key, value in a.items():
@@ -250,3 +259,49 @@ def test_sigkilled_cnn_run_resumes_to_the_metrics_of_an_uninterrupted_run(tmp_pa
             assert value == pytest.approx(b[key], rel=1e-6, abs=1e-9), key
         else:
             assert value == b[key], key
+
+
+WORKER_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from anndl.executor import ProcessExecutor, map_cells
+
+def sleepy(cell):
+    Path(cell["dir"], str(os.getpid())).write_text("")
+    time.sleep(300)
+    return {}
+
+if __name__ == "__main__":
+    map_cells(sleepy, [{"dir": sys.argv[1], "i": i} for i in range(2)], executor=ProcessExecutor(2), progress=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_local_workers_exit_soon_after_their_parent_is_sigkilled(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(WORKER_SCRIPT)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    parent = subprocess.Popen([sys.executable, str(script), str(pids)], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(pids.iterdir())) < 2:
+        assert parent.poll() is None, "the parent ended before it could be killed"
+        time.sleep(0.1)
+    workers = [int(p.name) for p in pids.iterdir()]
+    assert len(workers) == 2 and all(_alive(w) for w in workers)
+    parent.kill()  # SIGKILL to the parent only: no handler runs there
+    parent.wait()
+    deadline = time.time() + 20  # "a few seconds": the workers poll for their parent every second
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    left = [w for w in workers if _alive(w)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their SIGKILLed parent by 20 s"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pytest
@@ -116,3 +117,70 @@ def test_frozen_dataclass_cells_get_the_same_child_seeds_as_dict_cells(tmp_path)
     as_cells = seeds_of([Rep(i) for i in range(3)], "cells")
     assert as_cells == as_dicts and len({r["seed"] for r in as_cells}) == 3
     assert seeds_of([Rep(0, seed=11)], "given") == [{"seed": 11}]  # a seed the cell sets is kept
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_second_run_into_a_directory_in_use_refuses_and_a_dead_lock_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from anndl.errors import AnndlError
+
+    run_dir = tmp_path / "run"
+    runs.execute(EXP, ToyConfig(seed=1, reps=2), run_dir)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run_dir / runs.LOCK_NAME).write_text(f"{holder.pid} host\n")
+        before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+        with pytest.raises(AnndlError, match=f"another anndl run \\(pid {holder.pid}\\) is writing here"):
+            runs.execute(EXP, ToyConfig(seed=1, reps=2), run_dir)
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
+    finally:
+        holder.kill()
+        holder.wait()
+    (run_dir / runs.LOCK_NAME).write_text(f"{dead_pid()} host\n")
+    metrics = runs.execute(EXP, ToyConfig(seed=1, reps=2), run_dir)
+    assert len(metrics["draws"]) == 2 and not (run_dir / runs.LOCK_NAME).exists()
+
+
+def test_rerun_of_a_completed_run_changes_nothing_and_says_so(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    first = runs.execute(EXP, ToyConfig(seed=2), run_dir)
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run_dir.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    again = runs.execute(EXP, ToyConfig(seed=2), run_dir)
+    assert "already completed with this config, code and data; nothing to do" in capsys.readouterr().err
+    assert again == json.loads(json.dumps(first))
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run_dir.rglob("*") if p.is_file()} == files
+
+
+def test_show_says_when_the_recorded_process_is_gone(tmp_path):
+    from click.testing import CliRunner
+
+    from anndl.cli import main
+
+    run_dir = tmp_path / "run"
+    runs.execute(EXP, ToyConfig(seed=3), run_dir)
+    status = json.loads((run_dir / "status.json").read_text())
+    for pid, shown in ((dead_pid(), "interrupted (process gone)"), (os.getpid(), "toy running")):
+        atomic.write_json(run_dir / "status.json", {**status, "state": "running", "pid": pid})
+        result = CliRunner().invoke(main, ["show", str(run_dir)])
+        assert result.exit_code == 0 and shown in result.output.splitlines()[0], result.output
+
+
+def test_stale_temporaries_are_removed_when_a_run_starts(tmp_path):
+    run_dir = tmp_path / "run"
+    runs.execute(EXP, ToyConfig(seed=4, reps=2), run_dir)
+    stale = [run_dir / ".metrics.json.abc.tmp", run_dir / "cells" / ".x.json.def.tmp"]
+    for path in stale:
+        path.write_text("half")
+    runs.execute(EXP, ToyConfig(seed=4, reps=2), run_dir)
+    assert not any(path.exists() for path in stale)

@@ -43,10 +43,20 @@ def test_bad_axis_key_is_exit_2_before_anything_runs(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+def test_cell_value_that_validation_rejects_is_exit_2_before_anything_runs(tmp_path):
+    result = CliRunner().invoke(main, ["sweep", HOPFIELD, "patterns=[[1,1],[-1,-1]],[[1,1,1]]", "--quick",
+                                       "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "key 'patterns'" in result.output, result.output
+    assert not (tmp_path / "s").exists()
+
+
 def test_failing_cell_is_listed_and_others_complete(tmp_path):
     out = tmp_path / "s"
-    result = CliRunner().invoke(main, ["sweep", HOPFIELD, "patterns=[[1,1],[-1,-1]],[[1,1,1]]", "--quick",
-                                       "--out", str(out)])
+    santafe = str(Path(HOPFIELD).with_name("mlp_santafe.yaml"))
+    tiny = ["n_train=200", "n_test=20", "hidden_grid=[5]", "lag_grid=[5]", "epochs=5", "validation_window=[100,120]",
+            "small_lag=[5,5]"]
+    result = CliRunner().invoke(main, ["sweep", santafe, f"series_path=data/santafe_laser.dat,{tmp_path / 'no.dat'}",
+                                       *(f"--set={o}" for o in tiny), "--quick", "--out", str(out)])
     assert result.exit_code == 1, result.output
     rows = read_summary(out)
     assert [r["state"] for r in rows] == ["completed", "failed"]

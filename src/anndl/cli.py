@@ -37,7 +37,7 @@ def jobs_option(help_text: str):
                         help=f"{help_text} (-1: all cores).")
 
 
-def open_executor(jobs: int, kind: str, scheduler: str | None):
+def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | None = None):
     """The executor for --jobs/--executor/--scheduler; a usage error for options that cannot work."""
     if scheduler is not None and kind != "dask":
         raise click.UsageError("--scheduler needs --executor dask (the local executor has no scheduler)")
@@ -46,13 +46,17 @@ def open_executor(jobs: int, kind: str, scheduler: str | None):
 
         if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("dask") is None:
             raise click.UsageError("--executor dask needs dask and distributed: pip install 'anndl[dask]'")
-    return make_executor(jobs, kind, scheduler)
+    return make_executor(jobs, kind, scheduler, security)
 
 
 def executor_options(command):
-    """--executor local|dask and --scheduler ADDRESS, shared by run and sweep."""
+    """--executor local|dask, --scheduler ADDRESS and --security PATH, shared by run, sweep and report."""
+    command = click.option("--security", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+                           help="YAML with the TLS certificates for --scheduler tls://... (dask's "
+                                "distributed.comm.tls layout); default: dask's own config.")(command)
     command = click.option("--scheduler", metavar="ADDRESS",
-                           help="Dask scheduler to connect to (tcp://host:8786); default: a LocalCluster.")(command)
+                           help="Dask scheduler to connect to (tls://host:8786); default: a LocalCluster "
+                                "on 127.0.0.1.")(command)
     return click.option("--executor", "executor_kind", type=click.Choice(EXECUTORS), default="local",
                         show_default=True, help="Where cells run: local processes or a Dask cluster.")(command)
 
@@ -111,7 +115,8 @@ def main(debug: bool) -> None:
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler) -> None:
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler,
+        security) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
     CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
@@ -124,13 +129,14 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
         out = out or resume
     loaded = load_config_file(config, overrides, quick=quick, seed=seed)
     resolved = {"experiment": loaded.experiment, **runs.resolved_config(loaded.config)}
+    exp = registry.get(loaded.experiment)
+    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
+    runs.check_run_dir_path(run_dir)
     if dry_run:
         click.echo(dump_yaml(resolved), nl=False)
         return
-    exp = registry.get(loaded.experiment)
-    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     start = time.perf_counter()
-    pool = open_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler, security)
     try:
         metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
     except KeyboardInterrupt:
@@ -235,11 +241,11 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
-    pool = open_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler, security)
     start = time.perf_counter()
     try:
         rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
@@ -267,13 +273,13 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               help="Embed the PNGs in report.html, or link them by relative path "
                    "[default: link inside a git checkout, embed outside one].")
 @click.option("--pdf", is_flag=True, help="Also copy each figure's PDF into figures/ (not committed by default).")
-def report(quick, jobs, only, out, force, executor_kind, scheduler, self_contained, pdf) -> None:
+def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
                + "".join(f" --only {o}" for o in only))
-    pool = open_executor(jobs, executor_kind, scheduler)
+    pool = open_executor(jobs, executor_kind, scheduler, security)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
                                 self_contained=self_contained, pdf=pdf)

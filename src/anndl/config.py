@@ -8,7 +8,8 @@ A config file names its experiment and sets that experiment's fields::
     quick: {tsne_iterations: 250}
 
 Unknown keys, wrong types and out-of-range values raise :class:`ConfigError` naming the file, the
-key and what is allowed. Dotted ``KEY=VALUE`` overrides are typed by the dataclass. The ``quick``
+key and what is allowed. Floats must be finite and lists non-empty unless a field says otherwise;
+duplicate keys and YAML aliases are refused. Dotted ``KEY=VALUE`` overrides are typed by the dataclass. The ``quick``
 mapping holds the overrides that ``--quick`` applies (a fast variant declared by the config itself).
 """
 
@@ -18,6 +19,7 @@ import ast
 import dataclasses
 import difflib
 import inspect
+import math
 import textwrap
 import types
 import typing
@@ -34,12 +36,16 @@ _BOUNDS = ("ge", "gt", "le", "lt")
 
 
 def param(default: Any, *, ge: float | None = None, gt: float | None = None,
-          le: float | None = None, lt: float | None = None) -> Any:
-    """A dataclass field with numeric bounds checked on load; a list default is copied per instance."""
+          le: float | None = None, lt: float | None = None, finite: bool = True, empty_ok: bool = False) -> Any:
+    """A dataclass field with numeric bounds checked on load; a list default is copied per instance.
+
+    ``finite``: a float must not be inf or nan; ``empty_ok``: a list may be empty.
+    """
     bounds = {k: v for k, v in {"ge": ge, "gt": gt, "le": le, "lt": lt}.items() if v is not None}
+    metadata = {"bounds": bounds, "finite": finite, "empty_ok": empty_ok}
     if isinstance(default, list | dict):
-        return dataclasses.field(default_factory=lambda: _deepcopy(default), metadata={"bounds": bounds})
-    return dataclasses.field(default=default, metadata={"bounds": bounds})
+        return dataclasses.field(default_factory=lambda: _deepcopy(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def _deepcopy(value: Any) -> Any:
@@ -54,8 +60,8 @@ def _deepcopy(value: Any) -> Any:
 class ExperimentConfig:
     """Fields every experiment has."""
 
-    seed: int = param(0, ge=0)
-    """Root seed: repetitions and workers get children of numpy.random.SeedSequence(seed)."""
+    seed: int = param(0, ge=0, lt=2**32)
+    """Root seed, 0 <= seed < 2^32: repetitions and workers get children of numpy.random.SeedSequence(seed)."""
     quick: dict = dataclasses.field(default_factory=dict)
     """Overrides (dotted keys) applied by --quick: the config's own fast variant."""
 
@@ -130,7 +136,7 @@ class _Builder:
         for key, value in data.items():
             if not isinstance(key, str) or key not in fields:
                 self.fail(prefix + str(key), _unknown_key_message(str(key), fields))
-            kwargs[key] = self.coerce(value, hints[key], prefix + key, fields[key].metadata.get("bounds", {}))
+            kwargs[key] = self.coerce(value, hints[key], prefix + key, fields[key].metadata)
         try:
             return cls(**kwargs)
         except (ValueError, TypeError) as exc:
@@ -139,7 +145,8 @@ class _Builder:
                 self.fail(prefix + key, message)
             self.fail(prefix.rstrip("."), str(exc))
 
-    def coerce(self, value: Any, tp: Any, key: str, bounds: Mapping[str, float]) -> Any:
+    def coerce(self, value: Any, tp: Any, key: str, meta: Mapping[str, Any]) -> Any:
+        """``value`` checked against type ``tp`` and the field's ``meta`` (bounds, finite, empty_ok)."""
         origin = get_origin(tp)
         if dataclasses.is_dataclass(tp):
             return self.build(tp, value, key + ".")
@@ -151,7 +158,7 @@ class _Builder:
                 if option is type(None):
                     continue
                 try:
-                    return self.coerce(value, option, key, bounds)
+                    return self.coerce(value, option, key, meta)
                 except ConfigError:
                     continue
             self.fail(key, f"expected {type_name(tp)}, got {value!r}")
@@ -166,16 +173,18 @@ class _Builder:
             (item_tp,) = get_args(tp) or (Any,)
             if not isinstance(value, list):
                 self.fail(key, f"expected {type_name(tp)}, got {value!r}")
-            return [self.coerce(v, item_tp, f"{key}[{i}]", bounds) for i, v in enumerate(value)]
+            if not value and not meta.get("empty_ok", False):
+                self.fail(key, f"expected a non-empty {type_name(tp)}, got []")
+            return [self.coerce(v, item_tp, f"{key}[{i}]", meta) for i, v in enumerate(value)]
         if tp is dict or origin is dict:
             if not isinstance(value, Mapping):
                 self.fail(key, f"expected a mapping, got {value!r}")
             return dict(value)
         if tp is Any:
             return value
-        return self._scalar(value, tp, key, bounds)
+        return self._scalar(value, tp, key, meta)
 
-    def _scalar(self, value: Any, tp: type, key: str, bounds: Mapping[str, float]) -> Any:
+    def _scalar(self, value: Any, tp: type, key: str, meta: Mapping[str, Any]) -> Any:
         if tp is bool:
             if not isinstance(value, bool):
                 self.fail(key, f"expected true or false, got {value!r}")
@@ -194,12 +203,14 @@ class _Builder:
             value = float(value)
             if value != value:
                 self.fail(key, "expected a number, got nan")
+            if math.isinf(value) and meta.get("finite", True):
+                self.fail(key, f"expected a finite number, got {value!r}")
         elif tp is str:
             if not isinstance(value, str):
                 self.fail(key, f"expected a string, got {value!r}")
         else:
             self.fail(key, f"unsupported field type {tp!r}")
-        _check_bounds(self, key, value, bounds)
+        _check_bounds(self, key, value, meta.get("bounds", {}))
         return value
 
 
@@ -249,7 +260,7 @@ def _parse_value(raw: str, tp: Any) -> Any:
     if get_origin(tp) in (typing.Union, types.UnionType) and str in get_args(tp):
         return None if raw in ("", "null", "~") and type(None) in get_args(tp) else raw
     try:
-        return yaml.safe_load(raw) if raw else None
+        return load_yaml_text(raw) if raw else None
     except yaml.YAMLError:
         return raw
 
@@ -272,15 +283,64 @@ def apply_overrides(data: dict, cls: type, overrides: Iterable[tuple[str, Any]],
     return data
 
 
+class _YAMLRefusal(yaml.YAMLError):
+    """Valid YAML that a config may not use (an alias, a duplicate key); the message says where."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader that refuses aliases (no alias bombs) and duplicate keys (no silent last-wins)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _YAMLRefusal(f"line {mark.line + 1}, column {mark.column + 1}: YAML aliases (*name) are not "
+                               f"allowed in configs; write the value out")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            try:
+                key = self.construct_object(key_node, deep=True)
+                hash(key)
+            except (TypeError, yaml.YAMLError):
+                continue  # an unhashable key: the base class reports it
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _YAMLRefusal(f"key '{key}' appears twice, on lines {seen[key]} and {line}; keep one")
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse YAML text with :class:`StrictLoader` (safe types only)."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def yaml_problem(exc: Exception) -> str:
+    """A one-line description of a YAML error, with line and column when PyYAML knows them."""
+    if isinstance(exc, _YAMLRefusal):
+        return str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        what = exc.problem or exc.context or "syntax error"
+        return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {what}"
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"not valid YAML ({detail})"
+
+
 def read_yaml(path: Path) -> dict:
-    """Safe-load a YAML mapping, turning every failure into a ConfigError naming the file."""
+    """Strictly load a YAML mapping, turning every failure into a ConfigError naming the file."""
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml_text(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: not valid YAML ({detail})") from None
+        raise ConfigError(f"{path}: {yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -5,6 +5,11 @@ function returns a JSON-able dict (numpy arrays allowed). Each finished cell is 
 ``<cache>/<key>.json`` at once, so a re-run (after a crash, Ctrl-C or SIGKILL) loads finished cells
 and computes only the rest. Results always pass through the same JSON encoding, so a cached result
 equals a fresh one.
+
+A cell's key covers the function, the cell and the caller's ``context`` (a run passes its whole
+resolved config, the code version and the digests of the data files read so far). The cell's own
+record lists the data files it read with their digests; a cached cell whose files changed since is
+recomputed. Results that ``cache_if`` rejects (a failed sweep cell) are never cached.
 """
 
 from __future__ import annotations
@@ -12,14 +17,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from anndl import atomic
+from anndl import atomic, digests
+from anndl.config import read_yaml
+from anndl.errors import ConfigError
 from anndl.seeding import seed_globals
 
 CellFn = Callable[[Any], dict]
@@ -30,9 +40,13 @@ def cell_fields(cell: Any) -> dict:
     return dataclasses.asdict(cell) if dataclasses.is_dataclass(cell) else dict(cell)
 
 
-def cell_key(fn: CellFn, cell: Any) -> str:
-    """A stable name for one cell of one function: a hash of the function's name and the cell."""
-    blob = json.dumps([f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell_fields(cell))], sort_keys=True)
+def cell_key(fn: CellFn, cell: Any, context: Any = None) -> str:
+    """A stable name for one cell of one function: a hash of the function's name, the cell and
+    ``context`` (what else the result depends on: config, code version, data digests)."""
+    parts = [f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell_fields(cell))]
+    if context is not None:
+        parts.append(atomic.to_jsonable(context))
+    blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -46,31 +60,41 @@ class CellCache:
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> dict | None:
+        """The saved ``{"cell", "result", "reads"}`` record, or None when absent, unreadable, or made
+        from data files that have changed since."""
         path = self.path(key)
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text())["result"]
-        except (json.JSONDecodeError, KeyError):
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError:
             return None
+        if not isinstance(record, dict) or "result" not in record:
+            return None
+        reads = record.setdefault("reads", {})
+        if not isinstance(reads, dict) or digests.changed_files(reads):
+            return None
+        return record
 
-    def save(self, key: str, cell: Any, result: Any) -> None:
-        atomic.write_json(self.path(key), {"cell": atomic.to_jsonable(cell_fields(cell)), "result": result},
-                          encode=lambda x: x)
+    def save(self, key: str, cell: Any, result: Any, reads: dict | None = None) -> None:
+        atomic.write_json(self.path(key), {"cell": atomic.to_jsonable(cell_fields(cell)), "result": result,
+                                           "reads": reads or {}}, encode=lambda x: x)
 
 
-def run_cell(fn: CellFn, cell: Any, single_thread: bool = False) -> Any:
-    """Run one cell with seeded globals; returns the JSON-encoded result."""
+def run_cell(fn: CellFn, cell: Any, single_thread: bool = False) -> tuple[Any, dict]:
+    """Run one cell with seeded globals; returns the JSON-encoded result and the data files it read."""
     if single_thread:
         torch = sys.modules.get("torch")
         if torch is not None:
             torch.set_num_threads(1)
     seed_globals(int(cell_fields(cell).get("seed") or 0))
-    return atomic.to_jsonable(fn(cell if dataclasses.is_dataclass(cell) else dict(cell)))
+    with digests.collect_reads() as reads:
+        result = atomic.to_jsonable(fn(cell if dataclasses.is_dataclass(cell) else dict(cell)))
+    return result, reads
 
 
 class Executor(Protocol):
-    """Runs cells and yields ``(index, encoded result)`` as each finishes, in any order."""
+    """Runs cells and yields ``(index, encoded result, data files read)`` as each finishes, in any order."""
 
     jobs: int
 
@@ -84,7 +108,7 @@ class SerialExecutor:
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         for index, cell in cells:
-            yield index, run_cell(fn, cell)
+            yield index, *run_cell(fn, cell)
 
 
 class ProcessExecutor:
@@ -100,29 +124,57 @@ class ProcessExecutor:
         yield from parallel(delayed(_indexed)(fn, index, cell) for index, cell in cells)
 
 
-def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any]:
-    return index, run_cell(fn, cell, single_thread=True)
+def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any, dict]:
+    _exit_with_parent()
+    return index, *run_cell(fn, cell, single_thread=True)
+
+
+_watching_parent = False
+
+
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """In a worker process: exit within ``poll_s`` of the process that started it dying (e.g. a run
+    killed with SIGKILL), instead of finishing cells nobody will collect."""
+    global _watching_parent
+    if _watching_parent:
+        return
+    _watching_parent = True
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="anndl-exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor:
     """Cells on a Dask distributed cluster: a LocalCluster of ``jobs`` worker processes by default,
-    or the scheduler at ``address`` (``tcp://host:8786``, e.g. from ``dask-scheduler`` or dask-jobqueue).
+    or the scheduler at ``address`` (``tls://host:8786`` or ``tcp://...``, e.g. from ``dask-scheduler``
+    or dask-jobqueue).
 
+    The LocalCluster listens on 127.0.0.1 only, serves no dashboard, and encrypts its traffic with
+    distributed's temporary TLS certificates when the ``cryptography`` package is installed. For
+    ``address``, ``security`` (a ``distributed.Security``, see :func:`load_security`) holds the TLS
+    certificates; without it, distributed's own config (``distributed.comm.tls``) applies.
     Each worker runs one cell at a time with one torch thread. The cluster lives as long as this
     object; :meth:`close` shuts down a LocalCluster it started.
     """
 
-    def __init__(self, jobs: int = 2, address: str | None = None):
+    def __init__(self, jobs: int = 2, address: str | None = None, security: Any = None):
         from distributed import Client, LocalCluster
 
         self.jobs = jobs
         self._cluster = None
         if address is None:
             self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None)
+                                         host="127.0.0.1", dashboard_address=None,
+                                         security=True if temporary_tls_available() else None)
             self.client = Client(self._cluster)
         else:
-            self.client = Client(address, timeout="30s")
+            kwargs = {} if security is None else {"security": security}
+            self.client = Client(address, timeout="30s", **kwargs)
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         from distributed import as_completed
@@ -141,15 +193,68 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def temporary_tls_available() -> bool:
+    """Whether distributed can make temporary TLS certificates (``LocalCluster(security=True)``)."""
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+TLS_KEYS = {"ca-file": "tls_ca_file", "client.cert": "tls_client_cert", "client.key": "tls_client_key"}
+"""The ``distributed.comm.tls`` entries a client needs, and the ``Security`` argument each becomes."""
+
+
+def load_security(path: str | Path) -> Any:
+    """A ``distributed.Security`` for a client, from a YAML file in dask's own config layout::
+
+        distributed:
+          comm:
+            require-encryption: true
+            tls: {ca-file: ca.pem, client: {cert: client.pem, key: client-key.pem}}
+
+    (the ``distributed.yaml`` a cluster's users share). Relative paths are taken from the file's
+    folder. A missing entry or file is a ConfigError naming the file and the key.
+    """
+    from distributed import Security
+
+    path = Path(path)
+    data = read_yaml(path)
+    section = data.get("distributed")
+    comm = section.get("comm") if isinstance(section, dict) else None
+    tls = comm.get("tls") if isinstance(comm, dict) else None
+    if not isinstance(tls, dict):
+        raise ConfigError(f"{path}: key 'distributed.comm.tls' is missing; expected ca-file, client.cert "
+                          f"and client.key (dask's distributed.yaml layout)")
+    kwargs = {}
+    for dotted, argument in TLS_KEYS.items():
+        value: Any = tls
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}: key 'distributed.comm.tls.{dotted}' is missing: the path of a PEM file")
+        file = Path(value).expanduser()
+        file = file if file.is_absolute() else path.parent / file
+        if not file.is_file():
+            raise ConfigError(f"{path}: key 'distributed.comm.tls.{dotted}': {file} not found")
+        kwargs[argument] = str(file)
+    return Security(require_encryption=bool(comm.get("require-encryption", True)), **kwargs)
+
+
 EXECUTORS = ("local", "dask")
 
 
-def make_executor(jobs: int, kind: str = "local", address: str | None = None) -> Executor:
-    """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``)."""
+def make_executor(jobs: int, kind: str = "local", address: str | None = None,
+                  security: str | Path | None = None) -> Executor:
+    """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``, with
+    the TLS certificates named in the ``security`` YAML file, see :func:`load_security`)."""
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
+    if security is not None and (kind != "dask" or address is None):
+        raise ConfigError(f"--security {security}: only used with --executor dask --scheduler tls://HOST:PORT")
     if kind == "dask":
-        return DaskExecutor(jobs, address)
+        return DaskExecutor(jobs, address, load_security(security) if security is not None else None)
     return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
 
 
@@ -160,24 +265,37 @@ def close_executor(executor: Executor) -> None:
         close()
 
 
+def completed(result: Any) -> bool:
+    """``cache_if`` for cell functions that return ``{"state": ...}``: keep only completed cells."""
+    return isinstance(result, dict) and result.get("state") == "completed"
+
+
 def map_cells(fn: CellFn, cells: Sequence[dict], *, executor: Executor, cache: CellCache | None = None,
-              desc: str = "cells", progress: bool = True) -> list[Any]:
-    """Run ``fn`` on every cell (reusing cached results) and return the results in cell order."""
+              desc: str = "cells", progress: bool = True, context: Any = None,
+              cache_if: Callable[[Any], bool] | None = None) -> list[Any]:
+    """Run ``fn`` on every cell (reusing cached results) and return the results in cell order.
+
+    ``context`` joins every cell's cache key; a result for which ``cache_if`` is false is returned
+    but not cached. The data files the cells read (computed or cached) join the caller's
+    :func:`anndl.digests.collect_reads`.
+    """
     results: list[Any] = [None] * len(cells)
     todo: list[tuple[int, dict]] = []
-    keys = [cell_key(fn, cell) for cell in cells]
+    keys = [cell_key(fn, cell, context) for cell in cells]
     for index, cell in enumerate(cells):
-        cached = cache.load(keys[index]) if cache is not None else None
-        if cached is None:
+        record = cache.load(keys[index]) if cache is not None else None
+        if record is None:
             todo.append((index, cell))
         else:
-            results[index] = cached
+            results[index] = record["result"]
+            digests.merge_reads(record.get("reads", {}))
     bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc=desc, disable=None if progress else True,
                leave=False, dynamic_ncols=True)
     with bar:
-        for index, encoded in executor.submit_all(fn, todo):
-            if cache is not None:
-                cache.save(keys[index], cells[index], encoded)
+        for index, encoded, reads in executor.submit_all(fn, todo):
+            digests.merge_reads(reads)
+            if cache is not None and (cache_if is None or cache_if(encoded)):
+                cache.save(keys[index], cells[index], encoded, reads)
             results[index] = encoded
             bar.update(1)
     return [atomic.from_jsonable(r) for r in results]

@@ -3,8 +3,10 @@
 Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>/`` (or ``--out``)::
 
     config.yaml    the resolved config as it ran (`quick:` applied and dropped): `anndl run config.yaml` re-runs it
-    env.json       anndl version, git commit + dirty flag, Python and package versions, threads, device, quick
-    status.json    running | completed | failed | interrupted, with times and the error if any
+    env.json       anndl version, git commit + dirty flag, code version, the data files read with their
+                   digests, Python and package versions, threads, device, quick
+    status.json    running | completed | failed | interrupted, with times, pid and the error if any
+    run.lock       the pid of the process writing here (while it runs)
     metrics.json   the experiment's final numbers, flat dotted names
     figures/       every figure as PNG and PDF
     tables/        CSV and Markdown tables
@@ -21,6 +23,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,9 +38,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import anndl
-from anndl import atomic, executor
+from anndl import atomic, digests, executor
 from anndl.config import ExperimentConfig, config_to_dict, dump_yaml, read_yaml
-from anndl.errors import ConfigError
+from anndl.errors import AnndlError, ConfigError
 from anndl.registry import Experiment
 from anndl.seeding import seed_globals
 
@@ -54,6 +57,12 @@ class RunContext:
     progress_enabled: bool = True
     executor: executor.Executor = dataclasses.field(default_factory=executor.SerialExecutor)
     seed_sequence: np.random.SeedSequence = None  # type: ignore[assignment]
+    code_version: str = ""
+    """anndl's code digest (joins every cell's cache key)."""
+    reads: dict = dataclasses.field(default_factory=dict)
+    """The data files this run has read so far, ``{path: digest}`` (joins every cell's cache key)."""
+    env: dict | None = None
+    """env.json's content; each map records the data files read so far in it (a killed run keeps them)."""
 
     def __post_init__(self):
         self.run_dir = Path(self.run_dir).resolve()
@@ -83,7 +92,8 @@ class RunContext:
         the run's executor, each with its own seed.
 
         Seeds are children of one child of the run's SeedSequence, in cell order; finished cells are
-        stored under ``cells/`` so that a re-run into the same directory only computes the rest.
+        stored under ``cells/`` so that a re-run into the same directory only computes the rest. A cell's
+        cache key covers the whole resolved config, the code version and the data files read so far.
         """
         (stream,) = self.seed_sequence.spawn(1)
         seeded = []
@@ -95,9 +105,14 @@ class RunContext:
                 cell = dict(cell)
                 cell.setdefault("seed", seed)
             seeded.append(cell)
+        if self.env is not None:
+            self.env["data_files"] = dict(self.reads)
+            atomic.write_json(self.run_dir / "env.json", self.env)
+        context = {"config": config_to_dict(self.config), "code": self.code_version,
+                   "data": digests.content_key(self.reads)}
         cache = executor.CellCache(self.run_dir / "cells")
         return executor.map_cells(fn, seeded, executor=self.executor, cache=cache, desc=desc,
-                                  progress=self.progress_enabled)
+                                  progress=self.progress_enabled, context=context)
 
     def progress(self, iterable: Iterable | None = None, desc: str = "", total: int | None = None, **kwargs):
         """A tqdm bar, hidden when not on a terminal or when progress is off."""
@@ -242,8 +257,34 @@ def resolved_config(config: ExperimentConfig) -> dict:
     return resolved
 
 
-def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict) -> None:
-    """Create the run directory; an existing one must hold the same resolved config (resume)."""
+def check_run_dir_path(run_dir: Path) -> None:
+    """ConfigError, before anything is written, when ``run_dir`` cannot become a directory this process
+    writes into: a part of it is a file, a name is too long for the file system, or its nearest
+    existing parent is not writable."""
+    path = Path(run_dir).absolute()
+    try:
+        name_max = os.pathconf(Path.cwd(), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    for part in path.parts:
+        if len(part.encode()) > name_max:
+            raise ConfigError(f"{run_dir}: the name {part[:24]!r}... is {len(part.encode())} bytes long, "
+                              f"the file system allows {name_max}; pass a shorter --out")
+    ancestor = path
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"{run_dir}: {ancestor} is a file, not a folder; pass another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"{run_dir}: cannot write in {ancestor} (permission denied); pass another --out")
+
+
+def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict, *, replace: bool = False) -> None:
+    """Create the run directory; an existing one must hold the same resolved config (resume).
+
+    With ``replace`` (a sweep's own cell directories), a directory holding another config is
+    emptied instead, with a one-line note.
+    """
     config_path = run_dir / "config.yaml"
     if config_path.is_file():
         existing = read_yaml(config_path)
@@ -251,38 +292,179 @@ def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict) -> None:
         existing.pop("quick", None)  # run directories written before config.yaml dropped it
         if existing != resolved:
             changed = sorted(k for k in set(existing) | set(resolved) if existing.get(k) != resolved.get(k))
-            raise ConfigError(f"{run_dir}: holds a run with a different config (keys {', '.join(changed)} "
-                              f"differ); pass another --out to start a new run")
+            if not replace:
+                raise ConfigError(f"{run_dir}: holds a run with a different config (keys {', '.join(changed)} "
+                                  f"differ); pass another --out to start a new run")
+            note(f"{run_dir}: held a run with a different config (keys {', '.join(changed)}); recomputing")
+            shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(config_path, dump_yaml({"experiment": experiment, **resolved}))
+    if not config_path.is_file():
+        atomic.write_text(config_path, dump_yaml({"experiment": experiment, **resolved}))
+
+
+def note(message: str) -> None:
+    """One line for the person running anndl, on stderr."""
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+LOCK_NAME = "run.lock"
+
+
+def pid_alive(pid: Any) -> bool:
+    """Whether a process with this pid exists on this machine."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def run_lock(run_dir: Path):
+    """Hold ``run_dir/run.lock`` (holding this pid) for the block; refuse while another live process
+    holds it. A lock left by a dead process is taken over."""
+    lock = Path(run_dir) / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                holder = None
+            if holder != os.getpid() and pid_alive(holder):
+                raise AnndlError(f"{run_dir}: another anndl run (pid {holder}) is writing here; wait for it "
+                                 f"to finish or pass another --out") from None
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{os.getpid()} {platform.node()}\n")
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(run_dir: Path) -> int:
+    """Delete half-written ``.NAME.*.tmp`` files a killed run left (call while holding the lock)."""
+    stale = [path for path in Path(run_dir).rglob(".*.tmp") if path.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
+RESULTS = ("cells", "checkpoints", "figures", "tables", "metrics.json")
+"""What a run directory holds that was computed (removed when the code or the data changed)."""
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stale_reason(run_dir: Path, version: str) -> str | None:
+    """Why the results in ``run_dir`` cannot be reused with code ``version``, or None when they can."""
+    if not any((Path(run_dir) / name).exists() for name in RESULTS):
+        return None
+    env = _read_json(Path(run_dir) / "env.json")
+    recorded = env.get("code_version")
+    if recorded != version:
+        return f"were made by code version {recorded or 'unknown'}, this is {version}"
+    data_files = env.get("data_files") or {}
+    changed = digests.changed_files(data_files) if isinstance(data_files, dict) else ["env.json"]
+    if changed:
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        return f"were made from other data ({changed[0]}{more} changed since)"
+    return None
+
+
+def clear_results(run_dir: Path) -> None:
+    for name in RESULTS:
+        path = Path(run_dir) / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool = False, jobs: int = 1,
-            progress: bool = True, executor_obj: executor.Executor | None = None) -> dict[str, Any]:
-    """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json."""
-    prepare_run_dir(run_dir, exp.name, resolved_config(config))
-    env = environment(getattr(config, "device", None))
-    env["quick"] = "applied" if quick else "not applied"
-    atomic.write_json(run_dir / "env.json", env)
-    status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid()}
-    atomic.write_json(run_dir / "status.json", status)
-    ctx = RunContext(run_dir=run_dir, config=config, progress_enabled=progress,
-                     executor=executor_obj or executor.make_executor(jobs))
-    start = time.perf_counter()
+            progress: bool = True, executor_obj: executor.Executor | None = None,
+            replace: bool = False) -> dict[str, Any]:
+    """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json.
+
+    Results already in ``run_dir`` are reused only when they were made by the same code from the same
+    data (otherwise a one-line note, and they are recomputed); a run that completed that way is not
+    run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`.
+    """
+    resolved = resolved_config(config)
+    check_run_dir_path(run_dir)
+    created = not Path(run_dir).exists()
+    prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
     try:
-        with sigterm_as_interrupt():
-            seed_globals(config.seed)
-            metrics = flatten_metrics(exp.run(config, ctx) or {})
-            atomic.write_json(run_dir / "metrics.json", metrics)
-    except BaseException as exc:
-        state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        partial = getattr(exc, "partial_metrics", None)
-        if partial:
-            atomic.write_json(run_dir / "metrics.json", {**flatten_metrics(partial), "partial": True})
-        status.update(state=state, finished=utc_now(), wall_time_s=time.perf_counter() - start,
-                      error=f"{type(exc).__name__}: {exc}")
-        atomic.write_json(run_dir / "status.json", status)
+        with run_lock(run_dir):
+            return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
+                                      executor_obj=executor_obj)
+    except AnndlError:
+        if created and not any(path.is_file() for name in ("cells", "checkpoints")
+                               for path in (Path(run_dir) / name).rglob("*")):
+            shutil.rmtree(run_dir, ignore_errors=True)  # bad input found before any result: leave nothing
         raise
+
+
+def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool, jobs: int,
+                       progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+    """Reuse, recompute or run (the caller holds the run's lock)."""
+    remove_stale_temporaries(run_dir)
+    version = digests.code_version()
+    reason = stale_reason(run_dir, version)
+    if reason is not None:
+        note(f"{run_dir}: the results there {reason}; recomputing")
+        clear_results(run_dir)
+    elif _read_json(run_dir / "status.json").get("state") == "completed" and (run_dir / "metrics.json").is_file():
+        note(f"{run_dir}: already completed with this config, code and data; nothing to do")
+        return _read_json(run_dir / "metrics.json")
+    return _execute_locked(exp, config, run_dir, version, quick=quick, jobs=jobs, progress=progress,
+                           executor_obj=executor_obj)
+
+
+def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, version: str, *, quick: bool,
+                    jobs: int, progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+    env = {**environment(getattr(config, "device", None)), "code_version": version, "data_files": {},
+           "quick": "applied" if quick else "not applied"}
+    atomic.write_json(run_dir / "env.json", env)
+    status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid(),
+              "host": platform.node()}
+    atomic.write_json(run_dir / "status.json", status)
+    start = time.perf_counter()
+    with digests.collect_reads() as reads:
+        ctx = RunContext(run_dir=run_dir, config=config, progress_enabled=progress,
+                         executor=executor_obj or executor.make_executor(jobs),
+                         code_version=version, reads=reads, env=env)
+        try:
+            with sigterm_as_interrupt():
+                seed_globals(config.seed)
+                metrics = flatten_metrics(exp.run(config, ctx) or {})
+                atomic.write_json(run_dir / "metrics.json", metrics)
+        except BaseException as exc:
+            state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            partial = getattr(exc, "partial_metrics", None)
+            if partial:
+                atomic.write_json(run_dir / "metrics.json", {**flatten_metrics(partial), "partial": True})
+            status.update(state=state, finished=utc_now(), wall_time_s=time.perf_counter() - start,
+                          error=f"{type(exc).__name__}: {exc}")
+            atomic.write_json(run_dir / "status.json", status)
+            raise
+        finally:
+            env["data_files"] = dict(reads)
+            atomic.write_json(run_dir / "env.json", env)
     status.update(state="completed", finished=utc_now(), wall_time_s=time.perf_counter() - start)
     atomic.write_json(run_dir / "status.json", status)
     return metrics
@@ -294,14 +476,10 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     if not (run_dir / "config.yaml").is_file():
         raise ConfigError(f"{run_dir}: not a run directory (no config.yaml)")
 
-    def read(name: str) -> dict:
-        path = run_dir / name
-        try:
-            return json.loads(path.read_text()) if path.is_file() else {}
-        except json.JSONDecodeError:
-            return {}
-
+    status = _read_json(run_dir / "status.json")
+    if status.get("state") == "running" and status.get("host", platform.node()) == platform.node() \
+            and not pid_alive(status.get("pid")):
+        status["state"] = "interrupted (process gone)"
     figures = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
     tables = sorted((run_dir / "tables").glob("*.md")) if (run_dir / "tables").is_dir() else []
-    return {"status": read("status.json"), "metrics": read("metrics.json"), "figures": figures,
-            "tables": tables}
+    return {"status": status, "metrics": _read_json(run_dir / "metrics.json"), "figures": figures, "tables": tables}

@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from anndl import atomic, executor, registry, runs
+from anndl.config import config_to_dict
 from anndl.configfile import load_config_file
+from anndl.digests import code_version
 from anndl.errors import ConfigError
 
 MAX_METRIC_COLUMNS = 8
@@ -72,7 +74,8 @@ def run_sweep_cell(cell: dict) -> dict:
     try:
         loaded = load_config_file(cell["config"], cell["overrides"], quick=cell["quick"])
         exp = registry.get(loaded.experiment)
-        metrics = runs.execute(exp, loaded.config, Path(cell["run_dir"]), quick=cell["quick"], progress=False)
+        metrics = runs.execute(exp, loaded.config, Path(cell["run_dir"]), quick=cell["quick"], progress=False,
+                               replace=True)
     except Exception as exc:
         return {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
     return {"state": "completed", "metrics": metrics}
@@ -128,12 +131,13 @@ def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: 
     cells = []
     for index, values in enumerate(combos):
         overrides = [*base_overrides, *(f"{k}={v}" for k, v in values.items())]
-        load_config_file(config, overrides, quick=quick)  # every cell's config is checked before any runs
+        loaded = load_config_file(config, overrides, quick=quick)  # every cell is checked before any runs
         cells.append({"config": str(config), "overrides": overrides, "quick": quick,
-                      "run_dir": str(out_dir / cell_name(index, values))})
+                      "run_dir": str(out_dir / cell_name(index, values)), "resolved": config_to_dict(loaded.config)})
     out_dir.mkdir(parents=True, exist_ok=True)
     results = executor.map_cells(run_sweep_cell, cells, executor=executor_obj or executor.SerialExecutor(),
-                                 cache=executor.CellCache(out_dir / "cells"), desc="sweep", progress=progress)
+                                 cache=executor.CellCache(out_dir / "cells"), desc="sweep", progress=progress,
+                                 context={"code": code_version()}, cache_if=executor.completed)
     error = unknown_metric(metric, results) if metric is not None else None
     rows = _summary_rows(cells, combos, results, headline_metrics(results, None if error else metric))
     _write_summary(out_dir, rows)  # the finished cells are summarised even when --metric is wrong

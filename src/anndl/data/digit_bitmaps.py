@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anndl.data.paths import SHIPPED_DATA_DIR
+from anndl.data.paths import SHIPPED_DATA_DIR, resolve
 from anndl.errors import DataError
 
 HEIGHT, WIDTH = 16, 15
@@ -83,7 +83,7 @@ def load_hopfield_digits(path: str | Path | None = None) -> np.ndarray:
     any other path is read as text bitmaps.
     """
     if path is None:
-        images = read_bitmap_text(SHIPPED_DIGITS)
+        images = read_bitmap_text(resolve(SHIPPED_DIGITS, "shipped digit bitmaps"))
     elif Path(path).suffix.lower() == ".mat":
         images = read_course_digits(path)
     else:

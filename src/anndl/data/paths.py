@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from anndl.digests import record_read
 from anndl.errors import DataError
 from anndl.resources import shipped
 
@@ -31,11 +32,14 @@ def resolve(path: str | Path, what: str = "data file") -> Path:
     """An existing file: absolute or relative to the working directory, else found in a data folder.
 
     ``data/NAME`` also finds a shipped file, so paths written relative to the checkout keep working.
+
+    The file is recorded as read by the current run (its digest goes into env.json and cache keys).
     """
     candidate = Path(path).expanduser()
     options = [candidate, *(folder / candidate for folder in data_dirs()), SHIPPED_DATA_DIR.parent / candidate]
     for option in options:
         if option.is_file():
+            record_read(option)
             return option
     looked = ", ".join(str(d) for d in data_dirs())
     raise DataError(f"{path}: {what} not found (looked in the working directory and {looked}; "

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from anndl.data.paths import SHIPPED_DATA_DIR
+from anndl.digests import record_read
 from anndl.errors import DataError
 
 SHIPPED_SERIES = SHIPPED_DATA_DIR / "santafe_laser.dat"
@@ -27,6 +28,7 @@ def load_series(path: str | Path | None = None) -> np.ndarray:
     path = Path(path) if path is not None else SHIPPED_SERIES
     if not path.is_file():
         raise DataError(f"{path}: series file not found")
+    record_read(path)
     try:
         if path.suffix.lower() == ".npy":
             values = np.load(path, allow_pickle=False)

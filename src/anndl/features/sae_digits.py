@@ -14,6 +14,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.nn.autoencoder import StackedClassifier, train_stack
+from anndl.nn.classic import AlgorithmName
 from anndl.nn.mlp import MLP
 from anndl.nn.torchkit import Checkpointer
 from anndl.nn.training import train
@@ -48,7 +49,7 @@ class Baseline:
 
     hidden: list[int] = param([100, 50], ge=1)
     """Hidden layer sizes (tanh units; softmax output)."""
-    algorithm: str = "cgf"
+    algorithm: AlgorithmName = "cgf"
     """Training algorithm of anndl.nn.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
     epochs: int = param(200, ge=1)
     """Maximum epochs."""

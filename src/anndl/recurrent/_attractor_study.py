@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.errors import ConfigError
 from anndl.nn.attractors import (
     classify_fixed_points,
     find_attractors,
@@ -23,6 +22,8 @@ from anndl.nn.hopfield import SIM_STEPS, HopfieldNet, energy, newhop
 
 @dataclasses.dataclass(kw_only=True)
 class AttractorStudyConfig(ExperimentConfig):
+    dimension: ClassVar[int] = 2
+    """The state's dimension S, which every pattern row must have."""
     patterns: list[list[int]] = param([[1, 1], [-1, -1], [1, -1]])
     """Stored ±1 patterns, one per row (2 values each)."""
     starts: Literal["grid", "random", "both"] = "both"
@@ -41,12 +42,16 @@ class AttractorStudyConfig(ExperimentConfig):
     perturbation_radius: float = param(1e-2, gt=0)
     """Size of each perturbation (max-norm units of the state)."""
 
+    def __post_init__(self):
+        rows, dim = self.patterns, self.dimension
+        if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
+            raise ValueError(f"patterns: expected rows of {dim} values, each -1 or 1, got {rows}")
+        if self.starts == "random" and self.random_points == 0:
+            raise ValueError("starts=random needs random_points >= 1 (no initial states otherwise)")
+
 
 def _patterns(cfg: AttractorStudyConfig, dim: int) -> np.ndarray:
-    rows = cfg.patterns
-    if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
-        raise ConfigError(f"key 'patterns': expected rows of {dim} values, each -1 or 1, got {rows}")
-    return np.array(rows, dtype=float)
+    return np.array(cfg.patterns, dtype=float)
 
 
 def attractor_study(cfg: AttractorStudyConfig, ctx, dim: int) -> dict:
@@ -56,8 +61,6 @@ def attractor_study(cfg: AttractorStudyConfig, ctx, dim: int) -> dict:
     on_grid = grid_states(dim, cfg.grid_points) if cfg.starts != "random" else np.empty((0, dim))
     at_random = random_states(dim, cfg.random_points if cfg.starts != "grid" else 0, rng)
     starts = np.concatenate([on_grid, at_random])
-    if starts.shape[0] == 0:
-        raise ConfigError("keys 'starts'/'random_points': no initial states (starts=random needs random_points >= 1)")
     from_grid = np.arange(starts.shape[0]) < on_grid.shape[0]
     settings = dict(num_steps=cfg.num_steps, tol=cfg.tolerance, n_perturbations=cfg.perturbations,
                     radius=cfg.perturbation_radius)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 from anndl.config import param
 from anndl.recurrent._attractor_study import AttractorStudyConfig, attractor_study
@@ -11,6 +12,7 @@ from anndl.registry import experiment
 
 @dataclasses.dataclass(kw_only=True)
 class Hopfield3DConfig(AttractorStudyConfig):
+    dimension: ClassVar[int] = 3
     patterns: list[list[int]] = param([[1, 1, 1], [-1, -1, 1], [1, -1, -1]])
     """Stored ±1 patterns, one per row (3 values each)."""
     grid_points: int = param(7, ge=2)

@@ -12,6 +12,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_series, train_test_split
+from anndl.nn.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
 from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.nn.lstm import LSTMTrainingOptions, lstm_closed_loop, train_lstm
@@ -42,7 +43,7 @@ class LSTMSantaFeConfig(ExperimentConfig):
     """Hidden units of the lagged MLP in the comparison (the report's tuned h)."""
     mlp_lag: int = param(30, ge=1)
     """Lag of the lagged MLP in the comparison (the report's tuned p)."""
-    mlp_algorithm: str = "lm"
+    mlp_algorithm: AlgorithmName = "lm"
     """Chapter-1 training algorithm of the comparison MLP."""
     mlp_division: Literal["train", "random"] = "random"
     """Trainer's split of the MLP's samples: random = dividerand 70/15/15 with early stopping."""

@@ -12,6 +12,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import load_series, train_test_split
 from anndl.errors import ConfigError
+from anndl.nn.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
 from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.registry import experiment
@@ -42,7 +43,7 @@ class MLPSantaFeConfig(ExperimentConfig):
     """How the repetitions' validation MSEs are combined before choosing (h, p)."""
     small_lag: list[int] = param([20, 5], ge=1)
     """[h, p] of the small-lag reference forecast shown beside the tuned ones."""
-    algorithm: str = "lm"
+    algorithm: AlgorithmName = "lm"
     """Chapter-1 training algorithm (lm = trainlm, MATLAB's default)."""
     division: Literal["train", "random"] = "random"
     """Trainer's split of the fitted samples: random = dividerand 70/15/15 + early stopping (MATLAB's)."""

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from anndl import atomic, executor, registry, runs
+from anndl import atomic, digests, executor, registry, runs
 from anndl.config import config_to_dict
 from anndl.configfile import load_config_file, shipped_configs
 from anndl.errors import ConfigError
@@ -45,12 +45,8 @@ def holds_full_report(out_dir: Path) -> bool:
 
 
 def code_version() -> str:
-    """A hash of anndl's source files: a cached result is reused only while the code is unchanged."""
-    digest = hashlib.sha256()
-    for path in sorted(SOURCE_DIR.rglob("*.py")):
-        digest.update(path.relative_to(SOURCE_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    """The code digest of the anndl package under SOURCE_DIR (:func:`anndl.digests.code_version`)."""
+    return digests.code_version(SOURCE_DIR)
 
 
 def run_report_cell(cell: dict) -> dict:
@@ -139,7 +135,7 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
         for cell in cells:
             cache.path(executor.cell_key(run_report_cell, cell)).unlink(missing_ok=True)
     results = executor.map_cells(run_report_cell, cells, executor=executor_obj or executor.SerialExecutor(),
-                                 cache=cache, desc="experiments", progress=progress)
+                                 cache=cache, desc="experiments", progress=progress, cache_if=executor.completed)
     entries = []
     for path, cell, result in zip(configs, cells, results, strict=True):
         loaded = load_config_file(path, quick=quick)

@@ -16,7 +16,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import check_algorithms, resolve_algorithm
+from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.train_many import train_many
 from anndl.registry import experiment
@@ -24,7 +24,7 @@ from anndl.registry import experiment
 
 @dataclasses.dataclass(kw_only=True)
 class GeneralizationConfig(ExperimentConfig):
-    algorithms: list[str] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
+    algorithms: list[AlgorithmName] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
     """Algorithms compared (anndl or MATLAB names), each with MATLAB's default parameters."""
     hidden_units: list[int] = param([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], ge=1)
     """Network sizes: hidden tanh units of the 1-H-1 network (report: 10…100)."""

@@ -20,7 +20,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
-from anndl.nn.classic import resolve_algorithm
+from anndl.nn.classic import AlgorithmName, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.train_many import train_many
 from anndl.nn.training import train
@@ -49,7 +49,7 @@ class PersonalRegressionConfig(ExperimentConfig):
     """Maximum trainlm epochs in the grid search (report: 1000)."""
     max_fail: int = param(10, ge=1)
     """Validation checks before early stopping (report: 10)."""
-    final_algorithm: str = "br"
+    final_algorithm: AlgorithmName = "br"
     """Algorithm that retrains the chosen architecture from scratch (report: trainbr)."""
     final_epochs: int = param(1000, ge=1)
     """Epochs of the final training."""

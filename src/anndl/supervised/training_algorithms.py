@@ -14,7 +14,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import check_algorithms, resolve_algorithm
+from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.nn.mlp import MLP
 from anndl.nn.train_many import train_many
 from anndl.nn.training import train
@@ -23,7 +23,7 @@ from anndl.registry import experiment
 
 @dataclasses.dataclass(kw_only=True)
 class TrainingAlgorithmsConfig(ExperimentConfig):
-    algorithms: list[str] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
+    algorithms: list[AlgorithmName] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
     """Algorithms compared (anndl or MATLAB names), each with MATLAB's default parameters."""
     hidden_units: int = param(50, ge=1)
     """Hidden tanh units of the 1-H-1 network (report: 50)."""

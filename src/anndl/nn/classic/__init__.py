@@ -7,6 +7,7 @@ min_grad and max_fail (max_fail 0: no validation stop; the last network is retur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from anndl.nn.classic.base import Objective, Stepper
 from anndl.nn.classic.conjugate_gradient import FletcherReeves
@@ -35,6 +36,11 @@ ALGORITHMS: dict[str, Algorithm] = {
     "scg": Algorithm(ScaledConjugateGradient, "trainscg", 1e-6, 6),
 }
 
+ALGORITHM_NAMES: tuple[str, ...] = tuple(n for short, a in ALGORITHMS.items() for n in (short, a.matlab_name))
+"""Every name :func:`resolve_algorithm` accepts in lower case: the short names and MATLAB's."""
+AlgorithmName = Literal[ALGORITHM_NAMES]  # type: ignore[valid-type]
+"""The type of a config field naming a training algorithm (checked when the config loads)."""
+
 
 def resolve_algorithm(name: str) -> str:
     """anndl's short name for ``name`` ("lm" or MATLAB's "trainlm"); ValueError if unknown."""
@@ -55,4 +61,5 @@ def check_algorithms(names: list[str], key: str = "algorithms") -> None:
             raise ValueError(f"{key}: {exc}") from None
 
 
-__all__ = ["ALGORITHMS", "Algorithm", "Objective", "Stepper", "check_algorithms", "resolve_algorithm"]
+__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "Algorithm", "AlgorithmName", "Objective", "Stepper", "check_algorithms",
+           "resolve_algorithm"]
