@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 import anndl
-from anndl.api import config_path, load_experiment_config, run_experiment
+from anndl.api import load_experiment_config, run_experiment
 from anndl.cli import main
 from anndl.config import read_yaml
-from anndl.configfile import shipped_configs
+from anndl.configfile import find_config, shipped_configs
 from anndl.errors import ConfigError
 
 PACKAGE = Path(anndl.__file__).parent
@@ -55,7 +55,7 @@ def test_run_experiment_by_name_writes_a_run_directory_like_the_cli(tmp_path):
     assert read_yaml(tmp_path / "api" / "config.yaml")["epochs"] == 7 and metrics["noisy.epochs"] == 7
     assert list((tmp_path / "api" / "figures").glob("*.png"))
 
-    shipped = config_path("fit_trainlm")
+    shipped = find_config("fit_trainlm")
     result = CliRunner().invoke(main, ["run", str(shipped), "--quick", "epochs=7", "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "cli" / "metrics.json").read_text()) == metrics
@@ -63,7 +63,7 @@ def test_run_experiment_by_name_writes_a_run_directory_like_the_cli(tmp_path):
 
 def test_run_experiment_defaults_to_runs_in_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    metrics = run_experiment(config_path("hopfield_2d"), quick=True, seed=3, progress=False,
+    metrics = run_experiment(find_config("hopfield_2d"), quick=True, seed=3, progress=False,
                              patterns=[[1, 1], [-1, -1]], random_points=4)
     assert metrics.run_dir.parent == (tmp_path / "runs" / "hopfield_2d").resolve()
     assert metrics.run_dir.name.endswith("_s3")

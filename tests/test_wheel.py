@@ -91,7 +91,7 @@ def test_wheel_installs_and_runs_anywhere(installed):
     _run([anndl, "report", "--quick", "--only", "hopfield*"], work, env)
     report = work / "runs" / "report"
     markdown = (report / "report.md").read_text()
-    assert "Variant: --quick" in markdown and "hopfield_digits" in markdown
+    assert "; quick settings" in markdown and "hopfield_digits" in markdown
     shown = json.loads((report / "figures" / "metrics.json").read_text())
     assert sorted(shown) == ["hopfield_2d", "hopfield_3d", "hopfield_digits"]
     assert all("state" not in m for m in shown.values()), shown  # a failed config records only its state

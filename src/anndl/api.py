@@ -17,8 +17,7 @@ import yaml
 
 from anndl import registry, runs
 from anndl.config import LoadedConfig
-from anndl.configfile import load_config_file, shipped_configs
-from anndl.errors import ConfigError
+from anndl.configfile import load_config_file
 from anndl.executor import close_executor, make_executor
 
 
@@ -69,20 +68,7 @@ def load_experiment_config(config_or_name: str | Path, *, quick: bool = False, s
     """The validated config that :func:`run_experiment` would run (``anndl run --dry-run``):
     ``.experiment`` its name, ``.config`` the typed dataclass, ``.source`` the file."""
     texts = [f"{key.replace('__', '.')}={_as_text(value)}" for key, value in overrides.items()]
-    return load_config_file(config_path(config_or_name), texts, quick=quick, seed=seed)
-
-
-def config_path(config_or_name: str | Path) -> Path:
-    """The config file that ``config_or_name`` names: an existing path, else a shipped config's
-    file name without ``.yaml``; a ConfigError listing the shipped names otherwise."""
-    path = Path(config_or_name)
-    if path.is_file() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
-        return path
-    shipped = {p.stem: p for p in shipped_configs()}
-    if str(config_or_name) in shipped:
-        return shipped[str(config_or_name)]
-    raise ConfigError(f"{config_or_name!r}: no such config file or shipped config; "
-                      f"shipped: {', '.join(sorted(shipped)) or '(none found)'}")
+    return load_config_file(config_or_name, texts, quick=quick, seed=seed)
 
 
 def _as_text(value: Any) -> str:

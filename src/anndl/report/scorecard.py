@@ -305,7 +305,7 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
     ("hopfield_digits", "hopfield_digits_examples_noisy_result_target"):
         "Noisy starts, end states and targets at three noise levels.",
     ("lstm_santafe", "santafe_lstm_training_loss"):
-        "LSTM training loss against epoch, {config.epochs} epochs, repetitions (n = {config.repetitions}).",
+        "LSTM training loss against epoch, {config.training.epochs} epochs, repetitions (n = {config.repetitions}).",
     ("mlp_santafe", "santafe_mlp_tuning_grids"):
         "Validation error over the (h, p) grid for tuning A (validation block) and tuning B (closed-loop window).",
     ("ot_color_transfer", "ot_rgb_densities_after_transport_vs_target"):
