@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -55,30 +56,65 @@ def interrupt_after(calls: int, fn):
     return wrapped
 
 
-def test_checkpointer_saves_every_n_and_the_last_epoch_and_keeps_the_newest(tmp_path):
-    saver = torchkit.Checkpointer(tmp_path, "toy", every=3, total=7, keep=2)
-    for epoch in range(1, 8):
-        saver.maybe_save(epoch, value=torch.tensor([float(epoch)]))
-    assert saver.saved_epochs() == [6, 7]
+def test_checkpointer_saves_every_n_and_on_request_and_keeps_the_newest_two(tmp_path):
+    saver = torchkit.Checkpointer(tmp_path, every=3, name="toy")
+    value = torch.zeros(1)
+    for step in range(1, 8):
+        value.fill_(step)
+        saver.maybe_save(step, {"value": value})
+    saver.save(7, {"value": value})
+    saver.save(7, {"value": torch.full((1,), -1.0)})  # step 7 is saved already: not written again
+    assert saver.saved_steps() == [6, 7]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["toy_epoch0006.pt", "toy_epoch0007.pt"]
-    torch.manual_seed(1)
-    state = saver.maybe_resume()
-    assert state["epoch"] == 7 and float(state["value"]) == 7.0
-    assert torchkit.Checkpointer(tmp_path, "toy", every=3, total=6).maybe_resume()["epoch"] == 6
-    assert torchkit.Checkpointer(tmp_path, "other", every=3, total=7).maybe_resume() is None
-    assert torchkit.Checkpointer(None, "toy", every=3, total=7).maybe_save(3, x=1) is None
+    restored = torch.zeros(1)
+    assert torchkit.Checkpointer(tmp_path, every=3, name="toy").resume({"value": restored}) == 7
+    assert float(restored) == 7.0
+    assert torchkit.Checkpointer(tmp_path, every=3, name="other").resume({"value": restored}) == 0
+    torchkit.Checkpointer(None, every=3, name="off").save(3, {"value": value})
+    torchkit.Checkpointer(tmp_path, every=0, name="off").save(3, {"value": value})
+    assert not list(tmp_path.glob("off_*"))
 
 
-def test_checkpointer_restores_the_global_rng_states(tmp_path):
-    saver = torchkit.Checkpointer(tmp_path, "rng", every=1, total=1)
+def test_checkpointer_restores_state_dicts_containers_generators_and_global_rng_states(tmp_path):
+    saver = torchkit.Checkpointer(tmp_path, every=1, name="rng")
+    layer, history, tensors = torch.nn.Linear(2, 1), {"loss": [1.0, 0.5]}, [torch.ones(2), torch.ones(3)]
+    shuffler = torch.Generator().manual_seed(3)
     torchkit.seed_everything(5)
-    saver.maybe_save(1)
-    expected = (torch.rand(3), np.random.rand(3), __import__("random").random())
+    saver.save(1, {"layer": layer, "history": history, "tensors": tensors, "shuffler": shuffler})
+    expected = (torch.rand(3), np.random.rand(3), random.random(), torch.rand(2, generator=shuffler))
+    weight = layer.weight.detach().clone()
+
     torchkit.seed_everything(99)
-    saver.maybe_resume()
-    again = (torch.rand(3), np.random.rand(3), __import__("random").random())
-    assert torch.equal(expected[0], again[0])
+    torch.nn.init.zeros_(layer.weight)
+    history["loss"].append(9.0)
+    tensors[1].zero_()
+    shuffler.manual_seed(100)
+    objects = {"layer": layer, "history": history, "tensors": tensors, "shuffler": shuffler}
+    assert torchkit.Checkpointer(tmp_path, every=1, name="rng").resume(objects) == 1
+    again = (torch.rand(3), np.random.rand(3), random.random(), torch.rand(2, generator=shuffler))
+    assert torch.equal(layer.weight, weight) and history == {"loss": [1.0, 0.5]}
+    assert torch.equal(tensors[1], torch.ones(3))
+    assert torch.equal(expected[0], again[0]) and torch.equal(expected[3], again[3])
     assert np.array_equal(expected[1], again[1]) and expected[2] == again[2]
+    with pytest.raises(TypeError, match="'count'"):
+        torchkit.Checkpointer(tmp_path, every=1, name="rng").resume({**objects, "count": 3})
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_a_corrupt_newest_checkpoint_is_named_in_a_warning_and_the_previous_one_used(tmp_path, damage):
+    saver = torchkit.Checkpointer(tmp_path, every=1, name="toy")
+    value = torch.zeros(1)
+    for step in (1, 2):
+        value.fill_(step)
+        saver.save(step, {"value": value})
+    newest = tmp_path / "toy_epoch0002.pt"
+    newest.write_bytes(b"" if damage == "empty" else newest.read_bytes()[:40])
+    with pytest.warns(UserWarning, match="toy_epoch0002.pt"):
+        assert torchkit.Checkpointer(tmp_path, every=1, name="toy").resume({"value": value}) == 1
+    assert float(value) == 1.0
+    (tmp_path / "toy_epoch0001.pt").write_bytes(b"")
+    with pytest.warns(UserWarning, match="toy_epoch0001.pt"):
+        assert torchkit.Checkpointer(tmp_path, every=1, name="toy").resume({"value": value}) == 0
 
 
 def _fit_cnn(epochs: int, checkpoint_dir: Path | None):

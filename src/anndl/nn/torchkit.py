@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,56 +101,122 @@ def set_generator_states(states: dict[str, torch.Tensor], **generators: torch.Ge
 
 
 class Checkpointer:
-    """Periodic checkpoints of one training loop in ``directory`` and resume from the latest one.
+    """Periodic checkpoints of one training loop in ``directory``, and resume from the newest good one.
 
-    Files are ``<name>_epochNNNN.pt``. Each holds the caller's state (state dicts, tensors, plain
-    values), the ``epoch`` just finished and the global RNG states (:func:`rng_state`), which
-    :meth:`maybe_resume` restores. A checkpoint is written every ``every`` epochs and after the last
-    epoch, so a finished stage of a longer pipeline is resumed (skipped) as a whole; only the newest
-    ``keep`` files stay. ``directory=None`` or ``every=0`` turns everything off.
-    Each training loop needs its own ``(directory, name)``: parallel cells must not share one.
+    ``objects`` maps names to what the loop must get back on resume: anything with
+    ``state_dict``/``load_state_dict`` (modules, optimisers, schedulers, fitted models), a
+    ``torch.Generator``, a tensor or a list of tensors (restored in place with ``copy_``), or a
+    dict/list of plain values (restored in place). Each file ``<name>_epochNNNN.pt`` also holds the
+    global RNG states (:func:`rng_state`: python, numpy's legacy global, torch), which
+    :meth:`resume` restores. A step is what the loop counts (epochs, stages), 1-based.
+    The newest :attr:`KEEP` files stay, so the previous good checkpoint survives until the new one
+    is on disk; a corrupt or empty file is named in a warning and skipped. ``directory=None`` or
+    ``every <= 0`` turns everything off. Each training loop needs its own ``(directory, name)``.
     """
 
-    def __init__(self, directory: str | Path | None, name: str, every: int, total: int, keep: int = 2):
+    KEEP = 2
+
+    def __init__(self, directory: str | Path | None, every: int, name: str = "checkpoint"):
         self.directory = None if directory is None else Path(directory)
-        self.name, self.every, self.total, self.keep = name, int(every), int(total), int(keep)
+        self.every, self.name = int(every), name
+        self._saved_step: int | None = None
 
     @property
     def enabled(self) -> bool:
         return self.directory is not None and self.every > 0
 
-    def path(self, epoch: int) -> Path:
-        return self.directory / f"{self.name}_epoch{epoch:04d}.pt"
+    def path(self, step: int) -> Path:
+        return self.directory / f"{self.name}_epoch{step:04d}.pt"
 
-    def saved_epochs(self) -> list[int]:
-        """Epochs (ascending, at most ``total``) that have a checkpoint file."""
+    def saved_steps(self) -> list[int]:
+        """Steps (ascending) that have a checkpoint file."""
         if not self.enabled or not self.directory.is_dir():
             return []
-        found = []
-        for path in self.directory.glob(f"{self.name}_epoch*.pt"):
-            suffix = path.stem[len(self.name) + len("_epoch"):]
-            if suffix.isdigit() and int(suffix) <= self.total:
-                found.append(int(suffix))
-        return sorted(found)
+        prefix = f"{self.name}_epoch"
+        return sorted(int(p.stem[len(prefix):]) for p in self.directory.glob(f"{prefix}*.pt")
+                      if p.stem[len(prefix):].isdigit())
 
-    def maybe_resume(self) -> dict[str, Any] | None:
-        """Load the latest checkpoint, restore the global RNG states, return its state (None: none).
+    def resume(self, objects: Mapping[str, Any]) -> int:
+        """Restore ``objects`` in place and the global RNG states from the newest good checkpoint.
 
-        The caller restores its own model, optimiser, generators and history from the state and
-        continues from ``state["epoch"]``.
+        Returns its step (the loop continues after it), or 0 when there is none.
         """
-        epochs_saved = self.saved_epochs()
-        if not epochs_saved:
-            return None
-        state = load_checkpoint(self.path(epochs_saved[-1]))
-        set_rng_state(state.pop("rng"))
-        return state
+        _check_restorable(objects)
+        for step in reversed(self.saved_steps()):
+            path = self.path(step)
+            try:
+                state = load_checkpoint(path)
+                saved, rng = state["objects"], state["rng"]
+                missing = set(objects) - set(saved)
+                if missing:
+                    raise KeyError(f"it holds no {', '.join(sorted(missing))}")
+            except Exception as error:  # noqa: BLE001 - any unreadable file is skipped the same way
+                reason = str(error).split(". ")[0] or type(error).__name__
+                warnings.warn(f"ignoring unreadable checkpoint {path} ({reason}); trying an older one or "
+                              f"starting afresh", stacklevel=2)
+                continue
+            for key, obj in objects.items():
+                _restore(key, obj, saved[key])
+            set_rng_state(rng)
+            self._saved_step = step
+            return step
+        return 0
 
-    def maybe_save(self, epoch: int, **state: Any) -> Path | None:
-        """After finishing ``epoch`` (1-based): save when it is due (every ``every``, and the last)."""
-        if not self.enabled or not (epoch % self.every == 0 or epoch == self.total):
-            return None
-        path = save_checkpoint(self.path(epoch), epoch=epoch, rng=rng_state(), **state)
-        for old in self.saved_epochs()[:-self.keep] if self.keep > 0 else []:
+    def maybe_save(self, step: int, objects: Mapping[str, Any]) -> None:
+        """After finishing ``step``: save when it is due (every ``every`` steps)."""
+        if self.enabled and step % self.every == 0:
+            self.save(step, objects)
+
+    def save(self, step: int, objects: Mapping[str, Any]) -> None:
+        """Save now (e.g. after the last step, so that a finished loop is skipped on resume), unless
+        this step is already saved; then delete all but the newest :attr:`KEEP` files."""
+        _check_restorable(objects)
+        if not self.enabled or step == self._saved_step:
+            return
+        state = {"step": int(step), "rng": rng_state(), "objects": {k: _state_of(v) for k, v in objects.items()}}
+        with atomic.atomic_path(self.path(step)) as tmp:
+            torch.save(state, tmp)
+            with open(tmp, "rb") as written:
+                os.fsync(written.fileno())
+        self._saved_step = step
+        for old in self.saved_steps()[:-self.KEEP]:
             self.path(old).unlink(missing_ok=True)
-        return path
+
+
+def _state_of(obj: Any) -> Any:
+    if hasattr(obj, "state_dict"):
+        return obj.state_dict()
+    if isinstance(obj, torch.Generator):
+        return obj.get_state()
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().clone()
+    if isinstance(obj, list | tuple):
+        return [_state_of(item) for item in obj]
+    if isinstance(obj, dict):
+        return {k: _state_of(v) for k, v in obj.items()}
+    return obj
+
+
+def _restore(key: str, obj: Any, saved: Any) -> None:
+    if hasattr(obj, "load_state_dict"):
+        obj.load_state_dict(saved)
+    elif isinstance(obj, torch.Generator):
+        obj.set_state(saved)
+    elif isinstance(obj, torch.Tensor):
+        with torch.no_grad():
+            obj.copy_(saved)
+    elif isinstance(obj, list) and obj and all(isinstance(item, torch.Tensor) for item in obj):
+        for item, value in zip(obj, saved, strict=True):
+            _restore(key, item, value)
+    elif isinstance(obj, list):
+        obj[:] = saved
+    else:
+        obj.clear()
+        obj.update(saved)
+
+
+def _check_restorable(objects: Mapping[str, Any]) -> None:
+    for key, obj in objects.items():
+        if not (hasattr(obj, "load_state_dict") or isinstance(obj, torch.Generator | torch.Tensor | list | dict)):
+            raise TypeError(f"checkpoint object {key!r} ({type(obj).__name__}) cannot be restored in place; "
+                            f"give it state_dict/load_state_dict or pass a dict, list, tensor or torch.Generator")
