@@ -200,8 +200,9 @@ def test_stacked_autoencoder_stages_are_saved_and_skipped_on_resume(tmp_path):
     kwargs = {"softmax_epochs": 10, "n_classes": 2, "seed": 5, "dtype": torch.float64,
               "checkpoint_dir": tmp_path}
     aes, softmax = train_stack(X, y, [6, 4], [settings, settings], **kwargs)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ae_6-4.pt", "ae_6.pt", "softmax_6-4.pt"]
-    (tmp_path / "softmax_6-4.pt").unlink()  # as if the run died while training the softmax layer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ae_6-4_epoch0001.pt", "ae_6_epoch0001.pt",
+                                                          "softmax_6-4_epoch0001.pt"]
+    (tmp_path / "softmax_6-4_epoch0001.pt").unlink()  # as if the run died while training the softmax layer
     again, softmax_again = train_stack(X, y, [6, 4], [{**settings, "epochs": 1}] * 2, **kwargs)
     for a, b in zip(aes, again, strict=True):  # 1-epoch settings would differ: the layers were loaded
         assert torch.equal(a.encoder_weight_, b.encoder_weight_) and a.loss_curve_ == b.loss_curve_

@@ -148,7 +148,7 @@ def test_same_seed_same_training_and_a_resumed_training_ends_the_same(tmp_path):
     z = torch.randn(6, 4)
     assert np.allclose(generate(resumed_generator, z), generate(generator, z))
     state = torchkit.load_checkpoint(tmp_path / "a" / "gan_epoch0003.pt")
-    assert state["epoch"] == 3 and len(state["history"]["g_loss"]) == len(first.g_loss)
+    assert state["step"] == 3 and len(state["objects"]["logged"]["history"]["g_loss"]) == len(first.g_loss)
 
 
 def test_unknown_objective_and_optimiser_are_value_errors():

@@ -54,16 +54,16 @@ def test_unknown_clip_method_is_rejected():
 def test_resuming_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path):
     series = sine_series(80)
     options = LSTMTrainingOptions(epochs=10, drop_period=4, checkpoint_every=5)
-    full = train_lstm(series, 3, 4, options, seed=1, checkpoint=tmp_path / "full.pt", progress=False)
+    full = train_lstm(series, 3, 4, options, seed=1, checkpoint_dir=tmp_path / "full", progress=False)
     half = LSTMTrainingOptions(epochs=5, drop_period=4, checkpoint_every=5)
-    train_lstm(series, 3, 4, half, seed=1, checkpoint=tmp_path / "resumed.pt", progress=False)
-    resumed = train_lstm(series, 3, 4, options, seed=1, checkpoint=tmp_path / "resumed.pt", progress=False)
+    train_lstm(series, 3, 4, half, seed=1, checkpoint_dir=tmp_path / "resumed", progress=False)
+    resumed = train_lstm(series, 3, 4, options, seed=1, checkpoint_dir=tmp_path / "resumed", progress=False)
     assert np.allclose(resumed.loss_curve_, full.loss_curve_, rtol=0, atol=1e-7)
     for a, b in zip(resumed.model.parameters(), full.model.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
-    state = torch.load(tmp_path / "full.pt", weights_only=True)
-    assert state["epoch"] == 10
-    assert np.isclose(state["optimiser"]["param_groups"][0]["lr"], 0.005 * 0.2**2)  # drops at epochs 4 and 8
+    state = torch.load(tmp_path / "full" / "lstm_epoch0010.pt", weights_only=True)
+    assert state["step"] == 10
+    assert np.isclose(state["objects"]["optimiser"]["param_groups"][0]["lr"], 0.005 * 0.2**2)  # drops at epochs 4 and 8
 
 
 def test_closed_loop_forecast_equals_one_pass_over_its_own_predictions():

@@ -12,8 +12,9 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.autoencoder import StackedClassifier, restore_stage, save_stage, train_stack
+from anndl.nn.autoencoder import StackedClassifier, train_stack
 from anndl.nn.mlp import MLP
+from anndl.nn.torchkit import Checkpointer
 from anndl.nn.training import train
 from anndl.registry import experiment
 
@@ -105,10 +106,10 @@ def _stack_group(cell: dict) -> dict:
                                             checkpoint_dir=stages)
         stack = StackedClassifier(autoencoders, softmax)
         greedy = stack.accuracy(X_test, data.test_labels)
-        finetuned = stages / f"finetuned_{'-'.join(map(str, hidden))}.pt"
-        if not restore_stage(finetuned, stack.parameters, stack):
+        finetuned = Checkpointer(stages, 1, name=f"finetuned_{'-'.join(map(str, hidden))}")
+        if not finetuned.resume({"stack": stack}):
             stack.fine_tune(X, data.train_labels, epochs=cell["finetune_epochs"], progress=True)
-            save_stage(finetuned, stack.parameters, stack)
+            finetuned.save(1, {"stack": stack})
         results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
                         "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
                         "finetune_iterations": len(stack.loss_curve_) - 1,

@@ -84,7 +84,20 @@ def _as_tensor(X, dtype) -> torch.Tensor:
     return torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X, dtype=dtype)
 
 
-class SparseAutoencoder:
+class _Checkpointable:
+    """``state_dict``/``load_state_dict`` over a layer's ``parameters`` and ``loss_curve_`` (for
+    :class:`torchkit.Checkpointer`)."""
+
+    def state_dict(self) -> dict:
+        return {"parameters": self.parameters, "loss_curve": self.loss_curve_}
+
+    def load_state_dict(self, state: dict) -> None:
+        for tensor, saved in zip(self.parameters, state["parameters"], strict=True):
+            tensor.copy_(saved)
+        self.loss_curve_ = list(state["loss_curve"])
+
+
+class SparseAutoencoder(_Checkpointable):
     """D -> H -> D logistic autoencoder with L2 weight decay and a KL sparsity penalty.
 
     Defaults are MATLAB's ``trainAutoencoder`` defaults (L2 0.001, sparsity 1, proportion 0.05,
@@ -139,7 +152,7 @@ class SparseAutoencoder:
         return self
 
 
-class SoftmaxLayer:
+class SoftmaxLayer(_Checkpointable):
     """Multinomial logistic regression H -> C, trained on mean cross-entropy (``trainSoftmaxLayer``)."""
 
     def __init__(self, n_in: int, n_classes: int, *, epochs: int = 1000, seed: int = 0, dtype=torch.float32):
@@ -151,6 +164,10 @@ class SoftmaxLayer:
         self.loss_curve_: list[float] = []
         """Mean cross-entropy after every L-BFGS iteration of :meth:`fit`."""
 
+    @property
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.weight_, self.bias_]
+
     def logits(self, Z) -> torch.Tensor:
         return _as_tensor(Z, self.weight_.dtype) @ self.weight_.T + self.bias_
 
@@ -158,12 +175,12 @@ class SoftmaxLayer:
         """Train on codes Z (N, H) and int labels (N,); returns self."""
         Z = _as_tensor(Z, self.weight_.dtype)
         y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        self.loss_curve_ = minimise([self.weight_, self.bias_], lambda: F.cross_entropy(self.logits(Z), y),
+        self.loss_curve_ = minimise(self.parameters, lambda: F.cross_entropy(self.logits(Z), y),
                                     self.epochs, desc="softmax layer", progress=progress)
         return self
 
 
-class StackedClassifier:
+class StackedClassifier(_Checkpointable):
     """Encoders of greedily trained autoencoders, then a softmax layer: X (N, D) -> logits (N, C).
 
     The parameters are copies, so fine-tuning leaves the autoencoders as they were trained.
@@ -221,8 +238,8 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
     architecture prefix to its trained autoencoder and codes, so that architectures sharing a
     prefix, trained with the same ``seed``, reuse those layers; a layer's seed depends only on
     (seed, prefix), so the result does not depend on which architecture trained it first.
-    With ``checkpoint_dir``, every finished layer is saved there (``ae_<prefix>.pt``,
-    ``softmax_<hidden>.pt``) and loaded instead of trained when a restarted run finds it.
+    With ``checkpoint_dir``, every finished layer is saved there (``ae_<prefix>_epoch0001.pt``,
+    ``softmax_<hidden>_epoch0001.pt``) and loaded instead of trained when a restarted run finds it.
     """
     if len(layer_settings) != len(hidden_sizes):
         raise ValueError(f"{len(hidden_sizes)} hidden layers but {len(layer_settings)} layer settings")
@@ -234,41 +251,22 @@ def train_stack(X, labels, hidden_sizes: Sequence[int], layer_settings: Sequence
         if prefix not in cache:
             ae = SparseAutoencoder(codes.shape[1], int(size), seed=layer_seed(seed, prefix), dtype=dtype,
                                    **settings)
-            stage = None if checkpoint_dir is None else Path(checkpoint_dir) / f"ae_{_name(prefix)}.pt"
-            if not restore_stage(stage, ae.parameters, ae):
+            stage = torchkit.Checkpointer(checkpoint_dir, 1, name=f"ae_{_name(prefix)}")
+            if not stage.resume({"layer": ae}):
                 ae.fit(codes, progress=progress)
-                save_stage(stage, ae.parameters, ae)
+                stage.save(1, {"layer": ae})
             cache[prefix] = (ae, ae.encode(codes))
         ae, codes = cache[prefix]
         autoencoders.append(ae)
     softmax = SoftmaxLayer(codes.shape[1], n_classes, epochs=softmax_epochs,
                            seed=layer_seed(seed, [*hidden_sizes, 0]), dtype=dtype)
-    stage = None if checkpoint_dir is None else Path(checkpoint_dir) / f"softmax_{_name(hidden_sizes)}.pt"
-    if not restore_stage(stage, [softmax.weight_, softmax.bias_], softmax):
+    stage = torchkit.Checkpointer(checkpoint_dir, 1, name=f"softmax_{_name(hidden_sizes)}")
+    if not stage.resume({"layer": softmax}):
         softmax.fit(codes, labels, progress=progress)
-        save_stage(stage, [softmax.weight_, softmax.bias_], softmax)
+        stage.save(1, {"layer": softmax})
     return autoencoders, softmax
 
 
 def _name(sizes: Sequence[int]) -> str:
     return "-".join(str(int(s)) for s in sizes)
 
-
-def save_stage(path: Path | None, tensors: Sequence[torch.Tensor], owner) -> None:
-    """Save a finished training stage: its tensors and ``owner.loss_curve_`` (nothing when path is None)."""
-    if path is not None:
-        torchkit.save_checkpoint(path, tensors=list(tensors), loss_curve=list(owner.loss_curve_))
-
-
-def restore_stage(path: Path | None, tensors: Sequence[torch.Tensor], owner) -> bool:
-    """Load a stage saved by :func:`save_stage` into ``tensors`` (in place) and ``owner.loss_curve_``.
-
-    Returns False (nothing loaded) when there is no such file.
-    """
-    if path is None or not Path(path).is_file():
-        return False
-    state = torchkit.load_checkpoint(path)
-    for tensor, saved in zip(tensors, state["tensors"], strict=True):
-        tensor.copy_(saved)
-    owner.loss_curve_ = list(state["loss_curve"])
-    return True

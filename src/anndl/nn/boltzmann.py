@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch.nn.functional import logsigmoid, softplus
 
-from anndl.nn.torchkit import Checkpointer, generator_states, seed_everything, set_generator_states
+from anndl.nn.torchkit import Checkpointer, seed_everything
 from anndl.nn.torchkit import epochs as epoch_progress
 
 METHODS = ("cd", "pcd")
@@ -163,14 +163,9 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
     history = rbm.history_ = {"epoch": [], "pseudo_log_likelihood": [], "reconstruction_error": [],
                               "seconds": []}
     params = (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)
-    checkpoints = Checkpointer(checkpoint_dir, _tag(desc), checkpoint_every, epochs)
-    resumed = checkpoints.maybe_resume()
-    if resumed is not None:
-        for tensor, saved in zip((*params, *velocity, chains), resumed["tensors"], strict=True):
-            tensor.copy_(saved)
-        set_generator_states(resumed["generators"], g=g)
-        history.update({k: list(v) for k, v in resumed["history"].items()})
-    for epoch in epoch_progress(epochs, desc=desc, start=resumed["epoch"] if resumed else 0, progress=progress):
+    checkpoints = Checkpointer(checkpoint_dir, checkpoint_every, name=_tag(desc))
+    state = {"tensors": [*params, *velocity, chains], "history": history, "generator": g}
+    for epoch in epoch_progress(epochs, desc=desc, start=checkpoints.resume(state), progress=progress):
         start = time.perf_counter()
         order = torch.randperm(len(data), generator=g, device=g.device).to(data.device)
         for first in range(0, len(data), batch_size):
@@ -194,8 +189,8 @@ def train_rbm(rbm: BernoulliRBM, data: torch.Tensor, *, epochs: int, learning_ra
         history["pseudo_log_likelihood"].append(float(rbm.pseudo_log_likelihood(monitor).mean()))
         history["reconstruction_error"].append(rbm.reconstruction_error(monitor))
         history["seconds"].append(time.perf_counter() - start)
-        checkpoints.maybe_save(epoch + 1, tensors=[*params, *velocity, chains], history=history,
-                               generators=generator_states(g=g))
+        checkpoints.maybe_save(epoch + 1, state)
+    checkpoints.save(epochs, state)
     return history
 
 
@@ -316,15 +311,12 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
     v_chain = dbm.sample(torch.full((n_chains, data.shape[1]), 0.5, dtype=data.dtype, device=data.device))
     h2_chain = dbm.sample(dbm.mean_field(v_chain, 0)[1])
     history = dbm.history_ = {"epoch": [], "reconstruction_error": [], "seconds": []}
-    checkpoints = Checkpointer(checkpoint_dir, "dbm", checkpoint_every, epochs)
-    resumed = checkpoints.maybe_resume()
-    if resumed is not None:
-        for tensor, saved in zip((*dbm.weights_, *dbm.biases_, v_chain, h2_chain), resumed["tensors"],
-                                 strict=True):
-            tensor.copy_(saved)
-        set_generator_states(resumed["generators"], g=g)
-        history.update({k: list(v) for k, v in resumed["history"].items()})
-    first_epoch = resumed["epoch"] if resumed else 0
+    checkpoints = Checkpointer(checkpoint_dir, checkpoint_every, name="dbm")
+
+    def state():  # the Gibbs sweeps rebind the chains
+        return {"tensors": [*dbm.weights_, *dbm.biases_, v_chain, h2_chain], "history": history, "generator": g}
+
+    first_epoch = checkpoints.resume(state())
     for epoch in epoch_progress(epochs, desc="DBM joint training", start=first_epoch, progress=progress):
         start = time.perf_counter()
         lr = learning_rate * (1.0 - 0.9 * epoch / max(epochs - 1, 1))
@@ -344,6 +336,6 @@ def train_dbm(dbm: DeepBoltzmannMachine, data: torch.Tensor, *, epochs: int, lea
         history["epoch"].append(epoch + 1)
         history["reconstruction_error"].append(dbm.reconstruction_error(monitor, mean_field_steps))
         history["seconds"].append(time.perf_counter() - start)
-        checkpoints.maybe_save(epoch + 1, tensors=[*dbm.weights_, *dbm.biases_, v_chain, h2_chain],
-                               history=history, generators=generator_states(g=g))
+        checkpoints.maybe_save(epoch + 1, state())
+    checkpoints.save(epochs, state())
     return history

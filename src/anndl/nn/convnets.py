@@ -151,15 +151,10 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
             history["val_loss"].append(loss)
             history["val_acc"].append(acc)
 
-    iteration, first_epoch = 0, 0
-    checkpoints = torchkit.Checkpointer(checkpoint_dir, "cnn", checkpoint_every, epochs)
-    resumed = checkpoints.maybe_resume()
-    if resumed is not None:
-        model.load_state_dict(resumed["model"])
-        optimiser.load_state_dict(resumed["optimiser"])
-        torchkit.set_generator_states(resumed["generators"], shuffler=shuffler)
-        history = {k: list(v) for k, v in resumed["history"].items()}
-        iteration, first_epoch = int(resumed["iteration"]), int(resumed["epoch"])
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, checkpoint_every, name="cnn")
+    state = {"model": model, "optimiser": optimiser, "shuffler": shuffler, "history": history}
+    first_epoch = checkpoints.resume(state)
+    iteration = history["iteration"][-1] if history["iteration"] else 0
     for epoch in torchkit.epochs(epochs, desc="CNN epochs", start=first_epoch, progress=progress):
         order = torch.randperm(len(x), generator=shuffler)
         for start in range(0, len(x), batch_size):
@@ -178,9 +173,8 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
             history["acc"].append(float((logits.argmax(1) == yb).float().mean()))
             if val_every and iteration % val_every == 0:
                 validate(iteration)
-        checkpoints.maybe_save(epoch + 1, model=model.state_dict(), optimiser=optimiser.state_dict(),
-                               generators=torchkit.generator_states(shuffler=shuffler), history=history,
-                               iteration=iteration)
+        checkpoints.maybe_save(epoch + 1, state)
+    checkpoints.save(epochs, state)
     if not history["val_iteration"] or history["val_iteration"][-1] != iteration:
         validate(iteration)
     model.eval()

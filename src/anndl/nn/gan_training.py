@@ -180,18 +180,21 @@ def train_gan(generator, discriminator, images, *, objective: str, epochs: int, 
             history.snapshot_steps.append(step)
             history.snapshots_.append(generate(generator, z_fixed))
 
-    checkpoints = torchkit.Checkpointer(checkpoint_dir, "gan", checkpoint_every, epochs)
-    state = checkpoints.maybe_resume()
-    if state is None:
-        start, critic_count, d_losses = 0, 0, []
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, checkpoint_every, name="gan")
+    critic_count, d_losses = 0, []
+    logged: dict = {}
+
+    def state():
+        logged.update(critic_count=critic_count, d_losses=d_losses, history=history.state())
+        return {"generator": generator, "discriminator": discriminator, "opt_g": opt_g, "opt_d": opt_d,
+                "noise": noise, "logged": logged}
+
+    start = checkpoints.resume(state())
+    if start == 0:
         snapshot(0)
     else:
-        for module, name in ((generator, "generator"), (discriminator, "discriminator"), (opt_g, "opt_g"),
-                             (opt_d, "opt_d")):
-            module.load_state_dict(state[name])
-        noise.set_state(state["noise"])
-        history = GanHistory.from_state(state["history"])
-        start, critic_count, d_losses = state["epoch"], state["critic_count"], list(state["d_losses"])
+        history = GanHistory.from_state(logged["history"])
+        critic_count, d_losses = logged["critic_count"], list(logged["d_losses"])
     for epoch in torchkit.epochs(epochs, desc=desc, start=start, progress=progress):
         order = torch.randperm(len(x), generator=noise).to(device)
         for b in range(batches_per_epoch):
@@ -229,9 +232,8 @@ def train_gan(generator, discriminator, images, *, objective: str, epochs: int, 
             snapshot(len(history.g_loss))
         if history.d_loss:
             torchkit.check_finite(history.d_loss[-1] + history.g_loss[-1], epoch + 1, "D loss + G loss")
-        checkpoints.maybe_save(epoch + 1, generator=generator.state_dict(), discriminator=discriminator.state_dict(),
-                               opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), noise=noise.get_state(),
-                               critic_count=critic_count, d_losses=d_losses, history=history.state())
+        checkpoints.maybe_save(epoch + 1, state())
+    checkpoints.save(epochs, state())
     return history
 
 

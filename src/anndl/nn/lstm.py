@@ -76,14 +76,15 @@ def train_lstm(
     options: LSTMTrainingOptions,
     seed: int,
     device: torch.device | str = "cpu",
-    checkpoint: Path | None = None,
+    checkpoint_dir: Path | None = None,
     progress: bool = True,
     desc: str = "LSTM epochs",
 ) -> LSTMFit:
     """Train a :class:`LagLSTM` on every lag window of ``series_std`` (n,) (standardised units).
 
-    With ``checkpoint`` set, training state is saved there every ``options.checkpoint_every`` epochs
-    and a run that finds a checkpoint resumes from it (training is deterministic full-batch).
+    With ``checkpoint_dir`` set, training state goes to ``lstm_epochNNNN.pt`` there every
+    ``options.checkpoint_every`` epochs and after the last, and a run that finds one resumes from it
+    (:class:`torchkit.Checkpointer`).
     """
     if options.clip_method not in CLIP_METHODS:
         raise ValueError(f"unknown clip_method {options.clip_method!r}; known: {', '.join(CLIP_METHODS)}")
@@ -98,14 +99,9 @@ def train_lstm(
         optimiser, step_size=options.drop_period, gamma=options.drop_factor
     )
     fit = LSTMFit(model=model)
-    start = 0
-    if checkpoint is not None and Path(checkpoint).is_file():
-        state = torchkit.load_checkpoint(checkpoint)
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
-        fit.loss_curve_ = list(state["loss_curve"])
-        start = int(state["epoch"])
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, options.checkpoint_every, name="lstm")
+    state = {"model": model, "optimiser": optimiser, "scheduler": scheduler, "loss_curve": fit.loss_curve_}
+    start = checkpoints.resume(state)
     for epoch in torchkit.epochs(options.epochs, desc=desc, start=start, progress=progress):
         optimiser.zero_grad()
         predictions, _ = model(inputs)
@@ -117,20 +113,8 @@ def train_lstm(
         scheduler.step()
         fit.loss_curve_.append(data_loss.item())
         torchkit.check_finite(fit.loss_curve_[-1], epoch)
-        done = epoch + 1
-        if (
-            checkpoint is not None
-            and options.checkpoint_every
-            and (done % options.checkpoint_every == 0 or done == options.epochs)
-        ):
-            torchkit.save_checkpoint(
-                checkpoint,
-                model=model.state_dict(),
-                optimiser=optimiser.state_dict(),
-                scheduler=scheduler.state_dict(),
-                loss_curve=fit.loss_curve_,
-                epoch=done,
-            )
+        checkpoints.maybe_save(epoch + 1, state)
+    checkpoints.save(options.epochs, state)
     return fit
 
 

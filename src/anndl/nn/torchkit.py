@@ -89,17 +89,6 @@ def check_finite(loss: float, epoch: int, what: str = "loss", partial_metrics: d
                        f"metrics so far are kept; lower the learning rate", partial_metrics)
 
 
-def generator_states(**generators: torch.Generator) -> dict[str, torch.Tensor]:
-    """The states of named torch Generators (CPU or CUDA), as tensors that a checkpoint can hold."""
-    return {name: g.get_state() for name, g in generators.items()}
-
-
-def set_generator_states(states: dict[str, torch.Tensor], **generators: torch.Generator) -> None:
-    """Restore what :func:`generator_states` captured into the same-named generators."""
-    for name, g in generators.items():
-        g.set_state(states[name])
-
-
 class Checkpointer:
     """Periodic checkpoints of one training loop in ``directory``, and resume from the newest good one.
 

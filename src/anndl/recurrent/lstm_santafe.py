@@ -70,7 +70,7 @@ def lstm_cell(cell: dict) -> dict:
     train, test = train_test_split(series, n_train, n_test)
     scaler = Standardiser.fit(train)
     options = LSTMTrainingOptions(**cell["options"])
-    checkpoint = Path(cell["checkpoint"]) if cell["checkpoint"] else None
+    checkpoint_dir = Path(cell["checkpoint_dir"]) if cell["checkpoint_dir"] else None
     fit = train_lstm(
         scaler.transform(train),
         cell["lag"],
@@ -78,7 +78,7 @@ def lstm_cell(cell: dict) -> dict:
         options,
         cell["seed"],
         device=cell["device"],
-        checkpoint=checkpoint,
+        checkpoint_dir=checkpoint_dir,
         desc=f"LSTM repetition {cell['repetition']}",
     )
     forecast = scaler.inverse(lstm_closed_loop(fit.model, scaler.transform(train), n_test))
@@ -119,7 +119,7 @@ def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
             "lag": cfg.lag,
             "options": options,
             "device": device,
-            "checkpoint": str(ctx.checkpoint_dir / f"lstm_rep{r}.pt") if cfg.checkpoint_every else "",
+            "checkpoint_dir": str(ctx.checkpoint_dir / f"lstm_rep{r}") if cfg.checkpoint_every else "",
         }
         for r in range(cfg.repetitions)
     ]
