@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
 import cloudpickle
 import numpy as np
 
-from anndl.executor import CellCache, ProcessExecutor, SerialExecutor, map_cells
+from anndl.executor import CellCache, ProcessExecutor, SerialExecutor, cell_key, map_cells
 
 # Worker processes cannot import this test module by name: send its functions by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -66,3 +67,26 @@ def test_corrupt_cell_file_is_recomputed(tmp_path):
     again = map_cells(noisy_square, cells(2), executor=SerialExecutor(), cache=cache, progress=False)
     assert all(np.isfinite(r["value"]) for r in again)
     json.loads(path.read_text())
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    seed: int | None = None
+
+
+def square_of_point(cell: Point) -> dict:
+    assert isinstance(cell, Point)
+    return {"value": cell.x**2, "legacy": np.random.rand()}
+
+
+def test_frozen_dataclass_cells_are_keyed_by_their_fields_and_seeded_by_theirs(tmp_path):
+    assert cell_key(square_of_point, Point(1, 5)) == cell_key(square_of_point, Point(1, 5))
+    assert cell_key(square_of_point, Point(1, 5)) != cell_key(square_of_point, Point(1, 6))
+    assert cell_key(square_of_point, Point(1, 5)) == cell_key(square_of_point, {"x": 1, "seed": 5})
+    results = map_cells(square_of_point, [Point(2, 7), Point(3, 7)], executor=SerialExecutor(),
+                        cache=CellCache(tmp_path), progress=False)
+    assert [r["value"] for r in results] == [4, 9]
+    assert results[0]["legacy"] == results[1]["legacy"]  # both cells seed the globals with 7
+    saved = sorted(json.loads(path.read_text())["cell"]["x"] for path in tmp_path.glob("*.json"))
+    assert saved == [2, 3]

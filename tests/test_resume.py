@@ -24,6 +24,7 @@ from anndl.nn import torchkit
 from anndl.nn.autoencoder import train_stack
 from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
 from anndl.nn.convnets import DigitCNN, fit_classifier
+from anndl.seeding import seed_globals
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,12 +80,12 @@ def test_checkpointer_restores_state_dicts_containers_generators_and_global_rng_
     saver = torchkit.Checkpointer(tmp_path, every=1, name="rng")
     layer, history, tensors = torch.nn.Linear(2, 1), {"loss": [1.0, 0.5]}, [torch.ones(2), torch.ones(3)]
     shuffler = torch.Generator().manual_seed(3)
-    torchkit.seed_everything(5)
+    seed_globals(5)
     saver.save(1, {"layer": layer, "history": history, "tensors": tensors, "shuffler": shuffler})
     expected = (torch.rand(3), np.random.rand(3), random.random(), torch.rand(2, generator=shuffler))
     weight = layer.weight.detach().clone()
 
-    torchkit.seed_everything(99)
+    seed_globals(99)
     torch.nn.init.zeros_(layer.weight)
     history["loss"].append(9.0)
     tensors[1].zero_()

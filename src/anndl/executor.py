@@ -1,32 +1,38 @@
 """Map a function over cells (repetitions, grid points) serially or in local processes, with resume.
 
-A *cell* is a JSON-able dict of keyword values plus ``seed``; the cell function returns a JSON-able
-dict (numpy arrays allowed). Each finished cell is written to ``<cache>/<key>.json`` at once, so a
-re-run (after a crash, Ctrl-C or SIGKILL) loads finished cells and computes only the rest. Results
-always pass through the same JSON encoding, so a cached result equals a fresh one.
+A *cell* is a frozen dataclass (or a JSON-able dict) of keyword values plus ``seed``; the cell
+function returns a JSON-able dict (numpy arrays allowed). Each finished cell is written to
+``<cache>/<key>.json`` at once, so a re-run (after a crash, Ctrl-C or SIGKILL) loads finished cells
+and computes only the rest. Results always pass through the same JSON encoding, so a cached result
+equals a fresh one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from anndl import atomic
+from anndl.seeding import seed_globals
 
-CellFn = Callable[[dict], dict]
+CellFn = Callable[[Any], dict]
 
 
-def cell_key(fn: CellFn, cell: dict) -> str:
+def cell_fields(cell: Any) -> dict:
+    """A cell's values as a dict: a frozen dataclass cell's fields (nested ones too), or the mapping."""
+    return dataclasses.asdict(cell) if dataclasses.is_dataclass(cell) else dict(cell)
+
+
+def cell_key(fn: CellFn, cell: Any) -> str:
     """A stable name for one cell of one function: a hash of the function's name and the cell."""
-    blob = json.dumps([f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell)], sort_keys=True)
+    blob = json.dumps([f"{fn.__module__}.{fn.__qualname__}", atomic.to_jsonable(cell_fields(cell))], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -48,27 +54,19 @@ class CellCache:
         except (json.JSONDecodeError, KeyError):
             return None
 
-    def save(self, key: str, cell: dict, result: Any) -> None:
-        atomic.write_json(self.path(key), {"cell": cell, "result": result}, encode=lambda x: x)
+    def save(self, key: str, cell: Any, result: Any) -> None:
+        atomic.write_json(self.path(key), {"cell": atomic.to_jsonable(cell_fields(cell)), "result": result},
+                          encode=lambda x: x)
 
 
-def seed_globals(seed: int) -> None:
-    """Seed Python's, numpy's legacy and (when loaded) torch's global generators for one cell."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(seed)
-
-
-def run_cell(fn: CellFn, cell: dict, single_thread: bool = False) -> Any:
+def run_cell(fn: CellFn, cell: Any, single_thread: bool = False) -> Any:
     """Run one cell with seeded globals; returns the JSON-encoded result."""
     if single_thread:
         torch = sys.modules.get("torch")
         if torch is not None:
             torch.set_num_threads(1)
-    seed_globals(int(cell.get("seed", 0)))
-    return atomic.to_jsonable(fn(dict(cell)))
+    seed_globals(int(cell_fields(cell).get("seed") or 0))
+    return atomic.to_jsonable(fn(cell if dataclasses.is_dataclass(cell) else dict(cell)))
 
 
 class Executor(Protocol):

@@ -39,6 +39,7 @@ from anndl import atomic, executor, plotting
 from anndl.config import ExperimentConfig, config_to_dict, dump_yaml, read_yaml
 from anndl.errors import ConfigError
 from anndl.registry import Experiment
+from anndl.seeding import seed_globals
 
 PACKAGES = ("numpy", "scipy", "torch", "matplotlib", "scikit-learn", "POT", "joblib", "click", "PyYAML",
             "tqdm", "dask", "distributed")
@@ -80,8 +81,9 @@ class RunContext:
         (child,) = self.seed_sequence.spawn(1)
         return np.random.default_rng(child)
 
-    def map(self, fn: executor.CellFn, cells: Sequence[Mapping], desc: str = "cells") -> list[Any]:
-        """Run ``fn(cell)`` for every cell through the run's executor, each with its own seed.
+    def map(self, fn: executor.CellFn, cells: Sequence[Any], desc: str = "cells") -> list[Any]:
+        """Run ``fn(cell)`` for every cell (a frozen dataclass with a ``seed`` field, or a dict) through
+        the run's executor, each with its own seed.
 
         Seeds are children of one child of the run's SeedSequence, in cell order; finished cells are
         stored under ``cells/`` so that a re-run into the same directory only computes the rest.
@@ -89,8 +91,12 @@ class RunContext:
         (stream,) = self.seed_sequence.spawn(1)
         seeded = []
         for cell, child in zip(cells, stream.spawn(len(cells)), strict=True):
-            cell = dict(cell)
-            cell.setdefault("seed", int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+            seed = int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            if dataclasses.is_dataclass(cell):  # a frozen cell with seed None gets its child seed
+                cell = cell if cell.seed is not None else dataclasses.replace(cell, seed=seed)
+            else:
+                cell = dict(cell)
+                cell.setdefault("seed", seed)
             seeded.append(cell)
         cache = executor.CellCache(self.run_dir / "cells")
         return executor.map_cells(fn, seeded, executor=self.executor, cache=cache, desc=desc,
@@ -243,7 +249,7 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     start = time.perf_counter()
     try:
         with sigterm_as_interrupt():
-            executor.seed_globals(config.seed)
+            seed_globals(config.seed)
             metrics = flatten_metrics(exp.run(config, ctx) or {})
             atomic.write_json(run_dir / "metrics.json", metrics)
     except BaseException as exc:

@@ -21,6 +21,7 @@ from anndl.errors import RunError
 from anndl.nn import torchkit
 from anndl.nn.convnets import conv_output_size
 from anndl.registry import experiment
+from anndl.seeding import seed_globals
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -113,7 +114,7 @@ def _describe(layer: nn.Module) -> str:
 @experiment("alexnet_shapes", AlexNetConfig,
             "AlexNet's per-layer output shapes by formula (3.1) and forward pass (§3.3)")
 def run(cfg: AlexNetConfig, ctx) -> dict:
-    torchkit.seed_everything(ctx.child_seed())
+    seed_globals(ctx.child_seed())
     device = torchkit.resolve_device(cfg.device)
     layers = alexnet_layers(cfg.channels, cfg.n_classes)
     predicted = formula_shapes(layers, cfg.image_size, cfg.channels)

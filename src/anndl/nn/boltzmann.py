@@ -20,19 +20,17 @@ from pathlib import Path
 import torch
 from torch.nn.functional import logsigmoid, softplus
 
-from anndl.nn.torchkit import Checkpointer, seed_everything
+from anndl.nn.torchkit import Checkpointer
 from anndl.nn.torchkit import epochs as epoch_progress
+from anndl.seeding import seed_globals
 
 METHODS = ("cd", "pcd")
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:
     """Seed torch/numpy/random globally and return a torch Generator on ``device`` seeded with ``seed``."""
-    generator = seed_everything(seed)
-    if device.type != "cpu":
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed)
-    return generator
+    seed_globals(seed)
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 class BernoulliRBM:

@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from anndl.nn import torchkit
+from anndl.seeding import seed_globals
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -129,7 +130,8 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
     on that mini-batch) and ``val_iteration``, ``val_loss``, ``val_acc`` (every ``val_every``
     iterations and after the last one).
     """
-    shuffler = torchkit.seed_everything(int(seed))
+    seed_globals(int(seed))
+    shuffler = torch.Generator().manual_seed(int(seed))
     device = torchkit.resolve_device(device) if isinstance(device, str) else device
     n_in = model.conv1.in_channels
     x = as_image_tensor(images, n_in)

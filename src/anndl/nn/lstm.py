@@ -17,6 +17,7 @@ from torch import nn
 
 from anndl.nn import torchkit
 from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
+from anndl.seeding import seed_globals
 
 CLIP_METHODS = ("l2norm", "global-l2norm")
 
@@ -89,7 +90,7 @@ def train_lstm(
     if options.clip_method not in CLIP_METHODS:
         raise ValueError(f"unknown clip_method {options.clip_method!r}; known: {', '.join(CLIP_METHODS)}")
     device = torch.device(device)
-    torchkit.seed_everything(seed)
+    seed_globals(seed)
     model = LagLSTM(lag, hidden).to(device)
     X, T = lag_matrix(series_std, lag)
     inputs = torch.as_tensor(X[None], dtype=torch.float32, device=device)

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from anndl import atomic
 from anndl.errors import ConfigError, RunError
+from anndl.seeding import seed_globals
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -31,13 +32,10 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed torch, numpy's legacy global and ``random``; returns a torch Generator seeded the same."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    generator = torch.Generator()
-    generator.manual_seed(seed)
-    return generator
+    """Kept until the GAN modules call :func:`anndl.seeding.seed_globals` themselves: that, plus a
+    CPU torch Generator seeded with ``seed``."""
+    seed_globals(seed)
+    return torch.Generator().manual_seed(seed)
 
 
 def epochs(n: int, desc: str = "epochs", start: int = 0, progress: bool = True) -> Iterator[int]:

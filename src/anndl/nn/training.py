@@ -12,7 +12,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.classic import ALGORITHMS, Objective, resolve_algorithm
 from anndl.nn.mlp import MLP, as_2d
 
@@ -127,9 +126,7 @@ def train(
     ``threads`` caps BLAS and OpenMP threads during training (None: leave them as they are).
     The default 1 is fastest for these small matrices: extra threads only add
     synchronisation, and runs are parallelised over processes (``--jobs``) instead.
-    Training also keeps freed memory in the process (:mod:`anndl.nn.allocator`).
     """
-    retain_freed_memory()
     name = resolve_algorithm(algorithm)
     spec = ALGORITHMS[name]
     if spec.needs_jacobian and net.output != "linear":
