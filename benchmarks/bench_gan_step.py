@@ -131,12 +131,11 @@ def plain_loop(generator, critic, data: np.ndarray, *, objective: str, update: s
 def anndl_loop(generator, critic, data: np.ndarray, *, objective: str, update: str, batch_size: int,
                critic_steps: int, steps: int, settings: dict, seed: int = 0) -> int:
     """anndl's ``train_gan`` for ``steps`` generator steps with the shipped configs' logging."""
-    kwargs = {k: v for k, v in settings.items()}
-    if objective == "wgan-clip":
-        kwargs["clip"] = 0.01
-    history = gan_training.train_gan(generator, critic, data, objective=objective, update=update,
-                                     generator_steps=steps, batch_size=batch_size, critic_steps=critic_steps,
-                                     seed=seed, device="cpu", n_snapshots=6, n_fixed=36, **kwargs)
+    method = gan_training.GanMethod(objective=objective, update=update, critic_steps=critic_steps,
+                                    optimiser=settings["optimiser"], lr=settings["lr"],
+                                    betas=list(settings.get("betas", (0.9, 0.999))), clip=0.01)
+    budget = gan_training.GanBudget(generator_steps=steps, batch_size=batch_size, snapshots=6)
+    history = gan_training.train_gan(generator, critic, data, method, budget, seed=seed, device="cpu", n_fixed=36)
     return len(history.g_loss)
 
 
