@@ -246,3 +246,24 @@ def test_wgan_config_rejects_unknown_variants_and_missing_dcgan_runs(tmp_path):
     cells = [cfg.cell(v, split_seed=1, checkpoint_dir="c") for v in cfg.variants]
     assert len({c.budget.generator_steps for c in cells}) == 1  # equal generator steps for every variant
     assert cells[0].method is cfg.clip
+
+
+def test_a_gan_cells_key_follows_what_the_training_depends_on_and_nothing_else():
+    """Scoring and plotting options can change without retraining; the budget or method cannot."""
+    import dataclasses
+
+    from anndl.executor import cell_key
+    from anndl.generative.wgan_mnist import WGANConfig
+    from anndl.nn.gan_training import train_cell
+
+    def key(cfg, variant="gp"):
+        return cell_key(train_cell, cfg.cell(variant, split_seed=1, checkpoint_dir="c"))
+
+    base = WGANConfig()
+    scoring = dataclasses.replace(base, last_steps=50, dcgan_run="elsewhere", variants=["gp"],
+                                  quality=dataclasses.replace(base.quality, n_samples=20))
+    assert key(scoring) == key(base)
+    longer = dataclasses.replace(base, budget=dataclasses.replace(base.budget, generator_steps=7))
+    other_gp = dataclasses.replace(base, gp=dataclasses.replace(base.gp, gp_weight=1.0))
+    held_out = dataclasses.replace(base, quality=dataclasses.replace(base.quality, held_out_per_class=5))
+    assert len({key(base), key(longer), key(other_gp), key(held_out), key(base, "clip")}) == 5
