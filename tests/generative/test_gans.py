@@ -10,13 +10,13 @@ import pytest
 import torch
 
 from anndl.nn import torchkit
+from anndl.nn.gan_figures import display_images
 from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
 from anndl.nn.gan_training import (
     OBJECTIVES,
     GanBudget,
     GanMethod,
     discriminator_loss,
-    display_images,
     generate,
     generator_loss,
     gradient_penalty,

@@ -21,6 +21,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
 from anndl.nn import sample_quality, torchkit
+from anndl.nn.gan_figures import draw_last_accuracies, draw_last_losses, draw_snapshot_strip
 from anndl.nn.gan_models import DCGANNetworks
 from anndl.nn.gan_training import (
     CifarImages,
@@ -29,9 +30,6 @@ from anndl.nn.gan_training import (
     GanCell,
     GanMethod,
     digits_from,
-    draw_last_accuracies,
-    draw_last_losses,
-    draw_snapshot_strip,
     load_generator,
     train_cell,
 )

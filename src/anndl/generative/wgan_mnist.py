@@ -29,6 +29,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
 from anndl.nn import sample_quality, torchkit
+from anndl.nn.gan_figures import draw_last_losses, draw_snapshot_strip
 from anndl.nn.gan_models import MLPNetworks
 from anndl.nn.gan_training import (
     DigitImages,
@@ -36,8 +37,6 @@ from anndl.nn.gan_training import (
     GanCell,
     GanMethod,
     digits_from,
-    draw_last_losses,
-    draw_snapshot_strip,
     load_generator,
     train_cell,
 )
