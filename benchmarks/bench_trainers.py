@@ -32,6 +32,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from anndl.data.regression import sin_squared, sin_squared_grid
+from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 
@@ -379,7 +380,11 @@ def main() -> None:
     parser.add_argument("--slow-epochs", type=int, default=50, help="epochs for neurolab's per-sample Python loops")
     parser.add_argument("--quick", action="store_true", help="50 epochs, no scaling rows")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--retain-freed-memory", action="store_true",
+                        help="raise glibc's malloc thresholds first (anndl.nn.allocator), to measure what that buys")
     args = parser.parse_args()
+    if args.retain_freed_memory:
+        retain_freed_memory()
     epochs = 50 if args.quick else args.epochs
     with threadpool_limits(1):
         slow_epochs = min(args.slow_epochs, epochs)
@@ -393,6 +398,7 @@ def main() -> None:
     result = {
         "problem": f"sin(x^2), x = 0:0.01:3*pi (943 points), 1-H-1 tanh net, {epochs} epochs, same initial weights",
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0], "threads": 1},
+        "retain_freed_memory": args.retain_freed_memory,
         "versions": {
             k: version(k)
             for k in ("numpy", "scipy", "torch", "scikit-learn", "torch-levenberg-marquardt", "pyrenn", "neurolab")

@@ -50,7 +50,7 @@ FAILS = [  # (id, config, overrides, what the error line names)
     ("rbm_lr", "rbm_mnist", ["learning_rate=1e6"], "RBM negative pseudo-log-likelihood"),
     ("dbm_lr", "dbm_mnist", ["learning_rate=1e6", "pretrain_learning_rate=1e6"], "DBM pretrain layer 1"),
     ("fit_trainlm_noise", "fit_trainlm", ["noise_std=1e300"], "noisy targets: Training diverged"),
-    ("dcgan_lr", "dcgan", ["lr=1e6"], "|D loss| + |G loss|"),
+    ("dcgan_lr", "dcgan", ["method.lr=1e6"], "|D loss| + |G loss|"),
 ]
 
 COUNTED = [  # (id, config, overrides, least number of diverged runs)

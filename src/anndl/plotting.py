@@ -51,18 +51,25 @@ def save_figure(fig, directory: Path, name: str, formats: tuple[str, ...] = FORM
     return paths
 
 
-def image_grid(ax, images, ncols: int, *, cmap: str = "gray", vmin=None, vmax=None, pad: int = 1) -> None:
-    """Tile ``images`` (n, h, w) or (n, h, w, 3) into one picture on ``ax``, ``ncols`` per row."""
+def tile_images(images, ncols: int, *, pad: int = 1, fill=None):
+    """Images (n, h, w) or (n, h, w, 3) -> one canvas array, ``ncols`` per row, ``pad`` pixels of
+    ``fill`` (default: the smallest value) between them."""
     import numpy as np
 
     images = np.asarray(images)
     n, h, w = images.shape[:3]
     nrows = -(-n // ncols)
-    fill = np.nanmin(images) if vmin is None else vmin
+    fill = np.nanmin(images) if fill is None else fill
     canvas = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad, *images.shape[3:]), fill, dtype=float)
     for i, image in enumerate(images):
         r, c = divmod(i, ncols)
         canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
+    return canvas
+
+
+def image_grid(ax, images, ncols: int, *, cmap: str = "gray", vmin=None, vmax=None, pad: int = 1) -> None:
+    """Tile ``images`` (n, h, w) or (n, h, w, 3) into one picture on ``ax``, ``ncols`` per row."""
+    canvas = tile_images(images, ncols, pad=pad, fill=vmin)
     ax.imshow(canvas, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
 

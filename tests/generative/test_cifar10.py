@@ -81,8 +81,9 @@ def test_dcgan_trains_on_a_cifar_class_and_needs_a_path(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["run", config, "--quick", "dataset=cifar10", "--out", str(tmp_path / "r1")])
     assert result.exit_code == 2 and "cifar_path" in result.output
-    result = runner.invoke(main, ["run", config, "--quick", "dataset=cifar10", "epochs=1", "snapshots=2",
-                                  "generator_widths=[8,8,8]", "discriminator_widths=[4,4,4]",
+    result = runner.invoke(main, ["run", config, "--quick", "dataset=cifar10", "budget.generator_steps=2",
+                                  "budget.snapshots=2",
+                                  "networks.generator_widths=[8,8,8]", "networks.discriminator_widths=[4,4,4]",
                                   f"cifar_path={tmp_path / 'batches'}", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "figures" / "dcgan_samples_over_training.png").is_file()

@@ -10,15 +10,16 @@ import pytest
 import torch
 
 from anndl.nn import torchkit
+from anndl.nn.gan_figures import display_images
 from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
 from anndl.nn.gan_training import (
     OBJECTIVES,
+    GanBudget,
+    GanMethod,
     discriminator_loss,
-    display_images,
     generate,
     generator_loss,
     gradient_penalty,
-    tile,
     train_gan,
 )
 
@@ -108,12 +109,15 @@ def tiny_images(n=64, seed=0):
 def test_history_lengths_and_snapshots(objective):
     generator, critic = tiny_mlps()
     critic_steps = 1 if objective == "bce" else 3
-    history = train_gan(generator, critic, tiny_images(), objective=objective, epochs=3, batch_size=10,
-                        lr=1e-3, critic_steps=critic_steps, n_snapshots=3, n_fixed=5)
-    steps = 3 * (64 // 10) // critic_steps  # the last incomplete batch is dropped
+    steps = 6
+    history = train_gan(generator, critic, tiny_images(), GanMethod(objective=objective, lr=1e-3,
+                                                                     critic_steps=critic_steps),
+                        GanBudget(generator_steps=steps, batch_size=10, snapshots=3), n_fixed=5)
     assert len(history.d_loss) == len(history.g_loss) == len(history.epoch) == steps
     assert history.snapshot_steps == [0, round(steps / 2), steps]
     assert all(s.shape == (5, 1, 2, 2) for s in history.snapshots_)
+    # 6 batches of 10 per epoch (the last incomplete batch is dropped): epoch of each generator step
+    assert history.epoch == [(i * critic_steps) // 6 + 1 for i in range(steps)]
     per_epoch = history.per_epoch()
     assert per_epoch["epoch"] == sorted(set(history.epoch))
     assert len(history.d_acc_real) == (steps if objective == "bce" else 0)
@@ -122,17 +126,19 @@ def test_history_lengths_and_snapshots(objective):
 
 def test_clipping_keeps_every_critic_weight_in_range():
     generator, critic = tiny_mlps()
-    train_gan(generator, critic, tiny_images(), objective="wgan-clip", epochs=2, batch_size=8, lr=5e-2,
-              optimiser="rmsprop", critic_steps=2, clip=0.05)
+    train_gan(generator, critic, tiny_images(),
+              GanMethod(objective="wgan-clip", lr=5e-2, optimiser="rmsprop", critic_steps=2, clip=0.05),
+              GanBudget(generator_steps=8, batch_size=8))
     assert max(p.abs().max().item() for p in critic.parameters()) <= 0.05 + 1e-7
 
 
 def test_same_seed_same_training_and_a_resumed_training_ends_the_same(tmp_path):
     def train(directory, seed=1):
         generator, critic = tiny_mlps(seed=seed)
-        history = train_gan(generator, critic, tiny_images(), objective="wgan-gp", epochs=3, batch_size=16,
-                            lr=1e-3, betas=(0.0, 0.9), critic_steps=3, seed=7, n_snapshots=4,
-                            checkpoint_dir=directory, checkpoint_every=1)
+        history = train_gan(generator, critic, tiny_images(),
+                            GanMethod(objective="wgan-gp", lr=1e-3, betas=[0.0, 0.9], critic_steps=3),
+                            GanBudget(generator_steps=3, batch_size=16, snapshots=4, checkpoint_every=1),
+                            seed=7, checkpoint_dir=directory)
         return history, generator
 
     first, generator = train(tmp_path / "a")
@@ -153,45 +159,77 @@ def test_same_seed_same_training_and_a_resumed_training_ends_the_same(tmp_path):
 
 def test_unknown_objective_and_optimiser_are_value_errors():
     generator, critic = tiny_mlps()
+    budget = GanBudget(generator_steps=1, batch_size=8)
     with pytest.raises(ValueError, match="known: bce, wgan-clip, wgan-gp"):
-        train_gan(generator, critic, tiny_images(), objective="lsgan", epochs=1, batch_size=8, lr=1e-3)
+        train_gan(generator, critic, tiny_images(), GanMethod(objective="lsgan"), budget)
     with pytest.raises(ValueError, match="known: adam, rmsprop"):
-        train_gan(generator, critic, tiny_images(), objective="bce", epochs=1, batch_size=8, lr=1e-3,
-                  optimiser="sgd")
+        train_gan(generator, critic, tiny_images(), GanMethod(optimiser="sgd"), budget)
+    with pytest.raises(ValueError, match="simultaneous needs objective bce"):
+        GanMethod(objective="wgan-gp", update="simultaneous", critic_steps=5)
 
 
-@pytest.mark.parametrize("objective, settings", [
-    ("bce", {"epochs": 30, "batch_size": 64, "lr": 5e-3, "betas": (0.5, 0.999)}),
-    ("wgan-gp", {"epochs": 40, "batch_size": 32, "lr": 5e-3, "betas": (0.0, 0.9), "critic_steps": 5}),
-    ("wgan-clip", {"epochs": 60, "batch_size": 64, "lr": 5e-3, "optimiser": "rmsprop", "critic_steps": 5,
-                   "clip": 0.1}),
+@pytest.mark.parametrize("objective, steps, settings", [
+    ("bce", 240, {"lr": 5e-3, "betas": [0.5, 0.999]}),
+    ("bce-simultaneous", 240, {"lr": 5e-3, "betas": [0.5, 0.999], "update": "simultaneous"}),
+    ("wgan-gp", 128, {"lr": 5e-3, "betas": [0.0, 0.9], "critic_steps": 5}),
+    ("wgan-clip", 96, {"lr": 5e-3, "optimiser": "rmsprop", "critic_steps": 5, "clip": 0.1}),
 ])
-def test_each_objective_moves_a_generator_onto_a_shifted_gaussian(objective, settings):
+def test_each_objective_moves_a_generator_onto_a_shifted_gaussian(objective, steps, settings):
     """1-D data N(0.5, 0.1^2): the generator starts near 0 and must end with its mean near 0.5."""
     torch.manual_seed(0)
     generator = MLPGenerator(latent_dim=2, hidden=(16,), side=1)
     critic = MLPCritic(hidden=(16,), side=1)
     data = np.random.default_rng(0).normal(0.5, 0.1, size=(512, 1, 1, 1)).astype(np.float32)
     start = generate(generator, torch.randn(2000, 2)).mean()
-    train_gan(generator, critic, data, objective=objective, seed=0, **settings)
+    batch_size = 32 if objective == "wgan-gp" else 64
+    method = GanMethod(objective=objective.removesuffix("-simultaneous"), **settings)
+    train_gan(generator, critic, data, method, GanBudget(generator_steps=steps, batch_size=batch_size), seed=0)
     samples = generate(generator, torch.randn(2000, 2, generator=torch.Generator().manual_seed(1)))
     assert abs(start - 0.5) > 0.2
     assert samples.mean() == pytest.approx(0.5, abs=0.08)
 
 
-def test_display_images_and_tile():
+def test_simultaneous_update_takes_both_gradients_from_one_forward_pass():
+    """One simultaneous step equals two independent SGD steps computed by hand from the same graph."""
+    torch.manual_seed(0)
+    generator, critic = MLPGenerator(latent_dim=2, hidden=(4,), side=1), MLPCritic(hidden=(4,), side=1)
+    g0, c0 = [p.detach().clone() for p in generator.parameters()], [p.detach().clone() for p in critic.parameters()]
+    data = np.full((8, 1, 1, 1), 0.5, dtype=np.float32)
+    method = GanMethod(update="simultaneous", optimiser="rmsprop", lr=1e-3)
+    train_gan(generator, critic, data, method, GanBudget(generator_steps=1, batch_size=8, snapshots=2), seed=3)
+    # replay: same noise stream (shuffle, then latent), gradients of both losses at the old weights
+    ref_g, ref_c = MLPGenerator(latent_dim=2, hidden=(4,), side=1), MLPCritic(hidden=(4,), side=1)
+    for p, v in zip(list(ref_g.parameters()) + list(ref_c.parameters()), g0 + c0, strict=True):
+        p.data.copy_(v)
+    noise = torch.Generator().manual_seed(3)
+    order = torch.randperm(8, generator=noise)
+    fake = ref_g(torch.randn(8, 2, generator=noise))
+    out_real, out_fake = ref_c(torch.from_numpy(data)[order]), ref_c(fake)
+    d_grads = torch.autograd.grad(discriminator_loss("bce", out_real, out_fake), list(ref_c.parameters()),
+                                  retain_graph=True)
+    g_grads = torch.autograd.grad(generator_loss("bce", out_fake), list(ref_g.parameters()))
+    opt = [torch.optim.RMSprop(ref_c.parameters(), lr=1e-3), torch.optim.RMSprop(ref_g.parameters(), lr=1e-3)]
+    for params, grads in ((ref_c.parameters(), d_grads), (ref_g.parameters(), g_grads)):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+    for o in opt:
+        o.step()
+    for trained, replayed in ((generator, ref_g), (critic, ref_c)):
+        for a, b in zip(trained.parameters(), replayed.parameters(), strict=True):
+            assert torch.allclose(a, b, atol=1e-7)
+
+
+def test_display_images():
     images = np.array([[[[-1.0, 1.0]]], [[[0.0, 2.0]]]])  # (2, 1, 1, 2)
     shown = display_images(images)
     assert shown.shape == (2, 1, 2) and np.allclose(shown, [[[0.0, 1.0]], [[0.5, 1.0]]])
     colour = display_images(np.zeros((1, 3, 4, 5)))
     assert colour.shape == (1, 4, 5, 3)
-    canvas = tile(np.zeros((3, 2, 2)), ncols=2, pad=1)
-    assert canvas.shape == (5, 5) and canvas[2].tolist() == [1.0] * 5 and canvas[3:, 3:].min() == 1.0
 
 
 def test_wgan_config_rejects_unknown_variants_and_missing_dcgan_runs(tmp_path):
     from anndl.errors import DataError
-    from anndl.generative.wgan_mnist import WGANConfig, optimiser_settings, read_dcgan_history
+    from anndl.generative.wgan_mnist import WGANConfig, read_dcgan_history
 
     with pytest.raises(ValueError, match="variants: expected distinct names from clip, gp, bce"):
         WGANConfig(variants=["clip", "lsgan"])
@@ -199,7 +237,33 @@ def test_wgan_config_rejects_unknown_variants_and_missing_dcgan_runs(tmp_path):
         WGANConfig(variants=["gp", "gp"])
     with pytest.raises(DataError, match="dcgan_history.json: not found"):
         read_dcgan_history(str(tmp_path))
-    settings = {v: optimiser_settings(vars(WGANConfig()), v) for v in ("clip", "gp", "bce")}
-    assert settings["clip"] == {"optimiser": "rmsprop", "lr": 5e-5, "clip": 0.01, "critic_steps": 5}
-    assert settings["gp"]["betas"] == (0.0, 0.9) and settings["gp"]["gp_weight"] == 10.0
-    assert settings["bce"]["critic_steps"] == 1 and settings["bce"]["lr"] == 2e-4
+    with pytest.raises(ValueError, match="clip: expected objective wgan-clip"):
+        WGANConfig(clip=GanMethod(objective="bce"))
+    cfg = WGANConfig()
+    assert (cfg.clip.optimiser, cfg.clip.lr, cfg.clip.clip, cfg.clip.critic_steps) == ("rmsprop", 5e-5, 0.01, 5)
+    assert cfg.gp.betas == [0.0, 0.9] and cfg.gp.gp_weight == 10.0 and cfg.gp.critic_steps == 5
+    assert cfg.bce.critic_steps == 1 and cfg.bce.lr == 2e-4 and cfg.bce.update == "alternating"
+    cells = [cfg.cell(v, split_seed=1, checkpoint_dir="c") for v in cfg.variants]
+    assert len({c.budget.generator_steps for c in cells}) == 1  # equal generator steps for every variant
+    assert cells[0].method is cfg.clip
+
+
+def test_a_gan_cells_key_follows_what_the_training_depends_on_and_nothing_else():
+    """Scoring and plotting options can change without retraining; the budget or method cannot."""
+    import dataclasses
+
+    from anndl.executor import cell_key
+    from anndl.generative.wgan_mnist import WGANConfig
+    from anndl.nn.gan_training import train_cell
+
+    def key(cfg, variant="gp"):
+        return cell_key(train_cell, cfg.cell(variant, split_seed=1, checkpoint_dir="c"))
+
+    base = WGANConfig()
+    scoring = dataclasses.replace(base, last_steps=50, dcgan_run="elsewhere", variants=["gp"],
+                                  quality=dataclasses.replace(base.quality, n_samples=20))
+    assert key(scoring) == key(base)
+    longer = dataclasses.replace(base, budget=dataclasses.replace(base.budget, generator_steps=7))
+    other_gp = dataclasses.replace(base, gp=dataclasses.replace(base.gp, gp_weight=1.0))
+    held_out = dataclasses.replace(base, quality=dataclasses.replace(base.quality, held_out_per_class=5))
+    assert len({key(base), key(longer), key(other_gp), key(held_out), key(base, "clip")}) == 5

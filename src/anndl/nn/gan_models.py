@@ -2,7 +2,7 @@
 
 DCGAN (course notebook, CIFAR-10, one class; report §4.3)::
 
-    generator      z (B, 100) -> dense 8*8*256 -> BN -> LeakyReLU -> (256, 8, 8)
+    generator      z (B, 100) -> dense 8*8*256 (linear) -> BN -> ReLU -> (256, 8, 8)
                    -> convT 3x3 /1 256 -> BN -> LeakyReLU          (256, 8, 8)
                    -> convT 3x3 /2 128 -> BN -> LeakyReLU          (128, 16, 16)
                    -> convT 3x3 /2 C   -> tanh                     (C, 32, 32) in [-1, 1]
@@ -13,7 +13,9 @@ DCGAN (course notebook, CIFAR-10, one class; report §4.3)::
 
 The widths are arguments (``widths``), so a smaller copy of the same architecture fits a CPU
 budget. Weights are Glorot-uniform and biases zero, Keras's defaults (the course notebook's
-framework). The generator's hidden activation is LeakyReLU(0.2) like the discriminator's.
+framework). The generator's dense layer is linear and followed by ReLU as in the course notebook
+(``dense_activation="leaky_relu"`` gives LeakyReLU(0.2) there, anndl's earlier choice); its
+transposed convs use LeakyReLU(0.2).
 
 WGAN (MNIST flattened to 784 values in [-1, 1]; report §4.4)::
 
@@ -23,10 +25,16 @@ WGAN (MNIST flattened to 784 values in [-1, 1]; report §4.4)::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 from torch import nn
+
+from anndl.config import param
+
+DENSE_ACTIVATIONS = ("relu", "leaky_relu")
 
 
 def _glorot_init(module: nn.Module) -> None:
@@ -46,18 +54,22 @@ class DCGANGenerator(nn.Module):
     """
 
     def __init__(self, latent_dim: int = 100, channels: int = 3, widths: Sequence[int] = (256, 256, 128),
-                 image_size: int = 32, leak: float = 0.2):
+                 image_size: int = 32, leak: float = 0.2, dense_activation: str = "relu"):
         super().__init__()
         if len(widths) != 3:
             raise ValueError(f"widths must give 3 channel counts (dense, convT1, convT2), got {widths!r}")
         if image_size % 4:
             raise ValueError(f"image_size must be divisible by 4, got {image_size}")
+        if dense_activation not in DENSE_ACTIVATIONS:
+            raise ValueError(f"dense_activation: expected one of {', '.join(DENSE_ACTIVATIONS)}, "
+                             f"got {dense_activation!r}")
         w0, w1, w2 = (int(w) for w in widths)
         self.latent_dim, self.channels, self.image_size = latent_dim, channels, image_size
         self.seed_shape = (w0, image_size // 4, image_size // 4)
         self.project = nn.Sequential(
             nn.Linear(latent_dim, w0 * (image_size // 4) ** 2, bias=False),
-            nn.BatchNorm1d(w0 * (image_size // 4) ** 2), nn.LeakyReLU(leak))
+            nn.BatchNorm1d(w0 * (image_size // 4) ** 2),
+            nn.ReLU() if dense_activation == "relu" else nn.LeakyReLU(leak))
         self.upsample = nn.Sequential(
             nn.ConvTranspose2d(w0, w1, 3, stride=1, padding=1, bias=False),
             nn.BatchNorm2d(w1), nn.LeakyReLU(leak),
@@ -131,3 +143,41 @@ class MLPCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DCGANNetworks:
+    """The DCGAN pair's shape (a config section and part of a training cell's key)."""
+
+    latent_dim: int = param(100, ge=1)
+    """Dimension of the generator's N(0, I) input."""
+    generator_widths: list[int] = param([256, 256, 128], ge=1)
+    """Channels of the generator's dense map and its two hidden transposed convs (course: 256, 256, 128)."""
+    discriminator_widths: list[int] = param([32, 64, 128], ge=1)
+    """Channels of the discriminator's three convolutions (course: 32, 64, 128)."""
+    dense_activation: Literal["relu", "leaky_relu"] = "relu"
+    """After the generator's linear dense layer (and its batch norm): relu (course) or leaky_relu (0.2)."""
+
+    def build(self, channels: int) -> tuple[DCGANGenerator, DCGANDiscriminator]:
+        """A fresh (generator, discriminator) for images with ``channels`` channels."""
+        return (DCGANGenerator(self.latent_dim, channels, self.generator_widths,
+                               dense_activation=self.dense_activation),
+                DCGANDiscriminator(channels, self.discriminator_widths))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MLPNetworks:
+    """The WGAN's MLP pair for 28x28 digits (a config section and part of a training cell's key)."""
+
+    latent_dim: int = param(100, ge=1)
+    """Dimension of the generator's N(0, I) input."""
+    generator_hidden: list[int] = param([256, 256], ge=1)
+    """Hidden widths of the MLP generator (course: 256, 256)."""
+    critic_hidden: list[int] = param([256, 256], ge=1)
+    """Hidden widths of the MLP critic / discriminator (course: 256, 256)."""
+
+    def build(self, channels: int = 1) -> tuple[MLPGenerator, MLPCritic]:
+        """A fresh (generator, critic); ``channels`` must be 1."""
+        if channels != 1:
+            raise ValueError(f"the MLP networks take 1-channel digits, got {channels} channels")
+        return MLPGenerator(self.latent_dim, self.generator_hidden), MLPCritic(self.critic_hidden)

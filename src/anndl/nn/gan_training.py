@@ -16,25 +16,86 @@ Objectives (``objective=``):
     gp_weight * mean (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat of real and fake images
     (paper: Adam 1e-4, betas (0, 0.9), lambda 10, 5 critic steps).
 
-Each critic step uses the next mini-batch of a per-epoch shuffle of the data (the last incomplete
-batch is dropped); a generator step follows every ``critic_steps`` critic steps. An *epoch* is one
-pass of the critic over the data. The generator's samples for a fixed set of latent vectors are
-kept at evenly spaced steps (``snapshots_``), first one before training.
+The budget is a number of generator steps (:class:`GanBudget`), so objectives with different
+critic steps compare at equal generator updates. Each critic step uses the next mini-batch of a
+per-epoch shuffle of the data (the last incomplete batch is dropped); a generator step follows
+every ``critic_steps`` critic steps. An *epoch* is one pass of the critic over the data.
+
+Updates (``update=``, BCE only): ``"simultaneous"`` is the course notebook's (TensorFlow DCGAN
+tutorial's) step: one generator sample, one forward pass of D on real and on fake, and both
+networks' gradients taken from that one graph (the generator's loss sees D before its update);
+``"alternating"`` is PyTorch's DCGAN example: a D step, then a G step through the updated D on the
+same fakes. The generator's samples for a fixed set of latent vectors are kept at evenly spaced
+steps (``snapshots_``), first one before training.
+
+The loop keeps its logged values on the device and reads them back every ``len(images) //
+batch_size`` generator steps (no synchronisation per step); latent vectors, the shuffle and the
+gradient penalty's mixing weights are drawn on the training device.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from anndl.nn import divergence, torchkit
+from anndl.config import param
+from anndl.data import cifar10
+from anndl.data.mnist import load_mnist_subset
+from anndl.errors import ConfigError
+from anndl.nn import divergence, sample_quality, torchkit
+from anndl.nn.gan_models import DCGANNetworks, MLPNetworks
 
 OBJECTIVES = ("bce", "wgan-clip", "wgan-gp")
 OPTIMISERS = ("adam", "rmsprop")
+UPDATES = ("alternating", "simultaneous")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GanMethod:
+    """How one GAN learns: objective, update scheme and optimiser (a config section, part of a cell key)."""
+
+    objective: Literal["bce", "wgan-clip", "wgan-gp"] = "bce"
+    """bce (standard GAN), wgan-clip (WGAN, weight clipping) or wgan-gp (WGAN, gradient penalty)."""
+    update: Literal["alternating", "simultaneous"] = "alternating"
+    """bce only: simultaneous (course notebook: both from one forward pass) or alternating (D, then G)."""
+    optimiser: Literal["adam", "rmsprop"] = "adam"
+    """Optimiser of both networks (rmsprop: PyTorch's alpha 0.99)."""
+    lr: float = param(2e-4, gt=0)
+    """Learning rate of both networks."""
+    betas: list[float] = param([0.5, 0.999], ge=0, lt=1)
+    """Adam (beta1, beta2)."""
+    critic_steps: int = param(1, ge=1)
+    """Critic steps per generator step (WGAN papers: 5)."""
+    clip: float = param(0.01, gt=0)
+    """wgan-clip: critic weights are clipped to [-clip, clip] after each critic step (paper: 0.01)."""
+    gp_weight: float = param(10.0, ge=0)
+    """wgan-gp: gradient-penalty weight lambda (paper: 10)."""
+
+    def __post_init__(self):
+        if len(self.betas) != 2:
+            raise ValueError(f"betas: expected two numbers (beta1, beta2), got {self.betas}")
+        if self.update == "simultaneous" and (self.objective != "bce" or self.critic_steps != 1):
+            raise ValueError("update: simultaneous needs objective bce with critic_steps 1, got "
+                             f"{self.objective} with critic_steps {self.critic_steps}")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GanBudget:
+    """How long a GAN trains and what it logs (a config section, part of a cell key)."""
+
+    generator_steps: int = param(1000, ge=1)
+    """Generator updates (the budget; equal across objectives; the course notebooks: 20000)."""
+    batch_size: int = param(32, ge=2)
+    """Real images per critic step (and as many fakes)."""
+    snapshots: int = param(6, ge=2)
+    """Sample grids kept over training (the first before any update)."""
+    checkpoint_every: int = param(0, ge=0)
+    """Save networks, optimisers and noise every this many generator steps (0: never)."""
 
 
 @dataclasses.dataclass
@@ -92,7 +153,7 @@ class GanHistory:
                 "per_epoch": self.per_epoch(), "snapshot_steps": list(self.snapshot_steps)}
 
 
-def make_optimiser(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+def make_optimiser(name: str, params, lr: float, betas) -> torch.optim.Optimizer:
     """``"adam"`` (with ``betas``) or ``"rmsprop"`` (PyTorch's alpha 0.99)."""
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(float(betas[0]), float(betas[1])))
@@ -102,8 +163,9 @@ def make_optimiser(name: str, params, lr: float, betas: tuple[float, float]) -> 
 
 
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, noise: torch.Generator) -> torch.Tensor:
-    """Batch mean of (||d critic / d x_hat|| - 1)^2 at x_hat = eps*real + (1-eps)*fake, eps ~ U(0, 1)."""
-    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=noise).to(real.device)
+    """Batch mean of (||d critic / d x_hat|| - 1)^2 at x_hat = eps*real + (1-eps)*fake, eps ~ U(0, 1)
+    drawn from ``noise`` (a generator on real's device)."""
+    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=noise, device=real.device)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
@@ -139,183 +201,231 @@ def generate(generator, z: torch.Tensor, batch_size: int = 500) -> np.ndarray:
     return torch.cat(out).numpy()
 
 
-def train_gan(generator, discriminator, images, *, objective: str, epochs: int, batch_size: int,
-              lr: float, optimiser: str = "adam", betas: tuple[float, float] = (0.5, 0.999),
-              critic_steps: int = 1, clip: float = 0.01, gp_weight: float = 10.0, seed: int = 0,
-              device="cpu", n_snapshots: int = 6, n_fixed: int = 64, checkpoint_dir: str | Path | None = None,
-              checkpoint_every: int = 0, progress: bool = False, desc: str = "GAN epochs") -> GanHistory:
-    """Train ``generator`` and ``discriminator`` in place on ``images`` (N, C, H, W) in [-1, 1].
+def _set_grads(params, grads) -> None:
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g
 
-    Both optimisers use ``optimiser``/``lr``/``betas``. Latent vectors are N(0, I) of the
-    generator's ``latent_dim``. With a ``checkpoint_dir`` and ``checkpoint_every`` > 0, networks,
-    optimisers, noise state and history go to ``checkpoint_dir/gan_epochNNNN.pt`` every that many
-    epochs and after the last (:class:`torchkit.Checkpointer`), and a call that finds one there
-    resumes from it, ending as the uninterrupted training would. Returns the :class:`GanHistory`.
+
+def train_gan(generator, discriminator, images, method: GanMethod, budget: GanBudget, *, seed: int = 0,
+              device="cpu", n_fixed: int = 64, checkpoint_dir: str | Path | None = None, progress: bool = False,
+              desc: str = "GAN steps") -> GanHistory:
+    """Train ``generator`` and ``discriminator`` in place on ``images`` (N, C, H, W) in [-1, 1]
+    for ``budget.generator_steps`` generator steps of ``method``.
+
+    Both optimisers use ``method``'s optimiser, lr and betas. Latent vectors are N(0, I) of the
+    generator's ``latent_dim``. With a ``checkpoint_dir`` and ``budget.checkpoint_every`` > 0,
+    networks, optimisers, noise, shuffle and history go to ``checkpoint_dir/gan_epochNNNN.pt``
+    (NNNN: generator steps) that often and after the last step (:class:`torchkit.Checkpointer`), and
+    a call that finds one there resumes from it, ending as the uninterrupted training would.
+    Returns the :class:`GanHistory`.
     """
+    objective, critic_steps = method.objective, method.critic_steps
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown GAN objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    if method.update not in UPDATES:
+        raise ValueError(f"unknown GAN update {method.update!r}; known: {', '.join(UPDATES)}")
     device = torchkit.resolve_device(device) if isinstance(device, str) else device
     x = torch.as_tensor(np.asarray(images), dtype=torch.float32).to(device)
+    batch_size, total = budget.batch_size, budget.generator_steps
     batches_per_epoch = len(x) // batch_size
     if batches_per_epoch < 1:
         raise ValueError(f"{len(x)} images are fewer than one batch of {batch_size}")
-    total_g_steps = epochs * batches_per_epoch // critic_steps
-    if total_g_steps < 1:
-        raise ValueError(f"{epochs} epochs of {batches_per_epoch} batches give no generator step "
-                         f"with {critic_steps} critic steps per generator step")
     generator.to(device).train()
     discriminator.to(device).train()
-    opt_g = make_optimiser(optimiser, generator.parameters(), lr, betas)
-    opt_d = make_optimiser(optimiser, discriminator.parameters(), lr, betas)
-    noise = torch.Generator().manual_seed(int(seed))
-    z_fixed = torch.randn(n_fixed, generator.latent_dim, generator=noise)
-    snapshot_at = set(np.linspace(0, total_g_steps, max(n_snapshots, 2)).round().astype(int).tolist())
+    g_params, d_params = list(generator.parameters()), list(discriminator.parameters())
+    opt_g = make_optimiser(method.optimiser, g_params, method.lr, method.betas)
+    opt_d = make_optimiser(method.optimiser, d_params, method.lr, method.betas)
+    noise = torch.Generator(device=device).manual_seed(int(seed))
+    z_fixed = torch.randn(n_fixed, generator.latent_dim, generator=torch.Generator().manual_seed(int(seed)))
+    snapshot_at = set(np.linspace(0, total, max(budget.snapshots, 2)).round().astype(int).tolist())
     history = GanHistory(objective)
+    # the shuffle: order of the current epoch and the next batch in it (restored on resume)
+    position = {"epoch": 0, "batch": batches_per_epoch}
+    order = torch.zeros(len(x), dtype=torch.long, device=device)
+    pending: list[torch.Tensor] = []  # per generator step, logged values not yet read back
 
     def latent(n):
-        return torch.randn(n, generator.latent_dim, generator=noise).to(device)
+        return torch.randn(n, generator.latent_dim, generator=noise, device=device)
 
-    def snapshot(step):
-        if step in snapshot_at:
-            history.snapshot_steps.append(step)
-            history.snapshots_.append(generate(generator, z_fixed))
+    def next_batch():
+        if position["batch"] == batches_per_epoch:
+            order.copy_(torch.randperm(len(x), generator=noise, device=device))
+            position["epoch"], position["batch"] = position["epoch"] + 1, 0
+        b = position["batch"]
+        position["batch"] += 1
+        return x[order[b * batch_size:(b + 1) * batch_size]]
 
-    checkpoints = torchkit.Checkpointer(checkpoint_dir, checkpoint_every, name="gan")
-    critic_count, d_losses = 0, []
+    def flush():
+        if pending:
+            _record(history, torch.stack(pending).tolist())
+            pending.clear()
+
     logged: dict = {}
 
     def state():
-        logged.update(critic_count=critic_count, d_losses=d_losses, history=history.state())
+        flush()
+        logged["history"] = history.state()
         return {"generator": generator, "discriminator": discriminator, "opt_g": opt_g, "opt_d": opt_d,
-                "noise": noise, "logged": logged}
+                "noise": noise, "order": order, "position": position, "logged": logged}
 
+    checkpoints = torchkit.Checkpointer(checkpoint_dir, budget.checkpoint_every, name="gan")
     start = checkpoints.resume(state())
-    if start == 0:
-        snapshot(0)
-    else:
+    if start:
         history = GanHistory.from_state(logged["history"])
-        critic_count, d_losses = logged["critic_count"], list(logged["d_losses"])
-    for epoch in torchkit.epochs(epochs, desc=desc, start=start, progress=progress):
-        order = torch.randperm(len(x), generator=noise).to(device)
-        for b in range(batches_per_epoch):
-            if len(history.g_loss) == total_g_steps:
-                break
-            real = x[order[b * batch_size:(b + 1) * batch_size]]
-            if objective == "bce":  # the generator step reuses this batch (the PyTorch DCGAN example)
+    else:
+        _snapshot(history, generator, z_fixed, 0)
+    for step in torchkit.epochs(total, desc=desc, start=start, progress=progress):
+        d_losses = []
+        for _ in range(critic_steps):
+            real = next_batch()
+            if objective == "bce":  # the generator step reuses these fakes
                 fake = generator(latent(batch_size))
             else:
                 with torch.no_grad():
                     fake = generator(latent(batch_size))
-            out_real, out_fake = discriminator(real), discriminator(fake.detach())
+            simultaneous = method.update == "simultaneous"
+            out_real, out_fake = discriminator(real), discriminator(fake if simultaneous else fake.detach())
             d_loss = discriminator_loss(objective, out_real, out_fake)
             if objective == "wgan-gp":
-                d_loss = d_loss + gp_weight * gradient_penalty(discriminator, real, fake.detach(), noise)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
+                d_loss = d_loss + method.gp_weight * gradient_penalty(discriminator, real, fake, noise)
+            if simultaneous:
+                g_loss = generator_loss(objective, out_fake)
+                _set_grads(g_params, torch.autograd.grad(g_loss, g_params, retain_graph=True))
+                _set_grads(d_params, torch.autograd.grad(d_loss, d_params))
+                opt_d.step()
+                opt_g.step()
+            else:
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
             if objective == "wgan-clip":
                 with torch.no_grad():
-                    for p in discriminator.parameters():
-                        p.clamp_(-clip, clip)
-            d_losses.append(d_loss.item())
-            critic_count += 1
-            if critic_count % critic_steps:
-                continue
+                    for p in d_params:
+                        p.clamp_(-method.clip, method.clip)
+            d_losses.append(d_loss.detach())
+        if method.update == "alternating":
             if objective != "bce":
                 fake = generator(latent(batch_size))
             g_loss = generator_loss(objective, discriminator(fake))
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
-            _record(history, epoch + 1, d_losses, g_loss.item(), out_real.detach(), out_fake.detach())
-            d_losses = []
-            snapshot(len(history.g_loss))
-        if history.d_loss:
+        out_real, out_fake = out_real.detach(), out_fake.detach()
+        pending.append(torch.stack([torch.stack(d_losses).mean(), g_loss.detach(), out_real.mean(), out_fake.mean(),
+                                    (out_real > 0).float().mean(), (out_fake < 0).float().mean()]))
+        history.epoch.append(position["epoch"])
+        if step + 1 in snapshot_at:
+            _snapshot(history, generator, z_fixed, step + 1)
+        if (step + 1) % batches_per_epoch == 0 or step + 1 == total:
+            flush()
             # signed losses, the first G loss already after a D step: |D| + |G| against the first D loss, floor 1
             guard = divergence.DivergenceGuard("|D loss| + |G loss|", reference=history.d_loss[0], floor=1.0)
-            guard.check(abs(history.d_loss[-1]) + abs(history.g_loss[-1]), epoch + 1,
+            guard.check(abs(history.d_loss[-1]) + abs(history.g_loss[-1]), position["epoch"],
                         {"d_loss": history.d_loss, "g_loss": history.g_loss})
-        checkpoints.maybe_save(epoch + 1, state())
-    checkpoints.save(epochs, state())
+        checkpoints.maybe_save(step + 1, state())
+    checkpoints.save(total, state())
     return history
 
 
-def _record(history: GanHistory, epoch: int, d_losses: list[float], g_loss: float,
-            out_real: torch.Tensor, out_fake: torch.Tensor) -> None:
-    history.epoch.append(epoch)
-    history.d_loss.append(float(np.mean(d_losses)))
-    history.g_loss.append(g_loss)
-    history.d_real.append(float(out_real.mean()))
-    history.d_fake.append(float(out_fake.mean()))
-    if history.objective == "bce":
-        history.d_acc_real.append(float((out_real > 0).float().mean()))
-        history.d_acc_fake.append(float((out_fake < 0).float().mean()))
+def _snapshot(history: GanHistory, generator, z_fixed: torch.Tensor, step: int) -> None:
+    history.snapshot_steps.append(step)
+    history.snapshots_.append(generate(generator, z_fixed))
 
 
-# --- looking at a history (shared by the GAN experiments' figures) ---------------------------------
-
-def display_images(images) -> np.ndarray:
-    """(n, C, H, W) in [-1, 1] -> (n, H, W) (C = 1) or (n, H, W, 3) in [0, 1], for image grids."""
-    images = (np.clip(np.asarray(images, dtype=np.float32), -1, 1) + 1) / 2
-    return images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
-
-
-def tile(images, ncols: int, pad: int = 1) -> np.ndarray:
-    """Images (n, H, W[, 3]) in [0, 1] -> one canvas, ``ncols`` per row, ``pad`` white pixels apart."""
-    images = np.asarray(images)
-    n, h, w = images.shape[:3]
-    nrows = -(-n // ncols)
-    canvas = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad, *images.shape[3:]), dtype=np.float32)
-    for i, image in enumerate(images):
-        r, c = divmod(i, ncols)
-        canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
-    return canvas
+def _record(history: GanHistory, rows: list[list[float]]) -> None:
+    """Append logged rows (d_loss, g_loss, d_real, d_fake, acc_real, acc_fake), one per generator step."""
+    for d_loss, g_loss, d_real, d_fake, acc_real, acc_fake in rows:
+        history.d_loss.append(d_loss)
+        history.g_loss.append(g_loss)
+        history.d_real.append(d_real)
+        history.d_fake.append(d_fake)
+        if history.objective == "bce":
+            history.d_acc_real.append(acc_real)
+            history.d_acc_fake.append(acc_fake)
 
 
-def draw_snapshot_strip(ax, snapshots, steps, real, ncols: int = 6) -> None:
-    """Sample grids (one per snapshot, (n, C, H, W) in [-1, 1]) and a grid of ``real`` images
-    side by side on one axis, labelled with their generator step (one image: fast to save)."""
-    grids = [tile(display_images(s), ncols) for s in snapshots] + [tile(display_images(real), ncols)]
-    gap = np.ones((grids[0].shape[0], 6, *grids[0].shape[2:]), dtype=np.float32)
-    strip = np.concatenate([part for grid in grids for part in (grid, gap)][:-1], axis=1)
-    ax.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    width = grids[0].shape[1] + gap.shape[1]
-    ax.set_xticks([i * width + grids[0].shape[1] / 2 for i in range(len(grids))],
-                  [f"step {s}" for s in steps] + ["real"])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+# --- one GAN training as an executor cell (shared by dcgan and wgan_mnist) --------------------------
+
+@dataclasses.dataclass(frozen=True)
+class DigitImages:
+    """The shipped MNIST subset split into GAN training digits and a held-out Fréchet reference."""
+
+    held_out_per_class: int
+    max_train_images: int | None = None
+    pad: int = 0
+    """Background pixels (-1) added on every side of the GAN's copy (DCGAN: 2, for 32x32)."""
+
+    def load(self, split_seed: int) -> dict:
+        """``gan`` (N, 1, 28 + 2 pad, 28 + 2 pad) in [-1, 1]; ``digits`` (N, 28, 28) in [0, 1] and
+        ``labels`` (N,) of the same digits; the held-out ``reference`` and ``reference_labels``."""
+        digits, labels = load_mnist_subset()
+        rng = np.random.default_rng(split_seed)
+        train, held = sample_quality.held_out_split(labels, self.held_out_per_class, rng)
+        train = rng.permutation(train)[: self.max_train_images]  # the subset is sorted by class
+        gan = np.pad(digits[train] * 2 - 1, ((0, 0), (self.pad, self.pad), (self.pad, self.pad)), constant_values=-1)
+        return {"gan": gan[:, None], "digits": digits[train], "labels": labels[train],
+                "reference": digits[held], "reference_labels": labels[held]}
 
 
-def draw_last_losses(ax, history: dict, last: int, *, title: str, shift_generator: bool = False) -> dict:
-    """D (red) and G (blue) loss over the last ``last`` generator steps of a ``GanHistory.to_dict()``,
-    with dashed window means; ``shift_generator`` moves G's curve onto D's mean (report Fig. 4.6).
-    Returns the window's mean and standard deviation of both losses."""
-    d, g = np.asarray(history["d_loss"][-last:]), np.asarray(history["g_loss"][-last:])
-    steps = np.arange(len(history["d_loss"]) - len(d), len(history["d_loss"])) + 1
-    shift = float(d.mean() - g.mean()) if shift_generator else 0.0
-    g_label = f"generator {shift:+.3g}" if shift_generator else "generator"
-    for values, colour, label in ((d, "tab:red", "discriminator"), (g + shift, "tab:blue", g_label)):
-        ax.plot(steps, values, color=colour, lw=0.8, label=label)
-        ax.axhline(values.mean(), color=colour, ls="--", lw=1)
-    ax.set(xlabel="generator step", ylabel="loss", title=title)
-    ax.legend(loc="best", fontsize=8)
-    return {"d_loss_mean": float(d.mean()), "d_loss_std": float(d.std()),
-            "g_loss_mean": float(g.mean()), "g_loss_std": float(g.std())}
+@dataclasses.dataclass(frozen=True)
+class CifarImages:
+    """One class of the CIFAR-10 binary batches as GAN training images."""
+
+    path: str | None
+    class_name: str
+    max_train_images: int | None = None
+
+    def load(self, split_seed: int) -> dict:
+        """``gan`` (N, 3, 32, 32) in [-1, 1] (``split_seed`` is unused: no held-out split)."""
+        if self.path is None:
+            raise ConfigError("key 'cifar_path': dataset cifar10 needs the folder of the binary batches, "
+                              "e.g. cifar_path=~/data/cifar-10-batches-bin")
+        return {"gan": cifar10.load_class(self.path, self.class_name)[: self.max_train_images] * 2 - 1}
 
 
-def draw_last_accuracies(ax, history: dict, last: int, *, title: str) -> dict:
-    """D's accuracy on real and fake together (red) and G's share of fakes D calls real (blue)
-    over the last ``last`` generator steps of a BCE history, with dashed window means."""
-    real = np.asarray(history["d_acc_real"][-last:])
-    fake = np.asarray(history["d_acc_fake"][-last:])
-    steps = np.arange(len(history["d_acc_real"]) - len(real), len(history["d_acc_real"])) + 1
-    curves = {"discriminator": ((real + fake) / 2, "tab:red"), "generator (fools D)": (1 - fake, "tab:blue")}
-    for label, (values, colour) in curves.items():
-        ax.plot(steps, values, color=colour, lw=0.8, label=label)
-        ax.axhline(values.mean(), color=colour, ls="--", lw=1)
-    ax.set(xlabel="generator step", ylabel="accuracy", title=title, ylim=(-0.02, 1.02))
-    ax.legend(loc="best", fontsize=8)
-    return {"d_accuracy_mean": float(((real + fake) / 2).mean()),
-            "g_fool_rate_mean": float((1 - fake).mean())}
+@dataclasses.dataclass(frozen=True)
+class GanCell:
+    """One GAN training: everything it depends on, so the executor's cache key is derived from it."""
+
+    data: DigitImages | CifarImages
+    networks: DCGANNetworks | MLPNetworks
+    method: GanMethod
+    budget: GanBudget
+    split_seed: int
+    checkpoint_dir: str
+    device: str = "auto"
+    desc: str = "GAN steps"
+    seed: int | None = None
+
+
+def train_cell(cell: GanCell) -> dict:
+    """Train one GAN (a ctx.map cell, seeded by the executor: a finished training is not redone on resume).
+
+    Returns the history (``GanHistory.to_dict``), the snapshots (float16 (n_snapshots, 36, C, H, W))
+    and the path of the final generator's weights.
+    """
+    images = cell.data.load(cell.split_seed)["gan"]
+    generator, discriminator = cell.networks.build(images.shape[1])
+    history = train_gan(generator, discriminator, images, cell.method, cell.budget, seed=cell.seed or 0,
+                        device=cell.device, n_fixed=36, checkpoint_dir=cell.checkpoint_dir, progress=True,
+                        desc=cell.desc)
+    final = torchkit.save_checkpoint(Path(cell.checkpoint_dir) / "generator_final.pt",
+                                     generator=generator.state_dict())
+    return {"history": history.to_dict(), "snapshots": np.stack(history.snapshots_).astype(np.float16),
+            "checkpoint": str(final)}
+
+
+def load_generator(networks: DCGANNetworks | MLPNetworks, channels: int, checkpoint: str, device):
+    """The generator that :func:`train_cell` saved at ``checkpoint``, on ``device``."""
+    generator, _ = networks.build(channels)
+    generator.load_state_dict(torchkit.load_checkpoint(checkpoint)["generator"])
+    return generator.to(device)
+
+
+def digits_from(generator, z: torch.Tensor, pad: int = 0) -> np.ndarray:
+    """Generated digits (N, 28, 28) in [0, 1] for latent vectors z (N, latent_dim), the ``pad``
+    border the generator draws cropped off."""
+    images = generate(generator, z)[:, 0]
+    if pad:
+        images = images[:, pad:-pad, pad:-pad]
+    return (images + 1) / 2

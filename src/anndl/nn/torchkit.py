@@ -1,4 +1,4 @@
-"""Pieces every torch training loop shares: device choice, seeding, progress and checkpoints."""
+"""Pieces every torch training loop shares: device choice, progress and checkpoints."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tqdm.auto import tqdm
 from anndl import atomic
 from anndl.errors import ConfigError
 from anndl.nn.divergence import DivergenceGuard
-from anndl.seeding import seed_globals
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -30,13 +29,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("key 'device': cuda was requested but torch sees no CUDA device; use auto or cpu")
     return torch.device(name)
-
-
-def seed_everything(seed: int) -> torch.Generator:
-    """Kept until the GAN modules call :func:`anndl.seeding.seed_globals` themselves: that, plus a
-    CPU torch Generator seeded with ``seed``."""
-    seed_globals(seed)
-    return torch.Generator().manual_seed(seed)
 
 
 def epochs(n: int, desc: str = "epochs", start: int = 0, progress: bool = True) -> Iterator[int]:

@@ -296,7 +296,7 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
     ("cnn_digits", "cnn_first_layer_filters"): "First-layer filters of the CNNs.",
     ("dbm_mnist", "dbm_training_reconstruction_error"): "Reconstruction error of the RBM and the DBM during training.",
     ("dcgan", "dcgan_loss_and_accuracy_per_epoch"):
-        "Discriminator and generator loss and accuracy per epoch, {config.epochs} epochs.",
+        "Discriminator and generator loss and accuracy per epoch, {config.budget.generator_steps} generator steps.",
     ("dcgan", "dcgan_samples_over_training"): "Generator samples at snapshots during training.",
     ("hopfield_2d", "hopfield_2d_energy_along_trajectories"):
         "Energy of the 2-D Hopfield net along each trajectory (it never increases).",

@@ -1,0 +1,62 @@
+"""Figures of a GAN training shared by the GAN experiments: sample strips, last-steps losses and accuracies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anndl import plotting
+
+
+def display_images(images) -> np.ndarray:
+    """(n, C, H, W) in [-1, 1] -> (n, H, W) (C = 1) or (n, H, W, 3) in [0, 1], for image grids."""
+    images = (np.clip(np.asarray(images, dtype=np.float32), -1, 1) + 1) / 2
+    return images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
+
+
+def draw_snapshot_strip(ax, snapshots, steps, real, ncols: int = 6) -> None:
+    """Sample grids (one per snapshot, (n, C, H, W) in [-1, 1]) and a grid of ``real`` images
+    side by side on one axis, labelled with their generator step (one image: fast to save)."""
+    grids = [plotting.tile_images(display_images(s), ncols, fill=1.0) for s in list(snapshots) + [real]]
+    gap = np.ones((grids[0].shape[0], 6, *grids[0].shape[2:]))
+    strip = np.concatenate([part for grid in grids for part in (grid, gap)][:-1], axis=1)
+    ax.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    width = grids[0].shape[1] + gap.shape[1]
+    ax.set_xticks([i * width + grids[0].shape[1] / 2 for i in range(len(grids))],
+                  [f"step {s}" for s in steps] + ["real"])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def draw_last_losses(ax, history: dict, last: int, *, title: str, shift_generator: bool = False) -> dict:
+    """D (red) and G (blue) loss over the last ``last`` generator steps of a ``GanHistory.to_dict()``,
+    with dashed window means; ``shift_generator`` moves G's curve onto D's mean (report Fig. 4.6).
+    Returns the window's mean and standard deviation of both losses."""
+    d, g = np.asarray(history["d_loss"][-last:]), np.asarray(history["g_loss"][-last:])
+    steps = np.arange(len(history["d_loss"]) - len(d), len(history["d_loss"])) + 1
+    shift = float(d.mean() - g.mean()) if shift_generator else 0.0
+    g_label = f"generator {shift:+.3g}" if shift_generator else "generator"
+    for values, colour, label in ((d, "tab:red", "discriminator"), (g + shift, "tab:blue", g_label)):
+        ax.plot(steps, values, color=colour, lw=0.8, label=label)
+        ax.axhline(values.mean(), color=colour, ls="--", lw=1)
+    ax.set(xlabel="generator step", ylabel="loss", title=title)
+    ax.legend(loc="best", fontsize=8)
+    return {"d_loss_mean": float(d.mean()), "d_loss_std": float(d.std()),
+            "g_loss_mean": float(g.mean()), "g_loss_std": float(g.std())}
+
+
+def draw_last_accuracies(ax, history: dict, last: int, *, title: str) -> dict:
+    """D's accuracy on real and fake together (red) and G's share of fakes D calls real (blue)
+    over the last ``last`` generator steps of a BCE history, with dashed window means."""
+    real = np.asarray(history["d_acc_real"][-last:])
+    fake = np.asarray(history["d_acc_fake"][-last:])
+    steps = np.arange(len(history["d_acc_real"]) - len(real), len(history["d_acc_real"])) + 1
+    curves = {"discriminator": ((real + fake) / 2, "tab:red"), "generator (fools D)": (1 - fake, "tab:blue")}
+    for label, (values, colour) in curves.items():
+        ax.plot(steps, values, color=colour, lw=0.8, label=label)
+        ax.axhline(values.mean(), color=colour, ls="--", lw=1)
+    ax.set(xlabel="generator step", ylabel="accuracy", title=title, ylim=(-0.02, 1.02))
+    ax.legend(loc="best", fontsize=8)
+    return {"d_accuracy_mean": float(((real + fake) / 2).mean()),
+            "g_fool_rate_mean": float((1 - fake).mean())}
