@@ -30,7 +30,7 @@ def _training_algorithms() -> list[Metric]:
         rows.append(Metric(f"noiseless.{a}.ms_per_epoch", f"{a} time per epoch", "ms"))
     for a in ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.function_evaluations_per_epoch", f"{a} function evaluations per epoch",
-                           "calls", headline=False))
+                           headline=False))
     return rows
 
 
