@@ -60,3 +60,14 @@ def test_course_threes_match_the_mnist_threes_in_layout(course_file):
     mean_course = course.mean(axis=0).reshape(16, 16)
     mean_mnist = load_threes(None).mean(axis=0).reshape(16, 16)
     assert np.sum((mean_course - mean_mnist) ** 2) < np.sum((mean_course.T - mean_mnist) ** 2)
+
+
+@pytest.mark.parametrize("count", [500, 200], ids=["more threes than pixels", "fewer"])
+def test_full_reconstruction_error_is_rounding_of_the_working_precision(count):
+    threes = load_threes(None, count)
+    q = threes.shape[1]
+    double, single = PCA().fit(threes), PCA(np.float32).fit(threes)
+    assert single.components_.dtype == np.float32 and double.components_.dtype == np.float64
+    assert double.rmsd(threes, q) < 1e-10
+    assert 10 * double.rmsd(threes, q) < single.rmsd(threes, q) < 1e-5
+    assert np.allclose(single.eigenvalues_[:10], double.eigenvalues_[:10], rtol=1e-4)

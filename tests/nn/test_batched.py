@@ -8,7 +8,7 @@ from anndl.nn.mlp import MLP
 from anndl.nn.train_many import train_many
 from anndl.nn.training import divide, train
 
-FIELDS = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta")
+FIELDS = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "evaluations")
 
 
 def noisy_sines(count=3, n=120, hidden=8):

@@ -172,3 +172,15 @@ def test_lm_and_br_take_the_dual_form_when_parameters_outnumber_errors():
     assert h.loss[-1] < 1e-12  # interpolates
     _, h = train(net, x, t, algorithm="br", epochs=200)
     assert 0 < h.gamma[-1] < 12 and h.loss[-1] < 1e-2
+
+
+def test_history_counts_one_gradient_per_gd_epoch_and_more_with_line_searches():
+    net, x, t = small_problem()
+    _, gd = train(net, x, t, algorithm="gd", epochs=25)
+    assert gd.evaluations == list(range(1, 27))  # set-up, then one loss-and-gradient per epoch
+    assert gd.evaluations_per_epoch == 1.0
+    for algorithm, least in (("cgf", 2), ("bfg", 2), ("lm", 2), ("br", 2), ("scg", 2)):
+        _, history = train(net, x, t, algorithm=algorithm, epochs=25)
+        assert len(history.evaluations) == history.epochs + 1
+        assert np.all(np.diff(history.evaluations) >= 1), algorithm
+        assert history.evaluations_per_epoch >= least, algorithm

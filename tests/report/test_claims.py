@@ -119,7 +119,8 @@ def test_stand_in_data_is_not_applicable_and_names_the_data():
 
 def test_names_missing_catches_a_renamed_metric():
     experiment = "hopfield_3d"
-    values = {m.key: 1 for m in HEADLINES[experiment]} | {"corner_fixed_points": [1]}
+    values = {m.key: 1 for m in HEADLINES[experiment]} | {"corner_fixed_points": [1], "n_grid_starts": 27,
+                                                          "config.num_steps": 500}
     assert names_missing(experiment, values) == []
     values.pop("mean_iterations")
     assert names_missing(experiment, values) == ["mean_iterations"]

@@ -87,7 +87,7 @@ def _train_network(cell: CNNCell) -> dict:
     return {"history": history, "test_accuracy": float(np.mean(predicted == data.test_labels)),
             "confusion": confusion, "filters": model.conv1.weight.detach().numpy()[:, 0],
             "n_parameters": sum(p.numel() for p in model.parameters()), "train_seconds": seconds,
-            "description": data.description}
+            "description": data.description, "n_test": int(len(data.test_labels))}
 
 
 @experiment("cnn_digits", CNNConfig, "Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)")
@@ -109,7 +109,7 @@ def run(cfg: CNNConfig, ctx) -> dict:
         {"filters": name, "parameters": int(r["n_parameters"]), "iterations": len(r["history"]["loss"]),
          "test accuracy": float(r["test_accuracy"]), "training time (s)": float(r["train_seconds"])}
         for name, r in zip(names, results, strict=True)])
-    return {"data": results[0]["description"],
+    return {"data": results[0]["description"], "n_test": results[0]["n_test"],
             **{name: {"test_accuracy": float(r["test_accuracy"]), "n_parameters": int(r["n_parameters"]),
                       "iterations": len(r["history"]["loss"]), "train_seconds": float(r["train_seconds"]),
                       "final_train_loss": float(r["history"]["loss"][-1])}

@@ -117,17 +117,20 @@ def run(cfg: DBMConfig, ctx) -> dict:
             "dbm": dbm.reconstruction_error(test, cfg.mean_field_steps),
         },
         "rbm_pseudo_log_likelihood_test": float(rbm.pseudo_log_likelihood(test).mean()),
-        "sample_nearest_train_distance": {name: _nearest_distance(s, train) for name, s in samples.items()},
+        "sample_nearest_train_distance": {k: v for name, s in samples.items()
+                                          for k, v in _nearest_distance(name, s, train).items()},
         "seconds": {"rbm": rbm_seconds, "pretraining": pretrain_seconds, "joint": joint_seconds},
         "architecture": [train.shape[1], *cfg.hidden], "device": str(device),
     }
 
 
 @torch.no_grad()
-def _nearest_distance(samples: torch.Tensor, train: torch.Tensor) -> float:
-    """Mean over samples of the RMS pixel distance to the closest training image (lower: more digit-like)."""
-    distances = torch.cdist(samples, train).min(dim=1).values / np.sqrt(train.shape[1])
-    return float(distances.mean())
+def _nearest_distance(name: str, samples: torch.Tensor, train: torch.Tensor) -> dict[str, float]:
+    """``{name}``: mean over samples (n, D) of the RMS pixel distance to the closest training image (lower:
+    more digit-like); ``{name}_se``: its standard error over the samples (sample std / sqrt(n))."""
+    distances = (torch.cdist(samples, train).min(dim=1).values / np.sqrt(train.shape[1])).double().cpu().numpy()
+    se = distances.std(ddof=1) / np.sqrt(len(distances)) if len(distances) > 1 else np.nan
+    return {name: float(distances.mean()), f"{name}_se": float(se)}
 
 
 def _tiles(weights: torch.Tensor) -> np.ndarray:

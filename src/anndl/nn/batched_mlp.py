@@ -81,6 +81,8 @@ class NetworkBatch:
         if self.output == "linear":
             self.map_gain = np.stack([net.target_map_.gain for net in nets])
             self.map_offset = np.stack([net.target_map_.offset for net in nets])
+        self.evaluations = np.zeros(len(nets), dtype=int)
+        """(B,) calls of loss, loss_and_grad and errors_and_jacobian that included each network."""
 
     def select(self, rows: np.ndarray) -> NetworkBatch:
         """The batch of networks ``rows`` only (their data copied)."""
@@ -129,11 +131,13 @@ class NetworkBatch:
 
     def loss(self, theta: np.ndarray, rows: Rows = slice(None)) -> tuple[np.ndarray, list[np.ndarray]]:
         """(b,) training losses (as :meth:`MLP.loss`) and the forward pass they came from."""
+        self.evaluations[rows] += 1
         acts = self.forward(theta, rows)
         return self._loss_from_output(acts[-1], rows), acts
 
     def loss_and_grad(self, theta: np.ndarray, rows: Rows = slice(None)) -> tuple[np.ndarray, np.ndarray]:
         """(b,) losses and (b, P) gradients, as :meth:`MLP.loss_and_grad` per network."""
+        self.evaluations[rows] += 1
         acts = self.forward(theta, rows)
         Yt, T = acts[-1], self.T[rows]
         Y = Yt.transpose(0, 2, 1)  # (b, N, n_out), each slice laid out as MLP's output
@@ -158,6 +162,7 @@ class NetworkBatch:
         """Errors e (b, M) and Jacobians J (b, M, P), M = N*n_out, as
         :meth:`MLP.errors_and_jacobian` per network (each J[i] column-major: a view of a
         (b, P, M) C-order array). ``acts``: this theta's :meth:`forward`, when known."""
+        self.evaluations[rows] += 1
         if self.output != "linear":
             raise ValueError("the Jacobian (for lm / br) is defined for a linear output only")
         if acts is None:

@@ -26,7 +26,8 @@ from anndl.nn.training import History, _StopRules, divide, train
 
 CHUNK_VALUES = 2**17
 """Default bound on networks x samples x widest layer of one batch (1 MiB of float64 values)."""
-RECORDED = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "time")
+RECORDED = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "time",
+            "evaluations")
 """The per-epoch fields of :class:`History`."""
 
 
@@ -146,6 +147,7 @@ def _batch_epoch_loop(stepper: BatchStepper, name: str, data: dict, rules: _Stop
             record[key][epoch, running] = values[running]
         elapsed = time.perf_counter() - start
         record["time"][epoch, running] = elapsed
+        record["evaluations"][epoch, running] = stepper.batch.evaluations[running]
         if rules.max_fail:
             val = record["val_loss"][epoch, running]
             better, worse = val < best_val[running], val > best_val[running]

@@ -46,6 +46,9 @@ class History:
     """data-error coefficient of F (br)."""
     time: list[float] = field(default_factory=list)
     """wall time since the start of training (s)."""
+    evaluations: list[float] = field(default_factory=list)
+    """network evaluations on the training set so far (loss, loss-and-gradient and Jacobian calls,
+    line searches included); entry 0 counts those of the algorithm's set-up."""
     stop_reason: str = ""
     """why training stopped, in MATLAB's words."""
     best_epoch: int = 0
@@ -57,6 +60,11 @@ class History:
     def epochs(self) -> int:
         """Number of epochs (updates) run."""
         return len(self.loss) - 1
+
+    @property
+    def evaluations_per_epoch(self) -> float:
+        """Mean network evaluations per epoch run (set-up excluded; NaN before the first epoch)."""
+        return (self.evaluations[-1] - self.evaluations[0]) / self.epochs if self.epochs else math.nan
 
 
 def divide(n: int, division, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
@@ -227,3 +235,4 @@ def _record(history: History, stepper, perf: float, val: float, test: float, ela
     for key in ("lr", "mu", "gamma", "alpha", "beta"):
         getattr(history, key).append(float(stepper.log.get(key, math.nan)))
     history.time.append(elapsed)
+    history.evaluations.append(stepper.objective.evaluations)

@@ -30,7 +30,7 @@ def _training_algorithms() -> list[Metric]:
         rows.append(Metric(f"noiseless.{a}.ms_per_epoch", f"{a} time per epoch", "ms"))
     for a in ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.function_evaluations_per_epoch", f"{a} function evaluations per epoch",
-                           headline=False, pending=True))
+                           headline=False))
     return rows
 
 
@@ -47,9 +47,16 @@ def _generalization() -> list[Metric]:
 
 
 def _hopfield(dim: int) -> list[Metric]:
-    return [Metric("n_attractors", "attractors found"), Metric("n_spurious", "spurious attractors"),
-            Metric("n_spurious_stable", "stable spurious attractors"),
-            Metric("mean_iterations", "mean iterations to converge", "iterations", exact=True),
+    return [Metric("n_attractors", "end states, all starts"), Metric("n_spurious", "spurious end states, all starts"),
+            Metric("n_spurious_stable", "stable spurious end states, all starts"),
+            Metric("mean_iterations", "mean iterations to the end state, all starts", "iterations", exact=True),
+            Metric("n_attractors_grid", "end states, grid starts"),
+            Metric("n_spurious_grid", "spurious end states, grid starts"),
+            Metric("mean_iterations_grid", "mean iterations to the end state, grid starts", "iterations", exact=True),
+            Metric("mean_iterations_random", "mean iterations to the end state, random starts", "iterations",
+                   exact=True, headline=False),
+            Metric("n_fixed_points", "fixed points of the map", headline=False),
+            Metric("n_fixed_points_saddle", "saddle fixed points of the map", headline=False),
             Metric("corner_fixed_points", f"corners of the {dim}-cube that are fixed points", reduce="len"),
             Metric("n_initial_states", "initial states")]
 
@@ -102,7 +109,7 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
         "pca", Metric("gaussian.components_for_0.9", "Gaussian: components for 90 % of the variance", "components"),
         Metric("spectra.components_for_0.999", "spectra: components for 99.9 %", "components"),
         Metric("spectra.n_features", "spectra: features"),
-        Metric("threes.rmsd_q256_float32", "threes: RMSD at q = 256, float32", pending=True),
+        Metric("threes.rmsd_q256_float32", "threes: RMSD at q = 256, float32"),
         Metric("threes.rmsd_q256", "threes: RMSD at q = 256, float64"),
         *[Metric(f"{d}.identity_max_relative_error", f"{d}: error vs dropped eigenvalues, max relative deviation",
                  exact=True)

@@ -102,6 +102,8 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
             metrics[d][a] = {
                 "train_mse_mean": [s["train_mse_mean"] for s in stats],
                 "test_mse_mean": [s["test_mse_mean"] for s in stats],
+                "train_mse_std": [s["train_mse_std"] for s in stats],
+                "test_mse_std": [s["test_mse_std"] for s in stats],
                 "diverged_runs": [s["diverged_runs"] for s in stats],
                 "best_hidden_units_by_test": _best_size(cfg.hidden_units, [s["test_mse_mean"] for s in stats]),
             }
@@ -116,13 +118,14 @@ def run(cfg: GeneralizationConfig, ctx) -> dict:
 
 
 def _finite_means(runs: list[dict]) -> dict:
-    """Mean train and test MSE over the runs that did not diverge (gd's fixed learning rate can
-    blow up on big nets, as MATLAB's traingd does), and how many did (the trainer's divergence
-    rule, or a non-finite test MSE)."""
+    """Mean and std (numpy's ddof=0) of the train and test MSE over the runs that did not diverge
+    (gd's fixed learning rate can blow up on big nets, as MATLAB's traingd does), and how many did
+    (the trainer's divergence rule, or a non-finite test MSE)."""
     finite = [r for r in runs if not r["diverged"] and np.isfinite(r["train_mse"]) and np.isfinite(r["test_mse"])]
-    mean = {k: float(np.mean([r[k] for r in finite])) if finite else float("nan") for k in ("train_mse", "test_mse")}
-    return {"train_mse_mean": mean["train_mse"], "test_mse_mean": mean["test_mse"],
-            "diverged_runs": len(runs) - len(finite)}  # fmt: skip
+    values = {k: np.array([r[k] for r in finite], dtype=float) for k in ("train_mse", "test_mse")}
+    stats = {f"{k}_{f.__name__}": float(f(v)) if finite else float("nan") for f in (np.mean, np.std)
+             for k, v in values.items()}
+    return {**stats, "diverged_runs": len(runs) - len(finite)}
 
 
 def _best_size(sizes: list[int], test_mse: list[float]) -> int | None:

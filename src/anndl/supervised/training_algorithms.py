@@ -82,6 +82,7 @@ def _result(history, seconds: float) -> dict:
         "train_mse": history.loss[-1],
         "seconds": seconds,
         "epochs": history.epochs,
+        "evaluations_per_epoch": history.evaluations_per_epoch,
         "loss_curve": np.asarray(history.loss),
         "stop_reason": history.stop_reason,
         "gamma": history.gamma[-1],
@@ -133,7 +134,8 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
 
 def _summarise(runs: list[dict]) -> dict:
     """Mean ± std of the train MSE and training time of one algorithm's repetitions that did not
-    diverge (NaN when all did), how many did, and the median time per epoch over all of them."""
+    diverge (NaN when all did), how many did, the median time per epoch and the mean network
+    evaluations per epoch (line searches included) over all of them."""
     kept = [res for res in runs if not res["diverged"]]
     mse = np.array([res["train_mse"] for res in kept])
     seconds = np.array([res["seconds"] for res in kept])
@@ -147,6 +149,7 @@ def _summarise(runs: list[dict]) -> dict:
         "seconds_mean": float(seconds.mean()),
         "seconds_std": float(seconds.std()),
         "ms_per_epoch": float(1e3 * np.median(per_epoch)),  # median: robust to a busy machine
+        "function_evaluations_per_epoch": float(np.nanmean([res["evaluations_per_epoch"] for res in runs])),
         "diverged_runs": len(runs) - len(kept),
     }
 

@@ -17,23 +17,29 @@ class Objective:
     The forward pass of the last :meth:`loss` call is kept, so that the Jacobian at a trial
     point that Levenberg–Marquardt accepts does not repeat it, and the Jacobian is written
     into one array kept for the whole run (each call overwrites the J the previous returned).
+    ``evaluations`` counts the calls of the three methods (line searches included; a Jacobian
+    that reuses the last forward pass still counts one).
     """
 
     net: MLP
     Xs: np.ndarray
     T: np.ndarray
+    evaluations: int = 0
     _last: tuple[np.ndarray, list[np.ndarray]] | None = field(default=None, repr=False)
     _jacobian: np.ndarray | None = field(default=None, repr=False)
 
     def loss(self, theta: np.ndarray) -> float:
+        self.evaluations += 1
         acts = self.net.forward(theta, self.Xs)
         self._last = (theta.copy(), acts)
         return self.net._loss_from_output(acts[-1], self.T)
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        self.evaluations += 1
         return self.net.loss_and_grad(theta, self.Xs, self.T)
 
     def errors_and_jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.evaluations += 1
         acts = None
         if self._last is not None and np.array_equal(self._last[0], theta):
             acts = self._last[1]
