@@ -245,6 +245,18 @@ def test_good_data_and_overrides_pass_validate(tmp_path):
     assert result.exit_code == 2 and "n_test" in result.output, result.output
 
 
+def test_python_api_rejects_bad_data_before_the_run_directory_exists(tmp_path):
+    from anndl.api import run_experiment
+    from anndl.errors import DataError
+
+    image = tmp_path / "broken.png"
+    image.write_bytes(b"not an image at all")
+    with pytest.raises(DataError, match="cannot decode"):
+        run_experiment("ot_color_transfer", out=tmp_path / "run", quick=True, progress=False,
+                       source_image=str(image))
+    assert sorted(os.listdir(tmp_path)) == [image.name]
+
+
 FILE_FIELD = re.compile(r"(_path|_image|_run)$")
 
 

@@ -130,10 +130,10 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
     loaded = load_config_file(config, overrides, quick=quick, seed=seed)
     resolved = {"experiment": loaded.experiment, **runs.resolved_config(loaded.config)}
     exp = registry.get(loaded.experiment)
-    exp.check_data(loaded.config)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     runs.check_run_dir_path(run_dir)
     if dry_run:
+        exp.check_data(loaded.config)  # a real run checks its data in runs.execute
         click.echo(dump_yaml(resolved), nl=False)
         return
     start = time.perf_counter()
