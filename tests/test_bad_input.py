@@ -1,14 +1,18 @@
 """Bad input ends with exit code 2 and one line naming the file and the problem; nothing unpickles.
 
-One test per bad-input class, each through ``anndl run configs/X.yaml key=badpath``:
-corrupt or truncated data files, .mat files without the expected variables, arrays of the wrong
-shape, and images that cannot be decoded.
+One test per bad-input class, each fed three ways with the same overrides -- ``anndl validate
+configs/X.yaml key=badpath``, ``anndl run ... --dry-run`` and ``anndl run ...`` -- so that bad data
+is rejected before a run starts: corrupt or truncated data files, .mat files without the expected
+variables, arrays of the wrong shape, and images that cannot be decoded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import os
 import re
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -16,31 +20,50 @@ import pytest
 from click.testing import CliRunner
 from scipy.io import savemat
 
+from anndl import registry
 from anndl.cli import main
+from anndl.data.course_digits import DigitData
 from anndl.data.mnist import write_idx
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "src" / "anndl"
+WAYS = ("validate", "run --dry-run", "run")
 
 
-def run_config(tmp_path: Path, config: str, *overrides: str):
-    """``anndl run configs/<config>.yaml --quick OVERRIDES --out tmp`` in-process; a run rejected with
-    exit 2 must leave no run directory."""
-    args = ["run", str(REPO / "configs" / f"{config}.yaml"), "--quick", *overrides,
-            "--out", str(tmp_path / "run")]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code != 2 or not (tmp_path / "run").exists(), "bad input left a run directory behind"
-    return result
+def run_config(tmp_path: Path, config: str, *overrides: str) -> dict:
+    """``anndl validate``, ``anndl run --dry-run`` and ``anndl run`` of ``configs/<config>.yaml --quick
+    OVERRIDES`` (run with ``--out tmp/run``) in-process, from ``tmp_path``: {way: result}. A command
+    rejected with exit 2 must leave ``tmp_path`` as it found it."""
+    config_path = str(REPO / "configs" / f"{config}.yaml")
+    out = ["--out", str(tmp_path / "run")]
+    commands = {"validate": ["validate", config_path, "--quick", *overrides],
+                "run --dry-run": ["run", config_path, "--quick", "--dry-run", *overrides, *out],
+                "run": ["run", config_path, "--quick", *overrides, *out]}
+    results = {}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for way, args in commands.items():
+            before = sorted(os.listdir(tmp_path))
+            results[way] = result = CliRunner().invoke(main, args)
+            if result.exit_code == 2:
+                assert sorted(os.listdir(tmp_path)) == before, f"{way}: bad input left files behind"
+    finally:
+        os.chdir(cwd)
+    return results
 
 
-def assert_one_line_error(result, path: Path, *problem: str) -> None:
-    """Exit code 2, and the only output is one line that names ``path`` and every word of ``problem``."""
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert result.exit_code == 2, result.output
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("error: ") and str(path) in lines[0], lines[0]
-    for word in problem:
-        assert word.lower() in lines[0].lower(), lines[0]
+def assert_one_line_error(results: dict, path: Path, *problem: str) -> None:
+    """Each way: exit code 2, and the only output is one line that names ``path`` and every word of
+    ``problem``."""
+    assert set(results) == set(WAYS)
+    for way, result in results.items():
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 2, f"{way}: {result.output}"
+        assert len(lines) == 1, f"{way}: {result.output}"
+        assert lines[0].startswith("error: ") and str(path) in lines[0], f"{way}: {lines[0]}"
+        for word in problem:
+            assert word.lower() in lines[0].lower(), f"{way}: {lines[0]}"
 
 
 def idx_pair(tmp_path: Path, n: int = 20) -> tuple[Path, Path]:
@@ -180,6 +203,83 @@ def test_truncated_jpeg(tmp_path):
     image.write_bytes((REPO / "data" / "rocket.jpg").read_bytes()[:2000])
     result = run_config(tmp_path, "ot_color_transfer", f"target_image={image}")
     assert_one_line_error(result, image, "cannot decode")
+
+
+# (5) files that are missing, or data that does not fit the config
+
+def test_missing_spectra_file(tmp_path):
+    missing = tmp_path / "no_such_spectra.csv"
+    result = run_config(tmp_path, "pca", f"spectra_path={missing}")
+    assert_one_line_error(result, missing, "not found")
+
+
+def test_cifar_batch_that_is_not_whole_records(tmp_path):
+    batch = tmp_path / "data_batch_1.bin"
+    batch.write_bytes(bytes(3073 * 2 + 100))
+    result = run_config(tmp_path, "dcgan", "dataset=cifar10", f"cifar_path={batch}")
+    assert_one_line_error(result, batch, "3073-byte")
+
+
+def test_dcgan_run_without_its_history(tmp_path):
+    (tmp_path / "not_a_dcgan_run").mkdir()
+    result = run_config(tmp_path, "wgan_mnist", f"dcgan_run={tmp_path / 'not_a_dcgan_run'}")
+    assert_one_line_error(result, tmp_path / "not_a_dcgan_run" / "dcgan_history.json", "not found")
+
+
+def test_series_shorter_than_the_training_and_test_windows(tmp_path):
+    series = tmp_path / "short.dat"
+    np.savetxt(series, np.arange(50.0))
+    for way, result in run_config(tmp_path, "lstm_santafe", f"series_path={series}").items():
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 2 and len(lines) == 1, f"{way}: {result.output}"
+        assert "cannot take" in lines[0] and "a series of 50" in lines[0], f"{way}: {lines[0]}"
+
+
+def test_good_data_and_overrides_pass_validate(tmp_path):
+    series = tmp_path / "laser.npy"
+    np.save(series, np.arange(2000.0))
+    result = CliRunner().invoke(main, ["validate", str(REPO / "configs" / "lstm_santafe.yaml"),
+                                       f"series_path={series}", "n_test=50"])
+    assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
+    result = CliRunner().invoke(main, ["validate", str(REPO / "configs" / "lstm_santafe.yaml"), "n_test=0"])
+    assert result.exit_code == 2 and "n_test" in result.output, result.output
+
+
+def test_python_api_rejects_bad_data_before_the_run_directory_exists(tmp_path):
+    from anndl.api import run_experiment
+    from anndl.errors import DataError
+
+    image = tmp_path / "broken.png"
+    image.write_bytes(b"not an image at all")
+    with pytest.raises(DataError, match="cannot decode"):
+        run_experiment("ot_color_transfer", out=tmp_path / "run", quick=True, progress=False,
+                       source_image=str(image))
+    assert sorted(os.listdir(tmp_path)) == [image.name]
+
+
+FILE_FIELD = re.compile(r"(_path|_image|_run)$")
+
+
+def file_fields(cls: type, prefix: str = "") -> list[str]:
+    """The config fields of ``cls`` (nested ones dotted) that name data files: ``*_path``, ``*_image``,
+    ``*_run`` and the digit-data block."""
+    hints = typing.get_type_hints(cls)
+    found = []
+    for field in dataclasses.fields(cls):
+        tp = hints[field.name]
+        if tp is DigitData or FILE_FIELD.search(field.name):
+            found.append(prefix + field.name)
+        elif dataclasses.is_dataclass(tp):
+            found += file_fields(tp, f"{prefix}{field.name}.")
+    return found
+
+
+def test_every_experiment_that_reads_named_files_checks_them_up_front():
+    reading = {e.name: file_fields(e.config_cls) for e in registry.all_experiments() if file_fields(e.config_cls)}
+    unchecked = sorted(name for name in reading if registry.get(name).data_check is None)
+    assert not unchecked, f"experiments with data-file fields but no check_data: {unchecked}"
+    assert {"cnn_digits", "sae_digits", "dcgan", "pca", "mlp_santafe", "lstm_santafe", "hopfield_digits",
+            "personal_regression", "ot_color_transfer", "wgan_mnist"} <= set(reading), reading
 
 
 # no user-supplied file is ever unpickled

@@ -133,6 +133,7 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     runs.check_run_dir_path(run_dir)
     if dry_run:
+        exp.check_data(loaded.config)  # a real run checks its data in runs.execute
         click.echo(dump_yaml(resolved), nl=False)
         return
     start = time.perf_counter()
@@ -189,13 +190,20 @@ def cp(name: str, dest: Path | None, force: bool) -> None:
 
 
 @main.command()
-@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def validate(configs) -> None:
-    """Check configs strictly (keys, types, ranges, quick variant) without running them."""
+@click.argument("args", nargs=-1, required=True, metavar="CONFIG... [KEY=VALUE ...]")
+@click.option("--quick", is_flag=True, help="Check the config's fast variant, as `run --quick` would run it.")
+def validate(args, quick) -> None:
+    """Check configs strictly (keys, types, ranges, quick variant) and the data files they name,
+    without running them; KEY=VALUE overrides apply to every CONFIG."""
+    overrides = [a for a in args if "=" in a.split("/")[0] and not Path(a).exists()]
+    configs = [a for a in args if a not in overrides]
+    if not configs:
+        raise click.UsageError("give at least one CONFIG file before the KEY=VALUE overrides")
     failures = 0
     for path in configs:
         try:
-            loaded = load_config_file(path)
+            loaded = load_config_file(path, overrides, quick=quick)
+            registry.get(loaded.experiment).check_data(loaded.config)
         except AnndlError as exc:
             failures += 1
             click.echo(f"error: {exc}", err=True)

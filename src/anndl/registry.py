@@ -5,6 +5,11 @@ Looking an experiment up imports only its module, found in the static index ``an
 index is generated from the decorators (:func:`write_index`; a test checks that it is current), and a
 name missing from it is still found by importing every chapter module, so adding an experiment
 means writing a module with an ``@experiment`` function; there is no hand-kept list.
+
+An experiment that reads data files may register ``check_data=f``: ``f(cfg)`` loads the files the
+config names with the experiment's own loaders (``anndl.data``, which raise a DataError naming the
+file), so ``validate`` and ``run`` reject bad data before a run directory exists. It must not import
+torch: ``validate`` stays light.
 """
 
 from __future__ import annotations
@@ -33,14 +38,23 @@ class Experiment:
     description: str
     run: Callable[[Any, Any], dict]
     module: str
+    data_check: Callable[[Any], None] | None = None
+    """``data_check(cfg)`` loads the data files ``cfg`` names, raising a DataError on bad data (optional)."""
+
+    def check_data(self, cfg: ExperimentConfig) -> None:
+        """Load and check the data files ``cfg`` names (a no-op for an experiment without data files)."""
+        if self.data_check is not None:
+            self.data_check(cfg)
 
 
 _REGISTRY: dict[str, Experiment] = {}
 _discovered = False
 
 
-def experiment(name: str, config_cls: type[ExperimentConfig], description: str):
-    """Register ``run(cfg, ctx) -> metrics`` as experiment ``name`` configured by ``config_cls``."""
+def experiment(name: str, config_cls: type[ExperimentConfig], description: str,
+               check_data: Callable[[Any], None] | None = None):
+    """Register ``run(cfg, ctx) -> metrics`` as experiment ``name`` configured by ``config_cls``;
+    ``check_data(cfg)``, when given, checks the data files a config names before anything runs."""
     if not (dataclasses.is_dataclass(config_cls) and issubclass(config_cls, ExperimentConfig)):
         raise TypeError(f"experiment {name!r}: config class must be an ExperimentConfig dataclass")
 
@@ -48,7 +62,7 @@ def experiment(name: str, config_cls: type[ExperimentConfig], description: str):
         existing = _REGISTRY.get(name)
         if existing is not None and existing.module != func.__module__:
             raise ValueError(f"experiment {name!r} registered twice ({existing.module}, {func.__module__})")
-        _REGISTRY[name] = Experiment(name, config_cls, description, func, func.__module__)
+        _REGISTRY[name] = Experiment(name, config_cls, description, func, func.__module__, check_data)
         return func
 
     return register

@@ -406,6 +406,7 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     """
     resolved = resolved_config(config)
     check_run_dir_path(run_dir)
+    exp.check_data(config)  # bad data is a one-line error before the run directory exists
     created = not Path(run_dir).exists()
     prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
     try:

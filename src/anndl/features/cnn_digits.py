@@ -90,7 +90,15 @@ def _train_network(cell: CNNCell) -> dict:
             "description": data.description, "n_test": int(len(data.test_labels))}
 
 
-@experiment("cnn_digits", CNNConfig, "Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)")
+def check_data(cfg: CNNConfig) -> None:
+    """The digit files ``data`` names load as 28x28 images with labels (the split's seed is irrelevant)."""
+    from anndl.data.course_digits import load_digits
+
+    load_digits(cfg.data, np.random.default_rng(0))
+
+
+@experiment("cnn_digits", CNNConfig, "Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)",
+            check_data=check_data)
 def run(cfg: CNNConfig, ctx) -> dict:
     ctx.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     data_seed = ctx.child_seed()

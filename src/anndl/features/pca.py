@@ -67,7 +67,17 @@ def _plot_spectrum(ctx, name: str, title: str, pca: PCA, levels: list[float]) ->
     ctx.save_figure(fig, f"pca_spectrum_{name}")
 
 
-@experiment("pca", PCAConfig, "PCA: eigenvalue spectra, explained variance, reconstructions, t-SNE (§3.1)")
+def check_data(cfg: PCAConfig) -> None:
+    """The spectra CSV and the threes table (or the shipped digits) load with the expected shapes."""
+    from anndl.data.spectra import load_spectra
+    from anndl.data.threes import load_threes
+
+    load_spectra(cfg.spectra_path)
+    load_threes(cfg.threes_path, cfg.threes_count)
+
+
+@experiment("pca", PCAConfig, "PCA: eigenvalue spectra, explained variance, reconstructions, t-SNE (§3.1)",
+            check_data=check_data)
 def run(cfg: PCAConfig, ctx) -> dict:
     rng = ctx.rng()
     datasets = {

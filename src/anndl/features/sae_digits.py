@@ -176,7 +176,15 @@ def _baseline(cell: BaselineCell) -> dict:
     return {"accuracy": accuracy, "epochs": history.epochs, "stop_reason": history.stop_reason}
 
 
-@experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)")
+def check_data(cfg: SAEConfig) -> None:
+    """The digit files ``data`` names load as 28x28 images with labels (the split's seed is irrelevant)."""
+    from anndl.data.course_digits import load_digits
+
+    load_digits(cfg.data, np.random.default_rng(0))
+
+
+@experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)",
+            check_data=check_data)
 def run(cfg: SAEConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     if cfg.share_greedy_layers:  # one cell per (repetition, first-layer size): its architectures share layers

@@ -73,7 +73,14 @@ class DCGANConfig(ExperimentConfig):
         return DigitImages(self.quality.held_out_per_class, self.max_train_images, pad=PAD)
 
 
-@experiment("dcgan", DCGANConfig, "DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)")
+def check_data(cfg: DCGANConfig) -> None:
+    """The CIFAR-10 batches ``cifar_path`` names are whole binary records holding ``cifar_class``."""
+    if cfg.dataset == "cifar10" and cfg.cifar_path is not None:
+        cifar10.load_class(cfg.cifar_path, cfg.cifar_class)
+
+
+@experiment("dcgan", DCGANConfig, "DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)",
+            check_data=check_data)
 def run(cfg: DCGANConfig, ctx) -> dict:
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

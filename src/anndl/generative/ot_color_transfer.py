@@ -37,7 +37,16 @@ class OTColorConfig(ExperimentConfig):
     """Pixels per image in the RGB kernel-density plots."""
 
 
-@experiment("ot_color_transfer", OTColorConfig, "Optimal-transport colour transfer, EMD vs Sinkhorn (§4.4)")
+def check_data(cfg: OTColorConfig) -> None:
+    """Both photographs decode as RGB images."""
+    from anndl.data.images import load_rgb
+
+    load_rgb(cfg.source_image, cfg.max_side)
+    load_rgb(cfg.target_image, cfg.max_side)
+
+
+@experiment("ot_color_transfer", OTColorConfig, "Optimal-transport colour transfer, EMD vs Sinkhorn (§4.4)",
+            check_data=check_data)
 def run(cfg: OTColorConfig, ctx) -> dict:
     if not cfg.solvers:
         raise ValueError(f"solvers is empty: choose at least one of {', '.join(SOLVERS)}")

@@ -102,7 +102,14 @@ def read_dcgan_history(run_dir: str) -> dict:
     return json.loads(path.read_text())
 
 
-@experiment("wgan_mnist", WGANConfig, "WGAN (clipping, gradient penalty) vs standard GAN on MNIST (§4.4)")
+def check_data(cfg: WGANConfig) -> None:
+    """The dcgan run directory ``dcgan_run`` names holds its dcgan_history.json."""
+    if cfg.dcgan_run:
+        read_dcgan_history(cfg.dcgan_run)
+
+
+@experiment("wgan_mnist", WGANConfig, "WGAN (clipping, gradient penalty) vs standard GAN on MNIST (§4.4)",
+            check_data=check_data)
 def run(cfg: WGANConfig, ctx) -> dict:
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

@@ -58,10 +58,19 @@ def recover_cell(cell: RecoveryCell) -> dict:
     return out
 
 
+def check_data(cfg: HopfieldDigitsConfig) -> None:
+    """The digit bitmaps (``digits_path`` or the shipped ones) load with the expected shape."""
+    from anndl.data.digit_bitmaps import load_hopfield_digits
+    from anndl.data.paths import resolve
+
+    load_hopfield_digits(None if cfg.digits_path is None else resolve(cfg.digits_path, "digits file"))
+
+
 @experiment(
     "hopfield_digits",
     HopfieldDigitsConfig,
     "Hopfield digit recovery: fraction recovered vs noise and iterations (§2.1)",
+    check_data=check_data,
 )
 def run(cfg: HopfieldDigitsConfig, ctx) -> dict:
     path = None if cfg.digits_path is None else resolve(cfg.digits_path, "digits file")

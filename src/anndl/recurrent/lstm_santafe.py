@@ -116,7 +116,17 @@ def mlp_cell(cell: MLPCell) -> dict:
     return {"forecast": forecast, "mse": mse(forecast, test)}
 
 
-@experiment("lstm_santafe", LSTMSantaFeConfig, "Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)")
+def check_data(cfg: LSTMSantaFeConfig) -> None:
+    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points."""
+    from anndl.data.paths import resolve
+    from anndl.data.santafe import load_series, train_test_split
+
+    path = resolve(cfg.series_path, "series file") if cfg.series_path else None
+    train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+
+
+@experiment("lstm_santafe", LSTMSantaFeConfig, "Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)",
+            check_data=check_data)
 def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
     path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
     train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)

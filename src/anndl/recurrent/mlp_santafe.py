@@ -103,7 +103,18 @@ def fit_cell(cell: FitCell) -> dict:
     return {"mse": mse(prediction, truth), "prediction": prediction, "epochs": fit.epochs_}
 
 
-@experiment("mlp_santafe", MLPSantaFeConfig, "Santa Fe: lagged MLP, open-loop vs closed-loop tuning (§2.2)")
+def check_data(cfg: MLPSantaFeConfig) -> None:
+    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points."""
+    from anndl.data.paths import resolve
+    from anndl.data.santafe import load_series, train_test_split
+
+    path = resolve(cfg.series_path, "series file") if cfg.series_path else None
+    train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    _check_config(cfg)
+
+
+@experiment("mlp_santafe", MLPSantaFeConfig, "Santa Fe: lagged MLP, open-loop vs closed-loop tuning (§2.2)",
+            check_data=check_data)
 def run(cfg: MLPSantaFeConfig, ctx) -> dict:
     path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
     train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)

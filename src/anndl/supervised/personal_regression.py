@@ -134,10 +134,19 @@ def _measure(cell: dict, X, t, sets, trained: MLP, history, seconds: float) -> d
     return out
 
 
+def check_data(cfg: PersonalRegressionConfig) -> None:
+    """The course .mat file ``data_path`` names holds X1, X2, T1..T5 of one length (the stand-in needs none)."""
+    from anndl.data.regression import load_course_regression
+
+    if cfg.data_path:
+        load_course_regression(cfg.data_path)
+
+
 @experiment(
     "personal_regression",
     PersonalRegressionConfig,
     "Personal regression: architecture grid search with trainlm, then trainbr (§1.2)",
+    check_data=check_data,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
     common = {
