@@ -25,12 +25,12 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from anndl.nn.classic import ALGORITHMS, resolve_algorithm
+from anndl.nn.classic import resolve_algorithm
 from anndl.nn.mlp import HIDDEN_ACTIVATIONS, MLP
 from anndl.nn.training import History, algorithm_defaults, train
 
-PATTERNNET_ALGORITHM = "scg" if "scg" in ALGORITHMS else "cgf"
-"""patternnet's trainer: trainscg; traincgf (the closest of the others) where scg is missing."""
+PATTERNNET_ALGORITHM = "scg"
+"""patternnet's trainer: trainscg."""
 
 
 _PARAMETERS_DOC = """

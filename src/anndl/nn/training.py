@@ -1,5 +1,6 @@
-"""``train``: MATLAB-style training of an :class:`~anndl.nn.mlp.MLP` with one of the six
-classic algorithms, data division, MATLAB's stopping rules and a per-epoch history."""
+"""``train``: MATLAB-style training of an :class:`~anndl.nn.mlp.MLP` with one of the classic
+algorithms of :data:`anndl.nn.classic.ALGORITHMS` (the report's six and trainscg), data division,
+MATLAB's stopping rules and a per-epoch history."""
 
 from __future__ import annotations
 
