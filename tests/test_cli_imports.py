@@ -6,6 +6,7 @@ Modules that need torch import it (or the anndl.nn modules that do) inside the f
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -51,3 +52,35 @@ def test_describe_and_validate_import_no_torch_sklearn_or_dask(config, tmp_path)
 
 def test_every_known_exception_is_a_shipped_config():
     assert set(TORCH_AT_IMPORT_KNOWN) <= {p.stem for p in shipped_configs()}
+
+
+SEEDED_BEFORE_TORCH = """
+import importlib
+import sys
+
+from anndl import executor
+
+
+def cell_fn(cell):
+    assert "torch" not in sys.modules
+    importlib.import_module(sys.argv[1])
+    import torch
+
+    return {"draw": torch.rand(3).tolist(), "threads": torch.get_num_threads()}
+
+
+result, _ = executor.run_cell(cell_fn, {"seed": 7}, single_thread=True)
+import torch
+
+torch.manual_seed(7)
+assert result == {"draw": torch.rand(3).tolist(), "threads": 1}, result
+"""
+
+
+@pytest.mark.parametrize("module", ["anndl.nn.torchkit", "anndl.nn.mlp"])
+def test_a_cell_that_imports_torch_itself_is_seeded_and_single_threaded_as_before(module, tmp_path):
+    """The worker seeds and limits threads before the cell function imports torch (anndl.deferred_torch)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # torch's own thread default
+    result = subprocess.run([sys.executable, "-c", SEEDED_BEFORE_TORCH, module], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
