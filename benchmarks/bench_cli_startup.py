@@ -29,6 +29,8 @@ COMMANDS = {
     "anndl validate hopfield_2d": ["-m", "anndl", "validate", "hopfield_2d"],
     "anndl validate pca": ["-m", "anndl", "validate", "pca"],
     "anndl describe fit_trainlm": ["-m", "anndl", "describe", "fit_trainlm"],
+    "anndl describe lstm_santafe": ["-m", "anndl", "describe", "lstm_santafe"],
+    "anndl validate rbm_mnist": ["-m", "anndl", "validate", "rbm_mnist"],
 }
 
 

@@ -18,7 +18,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from anndl import atomic, digests
+from anndl import atomic, deferred_torch, digests
 from anndl.config import read_yaml
 from anndl.errors import ConfigError
 from anndl.seeding import seed_globals
@@ -84,9 +83,7 @@ class CellCache:
 def run_cell(fn: CellFn, cell: Any, single_thread: bool = False) -> tuple[Any, dict]:
     """Run one cell with seeded globals; returns the JSON-encoded result and the data files it read."""
     if single_thread:
-        torch = sys.modules.get("torch")
-        if torch is not None:
-            torch.set_num_threads(1)
+        deferred_torch.call("set_num_threads", 1)
     seed_globals(int(cell_fields(cell).get("seed") or 0))
     with digests.collect_reads() as reads:
         result = atomic.to_jsonable(fn(cell if dataclasses.is_dataclass(cell) else dict(cell)))

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from torch import nn
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import RunError
-from anndl.nn import torchkit
-from anndl.nn.convnets import conv_output_size
 from anndl.registry import experiment
 from anndl.seeding import seed_globals
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -41,6 +41,8 @@ def alexnet_layers(channels: int = 3, n_classes: int = 1000) -> OrderedDict[str,
     ``prob``), named as MATLAB names them. conv2, conv4 and conv5 use two groups (the original
     two-GPU split); LRN: size 5, alpha 1e-4, beta 0.75, k 2 (torch divides alpha by the size, as
     Caffe and MATLAB do)."""
+    from torch import nn
+
     def lrn():
         return nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)
 
@@ -62,12 +64,18 @@ def alexnet_layers(channels: int = 3, n_classes: int = 1000) -> OrderedDict[str,
 
 def _retarget_fc6(layers: OrderedDict[str, nn.Module], flat: int) -> None:
     """Make fc6 accept ``flat`` inputs (for inputs other than 227x227)."""
+    from torch import nn
+
     if layers["fc6"].in_features != flat:
         layers["fc6"] = nn.Linear(flat, 4096)
 
 
 def formula_shapes(layers: OrderedDict[str, nn.Module], size: int, channels: int) -> dict[str, tuple]:
     """Output shape of every layer from formula (3.1): (H, W, C) for image layers, (n,) after flatten."""
+    from torch import nn
+
+    from anndl.nn.convnets import conv_output_size
+
     shapes, h, c = {}, size, channels
     flat = None
     for name, layer in layers.items():
@@ -86,6 +94,8 @@ def formula_shapes(layers: OrderedDict[str, nn.Module], size: int, channels: int
 
 def forward_shapes(model: nn.Sequential, x: torch.Tensor) -> dict[str, tuple]:
     """Output shape of every layer of ``model`` for input x (1, C, H, W), as (H, W, C) or (n,)."""
+    import torch
+
     shapes = {}
     with torch.no_grad():
         for name, layer in model.named_children():
@@ -99,6 +109,8 @@ def _shape_text(shape: tuple) -> str:
 
 
 def _describe(layer: nn.Module) -> str:
+    from torch import nn
+
     if isinstance(layer, nn.Conv2d):
         groups = f", {layer.groups} groups" if layer.groups > 1 else ""
         return (f"conv {layer.kernel_size[0]}x{layer.kernel_size[1]} x{layer.out_channels}, stride "
@@ -114,6 +126,11 @@ def _describe(layer: nn.Module) -> str:
 @experiment("alexnet_shapes", AlexNetConfig,
             "AlexNet's per-layer output shapes by formula (3.1) and forward pass (§3.3)")
 def run(cfg: AlexNetConfig, ctx) -> dict:
+    import torch
+    from torch import nn
+
+    from anndl.nn import torchkit
+
     seed_globals(ctx.child_seed())
     device = torchkit.resolve_device(cfg.device)
     layers = alexnet_layers(cfg.channels, cfg.n_classes)

@@ -13,8 +13,6 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn import torchkit
-from anndl.nn.convnets import DigitCNN, fit_classifier, predict_logits
 from anndl.registry import experiment
 
 
@@ -69,6 +67,9 @@ class CNNCell:
 
 def _train_network(cell: CNNCell) -> dict:
     """Train one CNN on the digit split of ``cell`` and measure it on the test set."""
+    from anndl.nn import torchkit
+    from anndl.nn.convnets import DigitCNN, fit_classifier, predict_logits
+
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     model = DigitCNN(tuple(cell.filters), batch_norm=cell.batch_norm, pixel_scale=cell.pixel_scale)
     name = "x".join(str(f) for f in cell.filters)

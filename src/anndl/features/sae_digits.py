@@ -13,11 +13,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.autoencoder import StackedClassifier, train_stack
 from anndl.nn.classic import AlgorithmName
-from anndl.nn.mlp import MLP
-from anndl.nn.torchkit import Checkpointer
-from anndl.nn.training import train
 from anndl.registry import experiment
 
 REPORT_TABLE_3_1 = {  # hidden layers -> (accuracy greedy, accuracy fine-tuned) in %, report's Table 3.1
@@ -131,6 +127,9 @@ def _stack_group(cell: StackCell) -> dict:
     Every finished layer and fine-tuned stack is saved under ``cell.checkpoint_dir`` and skipped
     when a restarted run finds it there.
     """
+    from anndl.nn.autoencoder import StackedClassifier, train_stack
+    from anndl.nn.torchkit import Checkpointer
+
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     stages = Path(cell.checkpoint_dir)
     X, X_test = _flat(data.train_images), _flat(data.test_images)
@@ -161,6 +160,9 @@ def _stack_group(cell: StackCell) -> dict:
 
 def _baseline(cell: BaselineCell) -> dict:
     """One MLP with chapter 1's trainer; early stopping on a random val_fraction of the training set."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.training import train
+
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     X, X_test = _flat(data.train_images).astype(float), _flat(data.test_images).astype(float)
     T = np.eye(10)[data.train_labels]

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from sklearn.model_selection import train_test_split
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.mnist import load_mnist_subset
-from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
-from anndl.nn.torchkit import resolve_device
 from anndl.registry import experiment
+
+if TYPE_CHECKING:
+    import torch
 
 SIDE = 28
 
@@ -64,6 +63,12 @@ class DBMConfig(ExperimentConfig):
 
 @experiment("dbm_mnist", DBMConfig, "Two-layer deep Boltzmann machine on MNIST vs an RBM (§4.2)")
 def run(cfg: DBMConfig, ctx) -> dict:
+    import torch
+    from sklearn.model_selection import train_test_split
+
+    from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
+    from anndl.nn.torchkit import resolve_device
+
     device = resolve_device(cfg.device)
     images, labels = load_mnist_subset()
     train, test = train_test_split(images.reshape(len(images), -1), test_size=cfg.test_fraction,
@@ -124,11 +129,13 @@ def run(cfg: DBMConfig, ctx) -> dict:
     }
 
 
-@torch.no_grad()
 def _nearest_distance(name: str, samples: torch.Tensor, train: torch.Tensor) -> dict[str, float]:
     """``{name}``: mean over samples (n, D) of the RMS pixel distance to the closest training image (lower:
     more digit-like); ``{name}_se``: its standard error over the samples (sample std / sqrt(n))."""
-    distances = (torch.cdist(samples, train).min(dim=1).values / np.sqrt(train.shape[1])).double().cpu().numpy()
+    import torch
+
+    with torch.no_grad():
+        distances = (torch.cdist(samples, train).min(dim=1).values / np.sqrt(train.shape[1])).double().cpu().numpy()
     se = distances.std(ddof=1) / np.sqrt(len(distances)) if len(distances) > 1 else np.nan
     return {name: float(distances.mean()), f"{name}_se": float(se)}
 

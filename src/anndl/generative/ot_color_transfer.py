@@ -6,7 +6,6 @@ import dataclasses
 from typing import Literal
 
 import numpy as np
-from scipy.stats import gaussian_kde
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -89,6 +88,8 @@ def _short_name(path: str) -> str:
 def _rgb_density(ax, image: np.ndarray, n: int, rng: np.random.Generator, style: str = "-",
                  label_suffix: str = "") -> None:
     """Gaussian kernel-density estimate of each channel's values over n random pixels."""
+    from scipy.stats import gaussian_kde  # scipy.stats takes a few tenths of a second to import
+
     pixels = image.reshape(-1, 3)
     pixels = pixels[rng.choice(len(pixels), size=min(n, len(pixels)), replace=False)]
     grid = np.linspace(0, 1, 256)

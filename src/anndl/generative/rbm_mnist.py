@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from sklearn.model_selection import train_test_split
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.mnist import load_mnist_subset
-from anndl.nn.boltzmann import BernoulliRBM, make_generator, train_rbm
-from anndl.nn.torchkit import resolve_device
 from anndl.registry import experiment
+
+if TYPE_CHECKING:
+    import torch
+
+    from anndl.nn.boltzmann import BernoulliRBM
 
 SIDE = 28
 
@@ -61,6 +62,11 @@ class RBMConfig(ExperimentConfig):
 @experiment("rbm_mnist", RBMConfig,
             "Bernoulli RBM on MNIST: pseudo-likelihood, Gibbs chains, clamped reconstruction (§4.1)")
 def run(cfg: RBMConfig, ctx) -> dict:
+    import torch
+
+    from anndl.nn.boltzmann import BernoulliRBM, make_generator, train_rbm
+    from anndl.nn.torchkit import resolve_device
+
     device = resolve_device(cfg.device)
     images, labels = load_mnist_subset()
     train, test = _split(images.reshape(len(images), -1), labels, cfg.test_fraction, ctx.child_seed())
@@ -106,6 +112,8 @@ def run(cfg: RBMConfig, ctx) -> dict:
 
 def _split(x: np.ndarray, labels: np.ndarray, test_fraction: float, seed: int):
     """Stratified train/test split of images (N, D) -> (train, test) float32."""
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(x, test_size=test_fraction, stratify=labels, random_state=seed % 2**32)
     return np.ascontiguousarray(train, np.float32), np.ascontiguousarray(test, np.float32)
 
@@ -113,6 +121,8 @@ def _split(x: np.ndarray, labels: np.ndarray, test_fraction: float, seed: int):
 def _clamped_reconstruction(ctx, cfg: RBMConfig, rbm: BernoulliRBM, test: torch.Tensor,
                             first: int, last: int) -> float:
     """Zero rows first..last, refill them by clamped Gibbs steps; plot; MSE on the removed pixels."""
+    import torch
+
     rows = torch.arange(SIDE, device=test.device).repeat_interleave(SIDE)
     known = (rows < first) | (rows > last)
     damaged = torch.where(known, test, torch.zeros_like(test))

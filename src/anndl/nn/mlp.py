@@ -24,6 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from anndl import deferred_torch
+
+deferred_torch.apply(torch)  # the thread count (and seed) set before torch was imported
+
 HIDDEN_ACTIVATIONS = ("tanh", "logistic", "relu")
 OUTPUTS = ("linear", "softmax")
 

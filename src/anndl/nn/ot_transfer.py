@@ -13,7 +13,6 @@ import dataclasses
 import time
 
 import numpy as np
-import ot
 from scipy.spatial import cKDTree
 
 SOLVERS = ("emd", "sinkhorn")
@@ -58,6 +57,8 @@ def solve_plan(xs: np.ndarray, xt: np.ndarray, solver: str = "emd", reg: float =
     ``reg`` is Sinkhorn's entropic regularisation (ignored by EMD); ``max_iter`` bounds Sinkhorn's
     iterations (EMD gets 10^6 network-simplex iterations).
     """
+    import ot  # here, not at the top: POT imports torch and scikit-learn when they are installed
+
     if solver not in SOLVERS:
         raise ValueError(f"unknown OT solver {solver!r}; known: {', '.join(SOLVERS)}")
     a = np.full(len(xs), 1.0 / len(xs))

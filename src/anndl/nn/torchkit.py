@@ -13,9 +13,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from anndl import atomic
+from anndl import atomic, deferred_torch
 from anndl.errors import ConfigError
 from anndl.nn.divergence import DivergenceGuard
+
+deferred_torch.apply(torch)  # the seed and thread count set before torch was imported
 
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -14,9 +14,7 @@ from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_series, train_test_split
 from anndl.nn.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
-from anndl.nn.lagged_mlp import fit_lagged_mlp
-from anndl.nn.lstm import LSTMTrainingOptions, lstm_closed_loop, train_lstm
-from anndl.nn.torchkit import resolve_device
+from anndl.nn.lstm_options import LSTMTrainingOptions
 from anndl.registry import experiment
 
 
@@ -90,6 +88,8 @@ class MLPCell:
 
 def lstm_cell(cell: LSTMCell) -> dict:
     """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
+    from anndl.nn.lstm import lstm_closed_loop, train_lstm
+
     train, test = train_test_split(load_series(cell.data.series_path), cell.data.n_train, cell.data.n_test)
     scaler = Standardiser.fit(train)
     fit = train_lstm(
@@ -108,6 +108,8 @@ def lstm_cell(cell: LSTMCell) -> dict:
 
 def mlp_cell(cell: MLPCell) -> dict:
     """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
+    from anndl.nn.lagged_mlp import fit_lagged_mlp
+
     series = load_series(cell.data.series_path)
     train, test = train_test_split(series, cell.data.n_train, cell.data.n_test)
     fit = fit_lagged_mlp(series, cell.lag, cell.hidden, cell.data.n_train, cell.seed, cell.algorithm,
@@ -128,6 +130,8 @@ def check_data(cfg: LSTMSantaFeConfig) -> None:
 @experiment("lstm_santafe", LSTMSantaFeConfig, "Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)",
             check_data=check_data)
 def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
+    from anndl.nn.torchkit import resolve_device
+
     path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
     train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
     device = str(resolve_device(cfg.device))

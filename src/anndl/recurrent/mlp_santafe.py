@@ -14,7 +14,6 @@ from anndl.data.santafe import load_series, train_test_split
 from anndl.errors import ConfigError
 from anndl.nn.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
-from anndl.nn.lagged_mlp import fit_lagged_mlp
 from anndl.registry import experiment
 
 
@@ -90,6 +89,8 @@ class FitCell:
 
 def fit_cell(cell: FitCell) -> dict:
     """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
+    from anndl.nn.lagged_mlp import fit_lagged_mlp
+
     t, window = cell.training, cell.window
     series = load_series(t.series_path)
     fit = fit_lagged_mlp(series, cell.p, cell.h, window.stop, cell.seed, t.algorithm, t.division, t.epochs,

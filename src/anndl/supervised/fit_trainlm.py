@@ -10,8 +10,6 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
 from anndl.errors import RunError
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
 from anndl.registry import experiment
 
 
@@ -31,6 +29,9 @@ class FitTrainlmConfig(ExperimentConfig):
 
 def fit(cell: dict) -> dict:
     """Train on one data set; return the fit on the training grid and on the test points."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.training import train
+
     noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell["seed"]).spawn(3)
     x = sin_squared_grid(cell["dx"])
     t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))

@@ -17,8 +17,6 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
-from anndl.nn.mlp import MLP
-from anndl.nn.train_many import train_many
 from anndl.registry import experiment
 
 
@@ -46,6 +44,8 @@ class GeneralizationConfig(ExperimentConfig):
 def repetition_data(cell: dict, data_seed: int):
     """Training inputs and targets, test inputs and targets and the initial network of one
     repetition, all drawn from ``data_seed``."""
+    from anndl.nn.mlp import MLP
+
     noise_seq, test_seq, weight_seq = np.random.SeedSequence(data_seed).spawn(3)
     x = sin_squared_grid(cell["dx"])
     t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))
@@ -59,6 +59,8 @@ def repetition_data(cell: dict, data_seed: int):
 def train_and_test(cell: dict) -> dict:
     """The repetitions (one per ``data_seeds`` entry) of one size and algorithm, trained together;
     {"runs": [{"train_mse", "test_mse"} per repetition]}."""
+    from anndl.nn.train_many import train_many
+
     data = [repetition_data(cell, seed) for seed in cell["data_seeds"]]
     x = data[0][0]
     trained = train_many([d[4] for d in data], x, [d[1] for d in data], algorithm=cell["algorithm"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,10 +22,10 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
 from anndl.nn.classic import AlgorithmName, resolve_algorithm
-from anndl.nn.mlp import MLP
-from anndl.nn.train_many import train_many
-from anndl.nn.training import train
 from anndl.registry import experiment
+
+if TYPE_CHECKING:
+    from anndl.nn.mlp import MLP
 
 SPLITS = ("train", "val", "test")
 
@@ -86,6 +87,9 @@ def load_problem(cell: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarr
 def train_repetitions(cell: dict) -> dict:
     """Train one architecture ``repetitions`` times, from the weights of the children of
     SeedSequence(seed), all together; {"runs": [one train_architecture result per repetition]}."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.train_many import train_many
+
     X, t, sets = load_problem(cell)
     sizes = [2, *[cell["units"]] * cell["layers"], 1]
     seeds = np.random.SeedSequence(cell["seed"]).spawn(cell["repetitions"])
@@ -100,6 +104,9 @@ def train_repetitions(cell: dict) -> dict:
 def train_architecture(cell: dict) -> dict:
     """Train one architecture once, from the weights of default_rng(seed); the MSEs are those
     of the returned network."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.training import train
+
     X, t, sets = load_problem(cell)
     sizes = [2, *[cell["units"]] * cell["layers"], 1]
     net = MLP.create(sizes, X, t, np.random.default_rng(cell["seed"]))

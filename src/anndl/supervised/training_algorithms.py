@@ -15,9 +15,6 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
-from anndl.nn.mlp import MLP
-from anndl.nn.train_many import train_many
-from anndl.nn.training import train
 from anndl.registry import experiment
 
 
@@ -58,6 +55,9 @@ def sin_squared_data(dx: float, noise_std: float, seed: int) -> tuple[np.ndarray
 
 def train_one(cell: dict) -> dict:
     """One algorithm on one repetition's data; the weights and noise come from ``init_seed``."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.training import train
+
     x, t, weight_rng = sin_squared_data(cell["dx"], cell["noise_std"], cell["init_seed"])
     net = MLP.create([1, cell["hidden_units"], 1], x, t, weight_rng)
     start = time.perf_counter()
@@ -68,6 +68,9 @@ def train_one(cell: dict) -> dict:
 def train_repetitions(cell: dict) -> dict:
     """One algorithm on the repetitions of ``init_seeds``, trained together; {"runs": [one
     train_one result per repetition]}, each with the batch's wall time per network."""
+    from anndl.nn.mlp import MLP
+    from anndl.nn.train_many import train_many
+
     data = [sin_squared_data(cell["dx"], cell["noise_std"], seed) for seed in cell["init_seeds"]]
     nets = [MLP.create([1, cell["hidden_units"], 1], x, t, rng) for x, t, rng in data]
     start = time.perf_counter()

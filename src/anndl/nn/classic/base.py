@@ -4,10 +4,12 @@ parameter vector, and the small interface the epoch loop in :mod:`anndl.nn.train
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anndl.nn.mlp import MLP
+if TYPE_CHECKING:  # anndl.nn.classic stays torch-free, so configs can name an AlgorithmName cheaply
+    from anndl.nn.mlp import MLP
 
 
 @dataclass
