@@ -15,24 +15,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-import torch
-
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
-from anndl.nn import sample_quality, torchkit
 from anndl.nn.gan_figures import draw_last_accuracies, draw_last_losses, draw_snapshot_strip
-from anndl.nn.gan_models import DCGANNetworks
-from anndl.nn.gan_training import (
-    CifarImages,
-    DigitImages,
-    GanBudget,
-    GanCell,
-    GanMethod,
-    digits_from,
-    load_generator,
-    train_cell,
-)
+from anndl.nn.gan_options import CifarImages, DCGANNetworks, DigitImages, GanBudget, GanCell, GanMethod
+from anndl.nn.sample_quality_options import QualityConfig
 from anndl.registry import experiment
 
 PAD = 2
@@ -57,7 +45,7 @@ class DCGANConfig(ExperimentConfig):
     """Generator steps (course: 20000), batch size (course: 32), snapshots, checkpoints."""
     last_steps: int = param(500, ge=10)
     """Generator steps in the report's Figure 4.4 window (losses and accuracies with their means)."""
-    quality: sample_quality.QualityConfig = dataclasses.field(default_factory=sample_quality.QualityConfig)
+    quality: QualityConfig = dataclasses.field(default_factory=QualityConfig)
     """Sample-quality scoring of the generator (MNIST only)."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Torch device: auto picks cuda when available."""
@@ -82,6 +70,11 @@ def check_data(cfg: DCGANConfig) -> None:
 @experiment("dcgan", DCGANConfig, "DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)",
             check_data=check_data)
 def run(cfg: DCGANConfig, ctx) -> dict:
+    import torch
+
+    from anndl.nn import sample_quality, torchkit
+    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()
     data = cfg.data().load(split_seed)

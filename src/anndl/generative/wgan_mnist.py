@@ -23,23 +23,13 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import torch
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
-from anndl.nn import sample_quality, torchkit
 from anndl.nn.gan_figures import draw_last_losses, draw_snapshot_strip
-from anndl.nn.gan_models import MLPNetworks
-from anndl.nn.gan_training import (
-    DigitImages,
-    GanBudget,
-    GanCell,
-    GanMethod,
-    digits_from,
-    load_generator,
-    train_cell,
-)
+from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks
+from anndl.nn.sample_quality_options import QualityConfig
 from anndl.registry import experiment
 
 VARIANTS = {"clip": "wgan-clip", "gp": "wgan-gp", "bce": "bce"}
@@ -70,7 +60,7 @@ class WGANConfig(ExperimentConfig):
     """Generator steps in the "final training steps" figures (report Figure 4.6)."""
     dcgan_run: str | None = None
     """A run directory of the dcgan experiment whose last steps are drawn beside the WGANs' (optional)."""
-    quality: sample_quality.QualityConfig = dataclasses.field(default_factory=sample_quality.QualityConfig)
+    quality: QualityConfig = dataclasses.field(default_factory=QualityConfig)
     """Sample-quality scoring of each generator."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Torch device: auto picks cuda when available."""
@@ -111,6 +101,11 @@ def check_data(cfg: WGANConfig) -> None:
 @experiment("wgan_mnist", WGANConfig, "WGAN (clipping, gradient penalty) vs standard GAN on MNIST (§4.4)",
             check_data=check_data)
 def run(cfg: WGANConfig, ctx) -> dict:
+    import torch
+
+    from anndl.nn import sample_quality, torchkit
+    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()
     data = cfg.data().load(split_seed)

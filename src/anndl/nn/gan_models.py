@@ -25,14 +25,12 @@ WGAN (MNIST flattened to 784 values in [-1, 1]; report §4.4)::
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from typing import Literal
 
 import torch
 from torch import nn
 
-from anndl.config import param
+from anndl.nn.gan_options import DCGANNetworks, MLPNetworks  # noqa: F401 (re-exported: importable from here, as before)
 
 DENSE_ACTIVATIONS = ("relu", "leaky_relu")
 
@@ -143,41 +141,3 @@ class MLPCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class DCGANNetworks:
-    """The DCGAN pair's shape (a config section and part of a training cell's key)."""
-
-    latent_dim: int = param(100, ge=1)
-    """Dimension of the generator's N(0, I) input."""
-    generator_widths: list[int] = param([256, 256, 128], ge=1)
-    """Channels of the generator's dense map and its two hidden transposed convs (course: 256, 256, 128)."""
-    discriminator_widths: list[int] = param([32, 64, 128], ge=1)
-    """Channels of the discriminator's three convolutions (course: 32, 64, 128)."""
-    dense_activation: Literal["relu", "leaky_relu"] = "relu"
-    """After the generator's linear dense layer (and its batch norm): relu (course) or leaky_relu (0.2)."""
-
-    def build(self, channels: int) -> tuple[DCGANGenerator, DCGANDiscriminator]:
-        """A fresh (generator, discriminator) for images with ``channels`` channels."""
-        return (DCGANGenerator(self.latent_dim, channels, self.generator_widths,
-                               dense_activation=self.dense_activation),
-                DCGANDiscriminator(channels, self.discriminator_widths))
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class MLPNetworks:
-    """The WGAN's MLP pair for 28x28 digits (a config section and part of a training cell's key)."""
-
-    latent_dim: int = param(100, ge=1)
-    """Dimension of the generator's N(0, I) input."""
-    generator_hidden: list[int] = param([256, 256], ge=1)
-    """Hidden widths of the MLP generator (course: 256, 256)."""
-    critic_hidden: list[int] = param([256, 256], ge=1)
-    """Hidden widths of the MLP critic / discriminator (course: 256, 256)."""
-
-    def build(self, channels: int = 1) -> tuple[MLPGenerator, MLPCritic]:
-        """A fresh (generator, critic); ``channels`` must be 1."""
-        if channels != 1:
-            raise ValueError(f"the MLP networks take 1-channel digits, got {channels} channels")
-        return MLPGenerator(self.latent_dim, self.generator_hidden), MLPCritic(self.critic_hidden)

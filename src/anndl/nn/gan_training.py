@@ -37,65 +37,25 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from anndl.config import param
-from anndl.data import cifar10
-from anndl.data.mnist import load_mnist_subset
-from anndl.errors import ConfigError
-from anndl.nn import divergence, sample_quality, torchkit
-from anndl.nn.gan_models import DCGANNetworks, MLPNetworks
+from anndl.nn import divergence, torchkit
+from anndl.nn.gan_options import (  # the option classes, also importable from here as before
+    CifarImages,  # noqa: F401
+    DCGANNetworks,
+    DigitImages,  # noqa: F401
+    GanBudget,
+    GanCell,
+    GanMethod,
+    MLPNetworks,
+)
 
 OBJECTIVES = ("bce", "wgan-clip", "wgan-gp")
 OPTIMISERS = ("adam", "rmsprop")
 UPDATES = ("alternating", "simultaneous")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class GanMethod:
-    """How one GAN learns: objective, update scheme and optimiser (a config section, part of a cell key)."""
-
-    objective: Literal["bce", "wgan-clip", "wgan-gp"] = "bce"
-    """bce (standard GAN), wgan-clip (WGAN, weight clipping) or wgan-gp (WGAN, gradient penalty)."""
-    update: Literal["alternating", "simultaneous"] = "alternating"
-    """bce only: simultaneous (course notebook: both from one forward pass) or alternating (D, then G)."""
-    optimiser: Literal["adam", "rmsprop"] = "adam"
-    """Optimiser of both networks (rmsprop: PyTorch's alpha 0.99)."""
-    lr: float = param(2e-4, gt=0)
-    """Learning rate of both networks."""
-    betas: list[float] = param([0.5, 0.999], ge=0, lt=1)
-    """Adam (beta1, beta2)."""
-    critic_steps: int = param(1, ge=1)
-    """Critic steps per generator step (WGAN papers: 5)."""
-    clip: float = param(0.01, gt=0)
-    """wgan-clip: critic weights are clipped to [-clip, clip] after each critic step (paper: 0.01)."""
-    gp_weight: float = param(10.0, ge=0)
-    """wgan-gp: gradient-penalty weight lambda (paper: 10)."""
-
-    def __post_init__(self):
-        if len(self.betas) != 2:
-            raise ValueError(f"betas: expected two numbers (beta1, beta2), got {self.betas}")
-        if self.update == "simultaneous" and (self.objective != "bce" or self.critic_steps != 1):
-            raise ValueError("update: simultaneous needs objective bce with critic_steps 1, got "
-                             f"{self.objective} with critic_steps {self.critic_steps}")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class GanBudget:
-    """How long a GAN trains and what it logs (a config section, part of a cell key)."""
-
-    generator_steps: int = param(1000, ge=1)
-    """Generator updates (the budget; equal across objectives; the course notebooks: 20000)."""
-    batch_size: int = param(32, ge=2)
-    """Real images per critic step (and as many fakes)."""
-    snapshots: int = param(6, ge=2)
-    """Sample grids kept over training (the first before any update)."""
-    checkpoint_every: int = param(0, ge=0)
-    """Save networks, optimisers and noise every this many generator steps (0: never)."""
 
 
 @dataclasses.dataclass
@@ -345,58 +305,6 @@ def _record(history: GanHistory, rows: list[list[float]]) -> None:
 
 
 # --- one GAN training as an executor cell (shared by dcgan and wgan_mnist) --------------------------
-
-@dataclasses.dataclass(frozen=True)
-class DigitImages:
-    """The shipped MNIST subset split into GAN training digits and a held-out Fréchet reference."""
-
-    held_out_per_class: int
-    max_train_images: int | None = None
-    pad: int = 0
-    """Background pixels (-1) added on every side of the GAN's copy (DCGAN: 2, for 32x32)."""
-
-    def load(self, split_seed: int) -> dict:
-        """``gan`` (N, 1, 28 + 2 pad, 28 + 2 pad) in [-1, 1]; ``digits`` (N, 28, 28) in [0, 1] and
-        ``labels`` (N,) of the same digits; the held-out ``reference`` and ``reference_labels``."""
-        digits, labels = load_mnist_subset()
-        rng = np.random.default_rng(split_seed)
-        train, held = sample_quality.held_out_split(labels, self.held_out_per_class, rng)
-        train = rng.permutation(train)[: self.max_train_images]  # the subset is sorted by class
-        gan = np.pad(digits[train] * 2 - 1, ((0, 0), (self.pad, self.pad), (self.pad, self.pad)), constant_values=-1)
-        return {"gan": gan[:, None], "digits": digits[train], "labels": labels[train],
-                "reference": digits[held], "reference_labels": labels[held]}
-
-
-@dataclasses.dataclass(frozen=True)
-class CifarImages:
-    """One class of the CIFAR-10 binary batches as GAN training images."""
-
-    path: str | None
-    class_name: str
-    max_train_images: int | None = None
-
-    def load(self, split_seed: int) -> dict:
-        """``gan`` (N, 3, 32, 32) in [-1, 1] (``split_seed`` is unused: no held-out split)."""
-        if self.path is None:
-            raise ConfigError("key 'cifar_path': dataset cifar10 needs the folder of the binary batches, "
-                              "e.g. cifar_path=~/data/cifar-10-batches-bin")
-        return {"gan": cifar10.load_class(self.path, self.class_name)[: self.max_train_images] * 2 - 1}
-
-
-@dataclasses.dataclass(frozen=True)
-class GanCell:
-    """One GAN training: everything it depends on, so the executor's cache key is derived from it."""
-
-    data: DigitImages | CifarImages
-    networks: DCGANNetworks | MLPNetworks
-    method: GanMethod
-    budget: GanBudget
-    split_seed: int
-    checkpoint_dir: str
-    device: str = "auto"
-    desc: str = "GAN steps"
-    seed: int | None = None
-
 
 def train_cell(cell: GanCell) -> dict:
     """Train one GAN (a ctx.map cell, seeded by the executor: a finished training is not redone on resume).
