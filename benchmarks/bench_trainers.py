@@ -29,10 +29,10 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from anndl.nn.allocator import retain_freed_memory
 from threadpoolctl import threadpool_limits
 
 from anndl.data.regression import sin_squared, sin_squared_grid
-from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.mlp import MLP
 from anndl.nn.training import train
 
