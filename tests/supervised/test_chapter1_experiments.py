@@ -7,8 +7,9 @@ import numpy as np
 
 from anndl import registry, runs
 from anndl.configfile import load_config_file
-from anndl.supervised.personal_regression import load_problem
-from anndl.supervised.training_algorithms import train_one
+from anndl.data.regression import SinSquaredData
+from anndl.supervised.personal_regression import Problem, load_problem
+from anndl.supervised.training_algorithms import RunCell, Training, train_one
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -21,10 +22,14 @@ def run_experiment(name, tmp_path, *overrides):
 
 
 def test_every_algorithm_of_a_repetition_starts_from_the_same_weights_and_noise():
-    cell = {"init_seed": 7, "hidden_units": 5, "epochs": 3, "dx": 0.1, "noise_std": 0.2}
-    starts = {a: train_one({**cell, "algorithm": a})["loss_curve"][0] for a in ("gd", "cgf", "lm", "br")}
+    data = SinSquaredData("noisy", dx=0.1, noise_std=0.2)
+
+    def first_loss(algorithm: str, init_seed: int) -> float:
+        return train_one(RunCell(Training(algorithm, 5, 3), data, 0, init_seed))["loss_curve"][0]
+
+    starts = {a: first_loss(a, 7) for a in ("gd", "cgf", "lm", "br")}
     assert np.allclose(list(starts.values()), starts["gd"], rtol=1e-13)
-    other = train_one({**cell, "init_seed": 8, "algorithm": "gd"})["loss_curve"][0]
+    other = first_loss("gd", 8)
     assert not np.isclose(other, starts["gd"])
 
 
@@ -66,9 +71,8 @@ def test_personal_regression_picks_the_grid_minimum_and_retrains(tmp_path):
 
 
 def test_personal_regression_reads_the_course_file(course_file):
-    cell = {"data_path": str(course_file("Data_Problem1_regression.mat")), "standin_seed": 1,
-            "digits": [8, 8, 7, 5, 1], "samples": 1000, "sample_seed": 3}  # fmt: skip
-    X, t, sets = load_problem(cell)
+    problem = Problem(str(course_file("Data_Problem1_regression.mat")), 1, (8, 8, 7, 5, 1), 1000, 3)
+    X, t, sets = load_problem(problem)
     assert X.shape == (3000, 2) and t.shape == (3000,)
     assert 1.8294 <= t.min() and t.max() <= 4.72812451724138  # Tnew's range over all 13600 points
     assert [sets[k].size for k in ("train", "val", "test")] == [1000, 1000, 1000]

@@ -10,6 +10,7 @@ data, only a problem of the same kind.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,21 @@ SIN_DOMAIN = (0.0, 3.0 * np.pi)
 
 SIN_DATASETS = ("noiseless", "noisy")
 """The two training sets of §1.1: sin(x²) itself, and with Gaussian noise added."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SinSquaredData:
+    """One training set of §1.1: inputs x = 0:dx:3π, targets sin(x²) plus Gaussian noise of
+    standard deviation ``noise_std`` (0 for the noiseless set)."""
+
+    dataset: str
+    dx: float
+    noise_std: float
+
+    @classmethod
+    def of(cls, dataset: str, dx: float, noise_std: float) -> SinSquaredData:
+        """The set ``dataset`` (one of SIN_DATASETS): ``noise_std`` for "noisy", 0 for "noiseless"."""
+        return cls(dataset, dx, noise_std if dataset == "noisy" else 0.0)
 
 
 def sin_squared(x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, SinSquaredData, noisy, sin_squared, sin_squared_grid
 from anndl.errors import RunError
 from anndl.registry import experiment
 
@@ -27,19 +27,30 @@ class FitTrainlmConfig(ExperimentConfig):
     """Random test inputs in [0, 3π] (report: 100)."""
 
 
-def fit(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class FitCell:
+    """One trainlm fit of a 1-H-1 network on one data set, tested on ``test_points`` random inputs."""
+
+    data: SinSquaredData
+    hidden_units: int
+    epochs: int
+    test_points: int
+    seed: int | None = None
+
+
+def fit(cell: FitCell) -> dict:
     """Train on one data set; return the fit on the training grid and on the test points."""
     from anndl.nn.mlp import MLP
     from anndl.nn.training import train
 
-    noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell["seed"]).spawn(3)
-    x = sin_squared_grid(cell["dx"])
-    t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))
+    noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell.seed).spawn(3)
+    x = sin_squared_grid(cell.data.dx)
+    t = noisy(sin_squared(x), cell.data.noise_std, np.random.default_rng(noise_seq))
     test_rng = np.random.default_rng(test_seq)
-    x_test = np.sort(test_rng.uniform(*SIN_DOMAIN, cell["test_points"]))
-    t_test = noisy(sin_squared(x_test), cell["noise_std"], test_rng)
-    net = MLP.create([1, cell["hidden_units"], 1], x, t, np.random.default_rng(weight_seq))
-    trained, history = train(net, x, t, algorithm="lm", epochs=cell["epochs"])
+    x_test = np.sort(test_rng.uniform(*SIN_DOMAIN, cell.test_points))
+    t_test = noisy(sin_squared(x_test), cell.data.noise_std, test_rng)
+    net = MLP.create([1, cell.hidden_units, 1], x, t, np.random.default_rng(weight_seq))
+    trained, history = train(net, x, t, algorithm="lm", epochs=cell.epochs)
     y, y_test = trained.predict(x)[:, 0], trained.predict(x_test)[:, 0]
     return {
         "x": x,
@@ -64,14 +75,7 @@ def fit(cell: dict) -> dict:
 )
 def run(cfg: FitTrainlmConfig, ctx) -> dict:
     cells = [
-        {
-            "dataset": d,
-            "hidden_units": cfg.hidden_units,
-            "epochs": cfg.epochs,
-            "dx": cfg.dx,
-            "test_points": cfg.test_points,
-            "noise_std": cfg.noise_std if d == "noisy" else 0.0,
-        }
+        FitCell(SinSquaredData.of(d, cfg.dx, cfg.noise_std), cfg.hidden_units, cfg.epochs, cfg.test_points)
         for d in SIN_DATASETS
     ]
     results = dict(zip(SIN_DATASETS, ctx.map(fit, cells, desc="trainlm fits"), strict=True))

@@ -15,7 +15,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, SinSquaredData, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
@@ -41,30 +41,44 @@ class GeneralizationConfig(ExperimentConfig):
         check_algorithms(self.algorithms)
 
 
-def repetition_data(cell: dict, data_seed: int):
+@dataclasses.dataclass(frozen=True)
+class SizeCell:
+    """The repetitions (one per ``data_seeds`` entry) of one size and algorithm on one data set,
+    each tested on ``test_points`` random inputs with the training set's noise level."""
+
+    data: SinSquaredData
+    hidden_units: int
+    algorithm: str
+    epochs: int
+    test_points: int
+    data_seeds: tuple[int, ...]
+    seed: int | None = None
+
+
+def repetition_data(cell: SizeCell, data_seed: int):
     """Training inputs and targets, test inputs and targets and the initial network of one
     repetition, all drawn from ``data_seed``."""
     from anndl.nn.mlp import MLP
 
     noise_seq, test_seq, weight_seq = np.random.SeedSequence(data_seed).spawn(3)
-    x = sin_squared_grid(cell["dx"])
-    t = noisy(sin_squared(x), cell["noise_std"], np.random.default_rng(noise_seq))
+    x = sin_squared_grid(cell.data.dx)
+    t = noisy(sin_squared(x), cell.data.noise_std, np.random.default_rng(noise_seq))
     test_rng = np.random.default_rng(test_seq)
-    x_test = test_rng.uniform(*SIN_DOMAIN, cell["test_points"])
-    t_test = noisy(sin_squared(x_test), cell["noise_std"], test_rng)
-    net = MLP.create([1, cell["hidden_units"], 1], x, t, np.random.default_rng(weight_seq))
+    x_test = test_rng.uniform(*SIN_DOMAIN, cell.test_points)
+    t_test = noisy(sin_squared(x_test), cell.data.noise_std, test_rng)
+    net = MLP.create([1, cell.hidden_units, 1], x, t, np.random.default_rng(weight_seq))
     return x, t, x_test, t_test, net
 
 
-def train_and_test(cell: dict) -> dict:
+def train_and_test(cell: SizeCell) -> dict:
     """The repetitions (one per ``data_seeds`` entry) of one size and algorithm, trained together;
     {"runs": [{"train_mse", "test_mse"} per repetition]}."""
     from anndl.nn.train_many import train_many
 
-    data = [repetition_data(cell, seed) for seed in cell["data_seeds"]]
+    data = [repetition_data(cell, seed) for seed in cell.data_seeds]
     x = data[0][0]
-    trained = train_many([d[4] for d in data], x, [d[1] for d in data], algorithm=cell["algorithm"],
-                         epochs=cell["epochs"])  # fmt: skip
+    trained = train_many([d[4] for d in data], x, [d[1] for d in data], algorithm=cell.algorithm,
+                         epochs=cell.epochs)  # fmt: skip
     runs = []
     for (_, _, x_test, t_test, _), (net, history) in zip(data, trained, strict=True):
         y_test = net.predict(x_test)[:, 0]
@@ -77,25 +91,16 @@ def train_and_test(cell: dict) -> dict:
 def run(cfg: GeneralizationConfig, ctx) -> dict:
     algorithms = [resolve_algorithm(a) for a in cfg.algorithms]
     # one seed per repetition: every size and algorithm of a repetition sees the same data
-    data_seeds = [ctx.child_seed() for _ in range(cfg.repetitions)]
+    data_seeds = tuple(ctx.child_seed() for _ in range(cfg.repetitions))
     cells = [
-        {
-            "dataset": d,
-            "hidden_units": h,
-            "algorithm": a,
-            "data_seeds": data_seeds,
-            "epochs": cfg.epochs,
-            "dx": cfg.dx,
-            "test_points": cfg.test_points,
-            "noise_std": cfg.noise_std if d == "noisy" else 0.0,
-        }
+        SizeCell(SinSquaredData.of(d, cfg.dx, cfg.noise_std), h, a, cfg.epochs, cfg.test_points, data_seeds)
         for d in SIN_DATASETS
         for h in cfg.hidden_units
         for a in algorithms
     ]
     results = ctx.map(train_and_test, cells, desc="size x algorithm (repetitions batched)")
     table = {  # (dataset, algorithm, size) -> results over repetitions
-        (c["dataset"], c["algorithm"], c["hidden_units"]): res["runs"] for c, res in zip(cells, results, strict=True)
+        (c.data.dataset, c.algorithm, c.hidden_units): res["runs"] for c, res in zip(cells, results, strict=True)
     }
     rows, metrics = [], {d: {} for d in SIN_DATASETS}
     for d in SIN_DATASETS:

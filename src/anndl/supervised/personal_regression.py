@@ -71,59 +71,96 @@ class PersonalRegressionConfig(ExperimentConfig):
         return list(range(self.units_step, self.max_units + 1, self.units_step))
 
 
-def load_problem(cell: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """The data of every cell: the course file ``data_path`` (None: the stand-in of ``standin_seed``),
+    Tnew's ``digits`` and three disjoint samples of ``samples`` points drawn from ``sample_seed``."""
+
+    data_path: str | None
+    standin_seed: int
+    digits: tuple[int, ...]
+    samples: int
+    sample_seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """How an architecture is trained: ``max_fail`` validation checks before early stopping (0: none)."""
+
+    algorithm: str
+    epochs: int
+    max_fail: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ArchitectureCell:
+    """``layers`` hidden tanh layers of ``units`` each, trained ``repetitions`` times (train_repetitions)
+    or once (train_architecture); ``keep_predictions`` adds the test predictions and trainbr's gamma."""
+
+    problem: Problem
+    layers: int
+    units: int
+    training: Training
+    repetitions: int = 1
+    keep_predictions: bool = False
+    seed: int | None = None
+
+
+def load_problem(problem: Problem) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Inputs X (3n, 2) and Tnew (3n,) of the three samples stacked, and their index sets."""
-    if cell["data_path"]:
-        X, T = load_course_regression(cell["data_path"])
+    if problem.data_path:
+        X, T = load_course_regression(problem.data_path)
     else:
-        X, T = standin_regression(seed=cell["standin_seed"])
-    n = cell["samples"]
-    picked = three_samples(len(X), (n, n, n), np.random.default_rng(cell["sample_seed"]))
+        X, T = standin_regression(seed=problem.standin_seed)
+    n = problem.samples
+    picked = three_samples(len(X), (n, n, n), np.random.default_rng(problem.sample_seed))
     order = np.concatenate([picked[k] for k in SPLITS])
     sets = {k: np.arange(i * n, (i + 1) * n) for i, k in enumerate(SPLITS)}
-    return X[order], personal_target(T[order], cell["digits"]), sets
+    return X[order], personal_target(T[order], problem.digits), sets
 
 
-def train_repetitions(cell: dict) -> dict:
+def train_repetitions(cell: ArchitectureCell) -> dict:
     """Train one architecture ``repetitions`` times, from the weights of the children of
     SeedSequence(seed), all together; {"runs": [one train_architecture result per repetition]}."""
     from anndl.nn.mlp import MLP
     from anndl.nn.train_many import train_many
 
-    X, t, sets = load_problem(cell)
-    sizes = [2, *[cell["units"]] * cell["layers"], 1]
-    seeds = np.random.SeedSequence(cell["seed"]).spawn(cell["repetitions"])
+    X, t, sets = load_problem(cell.problem)
+    training = cell.training
+    sizes = [2, *[cell.units] * cell.layers, 1]
+    seeds = np.random.SeedSequence(cell.seed).spawn(cell.repetitions)
     nets = [MLP.create(sizes, X, t, np.random.default_rng(seed)) for seed in seeds]
     start = time.perf_counter()
-    trained = train_many(nets, X, t, algorithm=cell["algorithm"], division=sets, epochs=cell["epochs"],
-                         max_fail=cell["max_fail"])  # fmt: skip
+    trained = train_many(nets, X, t, algorithm=training.algorithm, division=sets, epochs=training.epochs,
+                         max_fail=training.max_fail)  # fmt: skip
     seconds = (time.perf_counter() - start) / len(nets)
     return {"runs": [_measure(cell, X, t, sets, *pair, seconds) for pair in trained]}
 
 
-def train_architecture(cell: dict) -> dict:
+def train_architecture(cell: ArchitectureCell) -> dict:
     """Train one architecture once, from the weights of default_rng(seed); the MSEs are those
     of the returned network."""
     from anndl.nn.mlp import MLP
     from anndl.nn.training import train
 
-    X, t, sets = load_problem(cell)
-    sizes = [2, *[cell["units"]] * cell["layers"], 1]
-    net = MLP.create(sizes, X, t, np.random.default_rng(cell["seed"]))
+    X, t, sets = load_problem(cell.problem)
+    training = cell.training
+    sizes = [2, *[cell.units] * cell.layers, 1]
+    net = MLP.create(sizes, X, t, np.random.default_rng(cell.seed))
     start = time.perf_counter()
     trained, history = train(
         net,
         X,
         t,
-        algorithm=cell["algorithm"],
+        algorithm=training.algorithm,
         division=sets,
-        epochs=cell["epochs"],
-        max_fail=cell["max_fail"],
+        epochs=training.epochs,
+        max_fail=training.max_fail,
     )
     return _measure(cell, X, t, sets, trained, history, time.perf_counter() - start)
 
 
-def _measure(cell: dict, X, t, sets, trained: MLP, history, seconds: float) -> dict:
+def _measure(cell: ArchitectureCell, X, t, sets, trained: MLP, history, seconds: float) -> dict:
     """Epochs, stop reason and the train / validation / test MSE of one trained network."""
     out = {
         "seconds": seconds,
@@ -135,7 +172,7 @@ def _measure(cell: dict, X, t, sets, trained: MLP, history, seconds: float) -> d
     for split in SPLITS:
         y = trained.predict(X[sets[split]])[:, 0]
         out[f"{split}_mse"] = float(np.mean((t[sets[split]] - y) ** 2))
-    if cell.get("keep_predictions"):
+    if cell.keep_predictions:
         out["test_prediction"] = trained.predict(X[sets["test"]])[:, 0]
         out["gamma"] = np.asarray(history.gamma)
     return out
@@ -156,27 +193,10 @@ def check_data(cfg: PersonalRegressionConfig) -> None:
     check_data=check_data,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
-    common = {
-        "data_path": cfg.data_path,
-        "standin_seed": cfg.standin_seed,
-        "digits": list(cfg.digits),
-        "samples": cfg.samples,
-        "sample_seed": ctx.child_seed(),
-    }
+    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed())
     units = cfg.units()
-    grid = [
-        {
-            **common,
-            "layers": L,
-            "units": h,
-            "repetitions": cfg.repetitions,
-            "algorithm": "lm",
-            "epochs": cfg.epochs,
-            "max_fail": cfg.max_fail,
-        }
-        for L in cfg.hidden_layers
-        for h in units
-    ]
+    search = Training("lm", cfg.epochs, cfg.max_fail)
+    grid = [ArchitectureCell(problem, L, h, search, cfg.repetitions) for L in cfg.hidden_layers for h in units]
     results = ctx.map(train_repetitions, grid, desc="architecture grid (repetitions batched)")
     val, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
     ctx.write_table("personal_regression_grid_validation_mse", rows)
@@ -184,17 +204,10 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
     layers, width = cfg.hidden_layers[best_i], units[best_j]
     _plot_grid(ctx, val, cfg.hidden_layers, units, (best_i, best_j))
 
-    final_cell = {
-        **common,
-        "layers": layers,
-        "units": width,
-        "algorithm": cfg.final_algorithm,
-        "epochs": cfg.final_epochs,
-        "max_fail": 0,
-        "keep_predictions": True,
-    }
+    final_cell = ArchitectureCell(problem, layers, width, Training(cfg.final_algorithm, cfg.final_epochs, 0),
+                                  keep_predictions=True)  # fmt: skip
     (final,) = ctx.map(train_architecture, [final_cell], desc=f"final {cfg.final_algorithm}")
-    X, t, sets = load_problem({**final_cell, "seed": 0})
+    X, t, sets = load_problem(problem)
     _plot_surfaces(ctx, X, t, sets, final["test_prediction"], f"{layers}x{width} tanh, {cfg.final_algorithm}")
     return {
         "data": "course file" if cfg.data_path else "built-in stand-in",
@@ -208,9 +221,9 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
     }
 
 
-def _summarise_grid(grid: list[dict], results: list[dict], layers: list[int], units: list[int]):
+def _summarise_grid(grid: list[ArchitectureCell], results: list[dict], layers: list[int], units: list[int]):
     """Mean validation MSE (len(layers), len(units)) over repetitions, and one table row per architecture."""
-    grouped = {(cell["layers"], cell["units"]): res["runs"] for cell, res in zip(grid, results, strict=True)}
+    grouped = {(cell.layers, cell.units): res["runs"] for cell, res in zip(grid, results, strict=True)}
     val = np.array([[np.mean([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
     rows = [
         {"hidden_layers": L, "units": h, "n_params": grouped[L, h][0]["n_params"], "val_mse_mean": float(val[i, j]),

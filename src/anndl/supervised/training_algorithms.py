@@ -13,7 +13,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.data.regression import SIN_DATASETS, noisy, sin_squared, sin_squared_grid
+from anndl.data.regression import SIN_DATASETS, SinSquaredData, noisy, sin_squared, sin_squared_grid
 from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
@@ -53,29 +53,61 @@ def sin_squared_data(dx: float, noise_std: float, seed: int) -> tuple[np.ndarray
     )
 
 
-def train_one(cell: dict) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """One algorithm training a 1-H-1 tanh network for ``epochs`` epochs."""
+
+    algorithm: str
+    hidden_units: int
+    epochs: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RunCell:
+    """One algorithm on one repetition's data; the weights and noise come from ``init_seed``."""
+
+    training: Training
+    data: SinSquaredData
+    repetition: int
+    init_seed: int
+    seed: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RepetitionsCell:
+    """One algorithm on every repetition's data (one ``init_seeds`` entry each), trained together."""
+
+    training: Training
+    data: SinSquaredData
+    init_seeds: tuple[int, ...]
+    seed: int | None = None
+
+
+def train_one(cell: RunCell) -> dict:
     """One algorithm on one repetition's data; the weights and noise come from ``init_seed``."""
     from anndl.nn.mlp import MLP
     from anndl.nn.training import train
 
-    x, t, weight_rng = sin_squared_data(cell["dx"], cell["noise_std"], cell["init_seed"])
-    net = MLP.create([1, cell["hidden_units"], 1], x, t, weight_rng)
+    training = cell.training
+    x, t, weight_rng = sin_squared_data(cell.data.dx, cell.data.noise_std, cell.init_seed)
+    net = MLP.create([1, training.hidden_units, 1], x, t, weight_rng)
     start = time.perf_counter()
-    _, history = train(net, x, t, algorithm=cell["algorithm"], epochs=cell["epochs"])
+    _, history = train(net, x, t, algorithm=training.algorithm, epochs=training.epochs)
     return _result(history, time.perf_counter() - start)
 
 
-def train_repetitions(cell: dict) -> dict:
+def train_repetitions(cell: RepetitionsCell) -> dict:
     """One algorithm on the repetitions of ``init_seeds``, trained together; {"runs": [one
     train_one result per repetition]}, each with the batch's wall time per network."""
     from anndl.nn.mlp import MLP
     from anndl.nn.train_many import train_many
 
-    data = [sin_squared_data(cell["dx"], cell["noise_std"], seed) for seed in cell["init_seeds"]]
-    nets = [MLP.create([1, cell["hidden_units"], 1], x, t, rng) for x, t, rng in data]
+    training = cell.training
+    data = [sin_squared_data(cell.data.dx, cell.data.noise_std, seed) for seed in cell.init_seeds]
+    nets = [MLP.create([1, training.hidden_units, 1], x, t, rng) for x, t, rng in data]
     start = time.perf_counter()
-    trained = train_many(nets, data[0][0], [t for _, t, _ in data], algorithm=cell["algorithm"],
-                         epochs=cell["epochs"])  # fmt: skip
+    trained = train_many(nets, data[0][0], [t for _, t, _ in data], algorithm=training.algorithm,
+                         epochs=training.epochs)  # fmt: skip
     seconds = (time.perf_counter() - start) / len(nets)
     return {"runs": [_result(history, seconds) for _, history in trained]}
 
@@ -100,27 +132,23 @@ def _result(history, seconds: float) -> dict:
 )
 def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
     algorithms = [resolve_algorithm(a) for a in cfg.algorithms]
-    init_seeds = [ctx.child_seed() for _ in range(cfg.repetitions)]
-    common = {"hidden_units": cfg.hidden_units, "epochs": cfg.epochs, "dx": cfg.dx}
+    init_seeds = tuple(ctx.child_seed() for _ in range(cfg.repetitions))
+    data = {d: SinSquaredData.of(d, cfg.dx, cfg.noise_std) for d in SIN_DATASETS}
+    trainings = {a: Training(a, cfg.hidden_units, cfg.epochs) for a in algorithms}
     grouped: dict[tuple[str, str], list[dict]] = {}
     if cfg.batch_repetitions:
-        cells = [
-            {"algorithm": a, "dataset": d, "init_seeds": init_seeds, **common,
-             "noise_std": cfg.noise_std if d == "noisy" else 0.0}
-            for d in SIN_DATASETS for a in algorithms
-        ]  # fmt: skip
+        cells = [RepetitionsCell(trainings[a], data[d], init_seeds) for d in SIN_DATASETS for a in algorithms]
         results = ctx.map(train_repetitions, cells, desc="training runs (repetitions batched)")
         for cell, res in zip(cells, results, strict=True):
-            grouped[cell["dataset"], cell["algorithm"]] = res["runs"]
+            grouped[cell.data.dataset, cell.training.algorithm] = res["runs"]
     else:
         cells = [
-            {"algorithm": a, "dataset": d, "repetition": r, "init_seed": init_seeds[r], **common,
-             "noise_std": cfg.noise_std if d == "noisy" else 0.0}
+            RunCell(trainings[a], data[d], r, init_seeds[r])
             for r in range(cfg.repetitions) for d in SIN_DATASETS for a in algorithms
         ]  # fmt: skip
         results = ctx.map(train_one, cells, desc="training runs")
         for cell, res in zip(cells, results, strict=True):
-            grouped.setdefault((cell["dataset"], cell["algorithm"]), []).append(res)
+            grouped.setdefault((cell.data.dataset, cell.training.algorithm), []).append(res)
     summary = {d: {a: _summarise(grouped[d, a]) for a in algorithms} for d in SIN_DATASETS}
     curves = {d: {a: [res["loss_curve"] for res in grouped[d, a] if not res["diverged"]] for a in algorithms}
               for d in SIN_DATASETS}
