@@ -86,8 +86,11 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         raise RunError("; ".join(diverged) + "; lower noise_std", partial_metrics=metrics)
 
     fig, axes = plotting.subplots(2, 2, squeeze=False, width=5.0, height=3.0)
+    data: dict[str, np.ndarray] = {}
     for col, d in enumerate(SIN_DATASETS):
         res = results[d]
+        data |= {f"{d} x": res["x"], f"{d} training target": res["t"], f"{d} sin(x²)": sin_squared(res["x"]),
+                 f"{d} network output": res["y"], f"{d} network − sin(x²)": res["y"] - sin_squared(res["x"])}
         ax_fit, ax_err = axes[0, col], axes[1, col]
         ax_fit.plot(res["x"], res["t"], ".", ms=1.5, color="0.6", label="training targets")
         ax_fit.plot(res["x"], sin_squared(res["x"]), color="k", lw=0.8, label="sin(x²)")
@@ -96,5 +99,5 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         ax_fit.legend(loc="best", fontsize=8)
         ax_err.plot(res["x"], res["y"] - sin_squared(res["x"]), color="C3", lw=0.8)
         ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
-    ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error")
+    ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error", data=data)
     return metrics

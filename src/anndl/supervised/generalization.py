@@ -143,9 +143,11 @@ def _best_size(sizes: list[int], test_mse: list[float]) -> int | None:
 
 def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg: GeneralizationConfig) -> None:
     fig, axes = plotting.subplots(1, 2, squeeze=False, sharey=True)
+    data: dict[str, list] = {"hidden units": list(cfg.hidden_units)}
     for ax, split in zip(axes[0], ("train", "test"), strict=True):
         for i, a in enumerate(algorithms):
             mse = per_algo[a][f"{split}_mse_mean"]
+            data[f"{a} {split} MSE mean"] = list(mse)
             ax.plot(cfg.hidden_units, mse, "o-", ms=3, color=f"C{i}", label=a)
             for h, value, diverged in zip(cfg.hidden_units, mse, per_algo[a]["diverged_runs"], strict=True):
                 plotting.mark_diverged(ax, h, value, diverged, color=f"C{i}")
@@ -157,4 +159,5 @@ def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg:
             title=f"{split} MSE on {target}",
         )
     axes[0, 1].legend(ncols=2)
-    ctx.save_figure(fig, f"generalization_{dataset}_train_and_test_mse_vs_hidden_units")
+    data |= {f"{a} diverged runs": list(per_algo[a]["diverged_runs"]) for a in algorithms}
+    ctx.save_figure(fig, f"generalization_{dataset}_train_and_test_mse_vs_hidden_units", data=data)

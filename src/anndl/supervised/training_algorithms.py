@@ -205,6 +205,7 @@ def _ordering(summary: dict, algorithms: list[str]) -> dict:
 def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
     fig, axes = plotting.subplots(2, 2, squeeze=False)
     pos = np.arange(len(algorithms))
+    data: dict[str, list] = {"algorithm": list(algorithms)}
     for row, d in enumerate(SIN_DATASETS):
         stats = summary[d]
         ax_time, ax_mse = axes[row]
@@ -224,18 +225,23 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
             color="C1",
         )
         ax_mse.set(ylabel="train MSE", title=f"{d} targets: train MSE, mean ± std (diverged runs excluded)")
+        for key, column in (("seconds_mean", "training time mean (s)"), ("seconds_std", "training time std (s)"),
+                            ("train_mse_mean", "train MSE mean"), ("train_mse_std", "train MSE std"),
+                            ("diverged_runs", "diverged runs")):
+            data[f"{d} {column}"] = [stats[a][key] for a in algorithms]
         plotting.log_y_if_positive(ax_mse, [stats[a]["train_mse_mean"] for a in algorithms])
         for p, a in zip(pos, algorithms, strict=True):
             plotting.mark_diverged(ax_mse, p, stats[a]["train_mse_mean"], stats[a]["diverged_runs"])
         for ax in (ax_time, ax_mse):
             ax.set_xticks(pos, algorithms)
             ax.set_xlabel(f"algorithm (1-{cfg.hidden_units}-1 net, {cfg.repetitions} repetitions)")
-    ctx.save_figure(fig, "training_time_and_train_mse_by_algorithm")
+    ctx.save_figure(fig, "training_time_and_train_mse_by_algorithm", data=data)
 
 
 def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
     """Median and IQR of the loss curves of the runs that did not diverge (``curves`` holds only those)."""
     fig, axes = plotting.subplots(1, 2, squeeze=False)
+    data: dict[str, np.ndarray] = {}
     for ax, d in zip(axes[0], SIN_DATASETS, strict=True):
         for i, a in enumerate(algorithms):
             if not curves[d][a]:
@@ -247,6 +253,10 @@ def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorith
             epochs = np.arange(length)
             ax.plot(epochs, median, color=f"C{i}", label=a)
             ax.fill_between(epochs, lo, hi, color=f"C{i}", alpha=0.2, lw=0)
+            if len(epochs) > len(data.get("epoch", ())):
+                data["epoch"] = epochs
+            data |= {f"{d} {a} train MSE median": median, f"{d} {a} train MSE 25th percentile": lo,
+                     f"{d} {a} train MSE 75th percentile": hi}
         ax.set(
             xlabel="epoch",
             ylabel="train MSE",
@@ -255,4 +265,4 @@ def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorith
         plotting.log_y_if_positive(ax, [c for a in algorithms for curve in curves[d][a] for c in curve])
         if ax.lines:
             ax.legend(ncols=2)
-    ctx.save_figure(fig, "train_mse_vs_epoch_by_algorithm")
+    ctx.save_figure(fig, "train_mse_vs_epoch_by_algorithm", data={"epoch": data.pop("epoch", []), **data})
