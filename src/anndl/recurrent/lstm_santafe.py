@@ -188,7 +188,10 @@ def _plot_loss(ctx, cfg: LSTMSantaFeConfig, curves: np.ndarray) -> None:
     )
     if len(curves) <= 10:
         ax.legend(fontsize=7)
-    ctx.save_figure(fig, "santafe_lstm_training_loss")
+    data = {"epoch": epochs} | {
+        f"repetition {r} training loss (half MSE, standardised units²)": curve for r, curve in enumerate(curves)
+    }
+    ctx.save_figure(fig, "santafe_lstm_training_loss", data=data)
 
 
 def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarray) -> None:
@@ -198,8 +201,10 @@ def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarr
         "LSTM": f"LSTM h={cfg.hidden}, p={cfg.lag}",
         "MLP": f"lagged MLP h={cfg.mlp_hidden}, p={cfg.mlp_lag}",
     }
+    data = {"time step": t, "truth (original units)": test}
     for ax, (name, runs) in zip(axes, forecasts.items(), strict=True):
         ax.plot(t, test, color="k", lw=1.5, label="truth")
+        data |= {f"{name} repetition {r} forecast (original units)": f for r, f in enumerate(runs)}
         for r, forecast in enumerate(runs):
             ax.plot(t, forecast, lw=0.8, alpha=0.7, label="closed-loop forecasts" if r == 0 else None)
         rmse = np.sqrt(np.mean((runs - test) ** 2, axis=1))
@@ -208,4 +213,4 @@ def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarr
     axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
     axes[0].set_ylabel("laser intensity (original units)")
     axes[0].legend(loc="upper right", fontsize=7)
-    ctx.save_figure(fig, "santafe_lstm_vs_mlp_forecasts")
+    ctx.save_figure(fig, "santafe_lstm_vs_mlp_forecasts", data=data)

@@ -240,7 +240,13 @@ def _plot_windows(ctx, cfg: MLPSantaFeConfig, train: np.ndarray) -> None:
     )
     ax.set_ylim(top=train.max() * 1.5)
     ax.legend(loc="upper left", fontsize=8, ncol=2)
-    ctx.save_figure(fig, "santafe_validation_windows")
+    data = {
+        "time step": t,
+        "training series (original units)": train,
+        "tuning B window start, stop (time step)": [start, stop],
+        "tuning A window start, stop (time step)": [round(cfg.n_train * (1 - cfg.open_loop_fraction)), cfg.n_train],
+    }
+    ctx.save_figure(fig, "santafe_validation_windows", data=data)
 
 
 def _plot_tuning(ctx, cfg: MLPSantaFeConfig, scores: dict, selected: dict) -> None:
@@ -270,7 +276,11 @@ def _plot_tuning(ctx, cfg: MLPSantaFeConfig, scores: dict, selected: dict) -> No
             title=f"Tuning {titles[name]}\n({cfg.aggregate} of {cfg.repetitions}; chosen h={h}, p={p})",
         )
         fig.colorbar(im, ax=ax, label="log10 validation MSE (intensity²)")
-    ctx.save_figure(fig, "santafe_mlp_tuning_grids")
+    grid = [(h, p) for h in cfg.hidden_grid for p in cfg.lag_grid]  # row-major, as scores[name] is
+    data = {"hidden units h": [h for h, _ in grid], "lag p": [p for _, p in grid]} | {
+        f"tuning {name} validation MSE (intensity²)": np.asarray(scores[name]).ravel() for name in ("A", "B")
+    }
+    ctx.save_figure(fig, "santafe_mlp_tuning_grids", data=data)
 
 
 def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, test: np.ndarray) -> None:
@@ -282,8 +292,11 @@ def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, t
         "tuned_B": "tuning B (closed loop)",
     }
     t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
+    data = {"time step": t, "truth (original units)": test}
     for ax, (name, (h, p)) in zip(axes, finals.items(), strict=True):
         ax.plot(t, test, color="k", lw=1.5, label="truth")
+        data |= {f"{name} h={h} p={p} repetition {r} forecast (original units)": f
+                 for r, f in enumerate(forecasts[name])}
         for r, forecast in enumerate(forecasts[name]):
             ax.plot(
                 t, forecast, lw=0.8, alpha=0.7, label="forecasts (one per repetition)" if r == 0 else None
@@ -297,4 +310,4 @@ def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, t
     axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
     axes[0].set_ylabel("laser intensity (original units)")
     axes[0].legend(loc="upper left", fontsize=7)
-    ctx.save_figure(fig, "santafe_mlp_closed_loop_forecasts")
+    ctx.save_figure(fig, "santafe_mlp_closed_loop_forecasts", data=data)
