@@ -18,7 +18,13 @@ from typing import Literal
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
-from anndl.nn.gan_figures import draw_last_accuracies, draw_last_losses, draw_snapshot_strip
+from anndl.nn.gan_figures import (
+    draw_last_accuracies,
+    draw_last_losses,
+    draw_snapshot_strip,
+    last_accuracies_series,
+    last_losses_series,
+)
 from anndl.nn.gan_options import CifarImages, DCGANNetworks, DigitImages, GanBudget, GanCell, GanMethod
 from anndl.nn.sample_quality_options import QualityConfig
 from anndl.registry import experiment
@@ -95,7 +101,8 @@ def run(cfg: DCGANConfig, ctx) -> dict:
     title = f"DCGAN on {label}, last {last} steps"
     window = draw_last_losses(ax_loss, history, last, title=f"{title}: loss")
     window |= draw_last_accuracies(ax_acc, history, last, title=f"{title}: accuracy")
-    ctx.save_figure(fig, "dcgan_last_steps_loss_and_accuracy")
+    series = last_losses_series(history, last) | last_accuracies_series(history, last)
+    ctx.save_figure(fig, "dcgan_last_steps_loss_and_accuracy", data=series)
     _plot_epochs(ctx, history["per_epoch"], label)
 
     metrics = {"dataset": cfg.dataset, "train_images": len(data["gan"]),
@@ -132,4 +139,7 @@ def _plot_epochs(ctx, per_epoch: dict, label: str) -> None:
                title=f"DCGAN on {label}: discriminator accuracy per epoch")
     for ax in (ax_loss, ax_acc):
         ax.legend()
-    ctx.save_figure(fig, "dcgan_loss_and_accuracy_per_epoch")
+    data = {"epoch": per_epoch["epoch"], "discriminator mean loss": per_epoch["d_loss"],
+            "generator mean loss": per_epoch["g_loss"], "D accuracy on real": per_epoch["d_acc_real"],
+            "D accuracy on fake": per_epoch["d_acc_fake"]}
+    ctx.save_figure(fig, "dcgan_loss_and_accuracy_per_epoch", data=data)

@@ -27,7 +27,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
-from anndl.nn.gan_figures import draw_last_losses, draw_snapshot_strip
+from anndl.nn.gan_figures import draw_last_losses, draw_snapshot_strip, last_losses_series
 from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks
 from anndl.nn.sample_quality_options import QualityConfig
 from anndl.registry import experiment
@@ -148,24 +148,30 @@ def _plot_wgan_last_steps(ctx, histories: dict, last: int) -> None:
     if not wgans:
         return
     fig, axes = plotting.subplots(1, len(wgans), width=5.0, squeeze=False)
+    data = {}
     for ax, v in zip(axes[0], wgans, strict=True):
         title = f"{TITLES[v]}: last {last} steps"
         draw_last_losses(ax, histories[v], last, title=title, shift_generator=True)
         ax.set_ylabel("loss (generator shifted onto the critic's mean)")
-    ctx.save_figure(fig, "wgan_last_steps_critic_and_generator_loss")
+        series = last_losses_series(histories[v], last, shift_generator=True)
+        data |= {f"{TITLES[v]} {k}" + (" (shifted onto the critic's mean)" if k == "generator loss" else ""): c
+                 for k, c in series.items()}
+    ctx.save_figure(fig, "wgan_last_steps_critic_and_generator_loss", data=data)
 
 
 def _plot_side_by_side(ctx, histories: dict, dcgan: dict | None, last: int) -> dict:
     """The last steps of the DCGAN run (when given) and of every variant, unshifted, side by side."""
     panels = ({"DCGAN (dcgan_run)": dcgan} if dcgan else {}) | {TITLES[v]: h for v, h in histories.items()}
     fig, axes = plotting.subplots(1, len(panels), width=4.6, squeeze=False)
-    dcgan_window = {}
+    dcgan_window, data = {}, {}
     for ax, (title, history) in zip(axes[0], panels.items(), strict=True):
         window = draw_last_losses(ax, history, min(last, len(history["d_loss"])), title=title)
         if history is dcgan:
             dcgan_window = window
+        series = last_losses_series(history, min(last, len(history["d_loss"])))
+        data |= {f"{title} {k}": c for k, c in series.items()}
     fig.suptitle(f"Discriminator / critic and generator losses over the last {last} generator steps")
-    ctx.save_figure(fig, "wgan_vs_standard_gan_last_steps")
+    ctx.save_figure(fig, "wgan_vs_standard_gan_last_steps", data=data)
     return dcgan_window
 
 
@@ -192,14 +198,17 @@ def _plot_snapshots(ctx, results: dict, real: np.ndarray) -> None:
 
 def _plot_epochs(ctx, histories: dict) -> None:
     fig, (ax_w, ax_g) = plotting.subplots(1, 2, width=5.0)
+    data = {}
     for v, history in histories.items():
         per_epoch = history["per_epoch"]
         gap = np.asarray(per_epoch["d_real"]) - np.asarray(per_epoch["d_fake"])
         ax_w.plot(per_epoch["epoch"], gap, label=TITLES[v])
         ax_g.plot(per_epoch["epoch"], per_epoch["g_loss"], label=TITLES[v])
+        data |= {f"{TITLES[v]} epoch": per_epoch["epoch"], f"{TITLES[v]} mean D(real) - mean D(fake)": gap,
+                 f"{TITLES[v]} mean generator loss": per_epoch["g_loss"]}
     ax_w.set(xlabel="epoch", ylabel="mean D(real) - mean D(fake)",
              title="critic gap (WGAN: Wasserstein estimate) per epoch")
     ax_g.set(xlabel="epoch", ylabel="mean generator loss", title="generator loss per epoch")
     for ax in (ax_w, ax_g):
         ax.legend(fontsize=8)
-    ctx.save_figure(fig, "wgan_critic_gap_and_generator_loss_per_epoch")
+    ctx.save_figure(fig, "wgan_critic_gap_and_generator_loss_per_epoch", data=data)

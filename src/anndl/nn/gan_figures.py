@@ -29,15 +29,35 @@ def draw_snapshot_strip(ax, snapshots, steps, real, ncols: int = 6) -> None:
         spine.set_visible(False)
 
 
+def last_losses_series(history: dict, last: int, *, shift_generator: bool = False) -> dict[str, np.ndarray]:
+    """The curves :func:`draw_last_losses` draws: generator step (1-based), D loss, G loss (shifted onto
+    D's window mean when ``shift_generator``), each of length ``last``."""
+    d, g = np.asarray(history["d_loss"][-last:]), np.asarray(history["g_loss"][-last:])
+    steps = np.arange(len(history["d_loss"]) - len(d), len(history["d_loss"])) + 1
+    shift = float(d.mean() - g.mean()) if shift_generator else 0.0
+    return {"generator step": steps, "discriminator loss": d, "generator loss": g + shift}
+
+
+def last_accuracies_series(history: dict, last: int) -> dict[str, np.ndarray]:
+    """The curves :func:`draw_last_accuracies` draws: generator step (1-based), D's accuracy on real and
+    fake together, and the share of fakes D calls real (fraction 0-1), each of length ``last``."""
+    real = np.asarray(history["d_acc_real"][-last:])
+    fake = np.asarray(history["d_acc_fake"][-last:])
+    steps = np.arange(len(history["d_acc_real"]) - len(real), len(history["d_acc_real"])) + 1
+    return {"generator step": steps, "discriminator accuracy": (real + fake) / 2, "generator fool rate": 1 - fake}
+
+
 def draw_last_losses(ax, history: dict, last: int, *, title: str, shift_generator: bool = False) -> dict:
     """D (red) and G (blue) loss over the last ``last`` generator steps of a ``GanHistory.to_dict()``,
     with dashed window means; ``shift_generator`` moves G's curve onto D's mean (report Fig. 4.6).
     Returns the window's mean and standard deviation of both losses."""
     d, g = np.asarray(history["d_loss"][-last:]), np.asarray(history["g_loss"][-last:])
-    steps = np.arange(len(history["d_loss"]) - len(d), len(history["d_loss"])) + 1
+    series = last_losses_series(history, last, shift_generator=shift_generator)
+    steps = series["generator step"]
     shift = float(d.mean() - g.mean()) if shift_generator else 0.0
     g_label = f"generator {shift:+.3g}" if shift_generator else "generator"
-    for values, colour, label in ((d, "tab:red", "discriminator"), (g + shift, "tab:blue", g_label)):
+    drawn = (series["discriminator loss"], "tab:red", "discriminator"), (series["generator loss"], "tab:blue", g_label)
+    for values, colour, label in drawn:
         ax.plot(steps, values, color=colour, lw=0.8, label=label)
         ax.axhline(values.mean(), color=colour, ls="--", lw=1)
     ax.set(xlabel="generator step", ylabel="loss", title=title)
@@ -51,8 +71,10 @@ def draw_last_accuracies(ax, history: dict, last: int, *, title: str) -> dict:
     over the last ``last`` generator steps of a BCE history, with dashed window means."""
     real = np.asarray(history["d_acc_real"][-last:])
     fake = np.asarray(history["d_acc_fake"][-last:])
-    steps = np.arange(len(history["d_acc_real"]) - len(real), len(history["d_acc_real"])) + 1
-    curves = {"discriminator": ((real + fake) / 2, "tab:red"), "generator (fools D)": (1 - fake, "tab:blue")}
+    series = last_accuracies_series(history, last)
+    steps = series["generator step"]
+    curves = {"discriminator": (series["discriminator accuracy"], "tab:red"),
+              "generator (fools D)": (series["generator fool rate"], "tab:blue")}
     for label, (values, colour) in curves.items():
         ax.plot(steps, values, color=colour, lw=0.8, label=label)
         ax.axhline(values.mean(), color=colour, ls="--", lw=1)
