@@ -133,10 +133,18 @@ def _smooth(values, window: int = 10) -> np.ndarray:
 
 def _plot_curves(ctx, names: list[str], results: list[dict]) -> None:
     fig, (ax_acc, ax_loss) = plotting.subplots(1, 2, width=5)
+    data = {}
     for i, (name, r) in enumerate(zip(names, results, strict=True)):
         h, colour = r["history"], f"C{i}"
         it = np.asarray(h["iteration"])
         smoothed_it = it[len(it) - len(_smooth(h["acc"])):]
+        data |= {f"{name} iteration": it, f"{name} training accuracy (%)": 100 * np.asarray(h["acc"]),
+                 f"{name} smoothed iteration": smoothed_it,
+                 f"{name} training accuracy, 10-batch mean (%)": 100 * _smooth(h["acc"]),
+                 f"{name} training loss, 10-batch mean (nats)": _smooth(h["loss"]),
+                 f"{name} validation iteration": h["val_iteration"],
+                 f"{name} validation accuracy (%)": 100 * np.asarray(h["val_acc"]),
+                 f"{name} validation loss (nats)": h["val_loss"]}
         ax_acc.plot(it, 100 * np.asarray(h["acc"]), color=colour, alpha=0.25, lw=0.7)
         ax_acc.plot(smoothed_it, 100 * _smooth(h["acc"]), color=colour,
                     label=f"{name} training (10-batch mean)")
@@ -150,7 +158,7 @@ def _plot_curves(ctx, names: list[str], results: list[dict]) -> None:
                 title="CNN loss: template vs doubled filters")
     ax_acc.legend(fontsize=8)
     ax_loss.legend(fontsize=8)
-    ctx.save_figure(fig, "cnn_accuracy_and_loss_vs_iteration")
+    ctx.save_figure(fig, "cnn_accuracy_and_loss_vs_iteration", data=data)
 
 
 def _plot_filters(ctx, names: list[str], results: list[dict]) -> None:

@@ -176,4 +176,9 @@ def _plot_history(ctx, pretrain: dict, joint: dict, pretrained_error: float) -> 
     ax_joint.plot([0, *joint["epoch"]], [pretrained_error, *joint["reconstruction_error"]], "o-", color="C1")
     ax_joint.set(xlabel="epoch (0 = after pretraining)", ylabel="mean squared error per pixel",
                  title="Joint training: mean-field reconstruction")
-    ctx.save_figure(fig, "dbm_training_reconstruction_error")
+    data = {"pretraining epoch": pretrain["epoch"],
+            "layer-1 RBM reconstruction error (mean squared error per pixel)": pretrain["reconstruction_error"],
+            "joint training epoch (0 = after pretraining)": [0, *joint["epoch"]],
+            "mean-field reconstruction error (mean squared error per pixel)":
+                [pretrained_error, *joint["reconstruction_error"]]}
+    ctx.save_figure(fig, "dbm_training_reconstruction_error", data=data)

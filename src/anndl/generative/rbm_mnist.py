@@ -146,7 +146,10 @@ def _plot_history(ctx, history: dict) -> None:
     ax_rec.plot(history["epoch"], history["reconstruction_error"], "o-", color="C1")
     ax_rec.set(xlabel="epoch", ylabel="mean squared error per pixel",
                title="RBM: held-out reconstruction error")
-    ctx.save_figure(fig, "rbm_training_pll_and_reconstruction_error")
+    data = {"epoch": history["epoch"],
+            "held-out pseudo-log-likelihood (nats per image)": history["pseudo_log_likelihood"],
+            "held-out reconstruction error (mean squared error per pixel)": history["reconstruction_error"]}
+    ctx.save_figure(fig, "rbm_training_pll_and_reconstruction_error", data=data)
 
 
 def _plot_chains(ctx, chains: np.ndarray, steps: list[int]) -> None:
