@@ -64,7 +64,11 @@ def _plot_spectrum(ctx, name: str, title: str, pca: PCA, levels: list[float]) ->
     ax_cum.set(xlabel="number of components q", ylabel="cumulative explained variance",
                title=f"{title}: explained variance", xscale="log")
     ax_cum.legend(loc="lower right")
-    ctx.save_figure(fig, f"pca_spectrum_{name}")
+    data = {"component index q (positive eigenvalues)": q[positive],
+            "eigenvalue (variance, data units²)": pca.eigenvalues_[positive],
+            "number of components q": q, "cumulative explained variance": pca.cumulative_explained_variance(),
+            "variance level": levels, "components for the level": [pca.components_for(level) for level in levels]}
+    ctx.save_figure(fig, f"pca_spectrum_{name}", data=data)
 
 
 def check_data(cfg: PCAConfig) -> None:
@@ -112,20 +116,27 @@ def run(cfg: PCAConfig, ctx) -> dict:
 
 def _plot_rmsd(ctx, curves: dict[str, tuple[np.ndarray, np.ndarray]], titles: dict[str, str]) -> None:
     fig, axes = plotting.subplots(1, len(curves))
+    data = {}
     for ax, (name, (q, curve)) in zip(axes, curves.items(), strict=True):
-        ax.loglog(q, np.maximum(curve, 1e-17), ".-", ms=3)
+        drawn = np.maximum(curve, 1e-17)
+        ax.loglog(q, drawn, ".-", ms=3)
         ax.set(xlabel="components kept q", ylabel="reconstruction RMSD (data units)", title=titles[name])
-    ctx.save_figure(fig, "pca_reconstruction_rmsd_vs_q")
+        data |= {f"{name} components kept q": q,
+                 f"{name} reconstruction RMSD (data units, floored at 1e-17 for the log axis)": drawn}
+    ctx.save_figure(fig, "pca_reconstruction_rmsd_vs_q", data=data)
 
 
 def _plot_dropped_eigenvalue_identity(ctx, fits, curves, titles, metrics) -> None:
     """Measured MSE against (N−1)/(N·D)·Σ dropped eigenvalues: the points lie on the diagonal."""
     fig, axes = plotting.subplots(1, len(fits))
+    data = {}
     for ax, (name, pca) in zip(axes, fits.items(), strict=True):
         qs, rmsd = curves[name]
         measured = rmsd**2
         predicted = np.array([pca.predicted_rmsd(q) ** 2 for q in qs])
         keep = predicted > predicted.max() * 1e-12
+        data |= {f"{name} q": qs[keep], f"{name} (N−1)/(N·D) · Σ dropped eigenvalues (data units²)": predicted[keep],
+                 f"{name} measured reconstruction MSE (data units²)": measured[keep]}
         ax.loglog(predicted[keep], measured[keep], ".", ms=4, label=f"q = 1 … {qs[-1]}")
         lims = [predicted[keep].min(), predicted[keep].max()]
         ax.plot(lims, lims, "k--", lw=0.8, label="identity")
@@ -134,7 +145,7 @@ def _plot_dropped_eigenvalue_identity(ctx, fits, curves, titles, metrics) -> Non
         ax.legend()
         rel = np.abs(measured[keep] - predicted[keep]) / predicted[keep]
         metrics[name]["identity_max_relative_error"] = float(rel.max())
-    ctx.save_figure(fig, "pca_error_equals_dropped_eigenvalues")
+    ctx.save_figure(fig, "pca_error_equals_dropped_eigenvalues", data=data)
 
 
 def _plot_threes(ctx, cfg: PCAConfig, pca: PCA, threes: np.ndarray, metrics: dict) -> None:
