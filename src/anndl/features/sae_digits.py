@@ -269,4 +269,9 @@ def _plot_accuracies(ctx, rows: list[dict], baseline: list[dict]) -> None:
     lowest = min([r["accuracy greedy (%)"] for r in rows] + [100 * b["accuracy"] for b in baseline])
     ax.set_xlim(max(0, lowest - 5), 100)
     fig.legend(loc="outside lower center", ncols=3, fontsize=8)
-    ctx.save_figure(fig, "sae_accuracy_before_and_after_finetuning")
+    data = {"hidden layers": [r["hidden layers"] for r in rows]}
+    data |= {f"{k} (%)": [r[f"{k} (%)"] for r in rows] for k in ("accuracy greedy", "std greedy",
+                                                                  "accuracy fine-tuned", "std fine-tuned")}
+    if baseline:
+        data["MLP baseline (cgf) mean test accuracy (%)"] = [100 * np.mean([b["accuracy"] for b in baseline])]
+    ctx.save_figure(fig, "sae_accuracy_before_and_after_finetuning", data=data)

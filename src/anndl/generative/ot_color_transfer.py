@@ -86,29 +86,35 @@ def _short_name(path: str) -> str:
 
 
 def _rgb_density(ax, image: np.ndarray, n: int, rng: np.random.Generator, style: str = "-",
-                 label_suffix: str = "") -> None:
-    """Gaussian kernel-density estimate of each channel's values over n random pixels."""
+                 label_suffix: str = "") -> dict[str, np.ndarray]:
+    """Gaussian kernel-density estimate of each channel's values over n random pixels, drawn on ``ax``;
+    returns the drawn curves: the intensity grid (256 points on [0, 1]) and a density per channel."""
     from scipy.stats import gaussian_kde  # scipy.stats takes a few tenths of a second to import
 
     pixels = image.reshape(-1, 3)
     pixels = pixels[rng.choice(len(pixels), size=min(n, len(pixels)), replace=False)]
     grid = np.linspace(0, 1, 256)
+    drawn = {"intensity (0–1)": grid}
     for name, values in zip(CHANNELS, pixels.T, strict=True):
         density = gaussian_kde(values)(grid) if np.ptp(values) > 0 else np.zeros_like(grid)
         ax.plot(grid, density, style, color=f"tab:{name}", lw=1.2, label=f"{name}{label_suffix}")
+        drawn[f"{name}{label_suffix} density (per unit intensity)"] = density
     ax.set(xlabel="intensity (0–1)", ylabel="density")
+    return drawn
 
 
 def _plot_originals(ctx, images, names, kde_pixels: int, rng) -> None:
     fig, axes = plotting.subplots(2, 2, width=4.2, height=3.0)
+    data = {}
     for column, (image, name) in enumerate(zip(images, names, strict=True)):
         axes[0, column].imshow(image)
         axes[0, column].set_axis_off()
         axes[0, column].set_title(f"{name} ({image.shape[1]}×{image.shape[0]})")
-        _rgb_density(axes[1, column], image, kde_pixels, rng)
+        drawn = _rgb_density(axes[1, column], image, kde_pixels, rng)
+        data |= {"intensity (0–1)": drawn.pop("intensity (0–1)")} | {f"{name} {k}": v for k, v in drawn.items()}
         axes[1, column].set_title(f"{name}: RGB intensity densities")
         axes[1, column].legend()
-    ctx.save_figure(fig, "ot_original_images_and_rgb_densities")
+    ctx.save_figure(fig, "ot_original_images_and_rgb_densities", data=data)
 
 
 def _plot_transported(ctx, images, names, recoloured, cfg: OTColorConfig) -> None:
@@ -130,11 +136,14 @@ def _plot_transported(ctx, images, names, recoloured, cfg: OTColorConfig) -> Non
 def _plot_densities_after(ctx, images, names, recoloured, kde_pixels: int, rng) -> None:
     solvers = list(recoloured)
     fig, axes = plotting.subplots(2, len(solvers), width=4.2, height=3.0, squeeze=False)
+    data = {}
     for row, (own, other) in enumerate(zip(names, names[::-1], strict=True)):
         for column, solver in enumerate(solvers):
             ax = axes[row, column]
-            _rgb_density(ax, recoloured[solver][row], kde_pixels, rng, "-", " transported")
-            _rgb_density(ax, images[1 - row], kde_pixels, rng, ":", f" {other}")
+            drawn = _rgb_density(ax, recoloured[solver][row], kde_pixels, rng, "-", " transported")
+            drawn |= _rgb_density(ax, images[1 - row], kde_pixels, rng, ":", f" {other}")
+            data |= {"intensity (0–1)": drawn.pop("intensity (0–1)")}
+            data |= {f"{own} → {other} ({solver}): {k}": v for k, v in drawn.items()}
             ax.set_title(f"{own} → {other}'s colours ({solver})")
             ax.legend(fontsize=7, ncols=2)
-    ctx.save_figure(fig, "ot_rgb_densities_after_transport_vs_target")
+    ctx.save_figure(fig, "ot_rgb_densities_after_transport_vs_target", data=data)

@@ -150,7 +150,11 @@ def _plot_heatmap(ctx, cfg: HopfieldDigitsConfig, fraction: np.ndarray) -> None:
         title=f"Hopfield digits: fraction recovered exactly ({cfg.repetitions} starts per digit)",
     )
     fig.colorbar(im, ax=ax, label="fraction of digits recovered")
-    ctx.save_figure(fig, "hopfield_digits_recovery_vs_noise_and_iterations")
+    cells = [(n, k) for n in cfg.noise_levels for k in cfg.iterations]  # row-major, as fraction is
+    data = {"noise scale (std of added Gaussian noise)": [n for n, _ in cells],
+            "synchronous updates": [k for _, k in cells],
+            "fraction of digits recovered exactly": np.asarray(fraction).ravel()}
+    ctx.save_figure(fig, "hopfield_digits_recovery_vs_noise_and_iterations", data=data)
 
 
 def _plot_examples(ctx, cfg: HopfieldDigitsConfig, images: np.ndarray, examples: dict) -> None:
