@@ -168,10 +168,13 @@ def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np
     fig, ax = plotting.subplots(1, 1)
     colours = _colours(max(labels.max() + 1, 1))
     K = min(states.shape[0], 60)
+    data = {"synchronous update k": np.arange(K)}
     for i in range(states.shape[1]):
+        end = f"attractor {labels[i]}" if labels[i] >= 0 else "no attractor"
+        data[f"trajectory {i} ({end}) energy"] = energy(net, states[:K, i, :])
         ax.plot(
             np.arange(K),
-            energy(net, states[:K, i, :]),
+            data[f"trajectory {i} ({end}) energy"],
             color=colours[labels[i]] if labels[i] >= 0 else "k",
             lw=0.5,
             alpha=0.5,
@@ -181,4 +184,4 @@ def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np
         ylabel=r"energy $\frac{1}{2}x^T(I-W)x - b^Tx$",
         title=f"{dim}-D Hopfield net: energy along each trajectory",
     )
-    ctx.save_figure(fig, f"hopfield_{dim}d_energy_along_trajectories")
+    ctx.save_figure(fig, f"hopfield_{dim}d_energy_along_trajectories", data=data)

@@ -246,7 +246,9 @@ def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: 
     ax.set(xlabel="units per hidden layer", ylabel="hidden layers",
            title=f"trainlm grid: mean validation MSE (red star: chosen {chosen})")  # fmt: skip
     fig.colorbar(image, ax=ax, label="log10 validation MSE")
-    ctx.save_figure(fig, "personal_regression_grid_search_validation_mse")
+    data = {"hidden layers": [L for L in layers for _ in units], "units per hidden layer": list(units) * len(layers),
+            "mean validation MSE": val.ravel(), "chosen hidden layers, units": [layers[best[0]], units[best[1]]]}
+    ctx.save_figure(fig, "personal_regression_grid_search_validation_mse", data=data)
 
 
 def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
@@ -264,4 +266,7 @@ def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
     for ax, zlabel in zip(axes, ("Tnew", "Tnew", "absolute error"), strict=True):
         ax.set(xlabel="X1", ylabel="X2")
         ax.set_zlabel(zlabel, labelpad=12)
-    ctx.save_figure(fig, "personal_regression_surfaces_and_test_errors")
+    data = {"training X1": X[tr, 0], "training X2": X[tr, 1], "training Tnew": t[tr],
+            "test X1": X[te, 0], "test X2": X[te, 1], "test Tnew": t[te], f"test network ({label})": prediction,
+            "test absolute error |Tnew − network|": errors}
+    ctx.save_figure(fig, "personal_regression_surfaces_and_test_errors", data=data)
