@@ -181,4 +181,5 @@ def _plot_sizes(ctx, rows: list[dict], image_size: int) -> None:
     ax.set(xlabel="layer", ylabel="values in the layer's output",
            title=f"AlexNet: output size per layer for one {image_size}x{image_size} image")
     ax.legend()
-    ctx.save_figure(fig, "alexnet_output_size_per_layer")
+    data = {"layer": [r["name"] for r in rows], "values in the layer's output": [r["values"] for r in rows]}
+    ctx.save_figure(fig, "alexnet_output_size_per_layer", data=data)
