@@ -51,6 +51,8 @@ def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_config
     for figure, experiment, name, _ in REPORT_FIGURES:
         if experiment == "pca":
             assert (out / "figures" / f"{figure}_{name}.png").is_file()
+            if name.startswith(("pca_spectrum_", "pca_reconstruction_rmsd")):
+                assert (out / "figures" / f"{figure}_{name}.csv").is_file(), "curve figures link their data"
     assert not list((out / "figures").glob("*.pdf")), "PDFs only with --pdf"
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 7, "outside a git checkout the HTML embeds its figures"
