@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from anndl.nn.classic import REPORT_ALGORITHMS
 from anndl.report.quantities import Metric
 
-ALGORITHMS = ("gd", "gdx", "cgf", "bfg", "lm", "br")
 SAE_TABLE = ("(200, 100, 50, 25)", "(200)", "(200, 100, 50)", "(100, 50, 25)", "(100, 50)", "(100)", "(200, 100)")
 """The architectures of the report's Table 3.1, in its order."""
 
@@ -23,12 +23,12 @@ def _declare(experiment: str, *metrics: Metric) -> tuple[Metric, ...]:
 
 def _training_algorithms() -> list[Metric]:
     rows = []
-    for a in ALGORITHMS:
+    for a in REPORT_ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.train_mse_mean", f"{a} train MSE", "MSE",
                            std=f"noiseless.{a}.train_mse_std", n=("config.repetitions",)))
-    for a in ALGORITHMS:
+    for a in REPORT_ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.ms_per_epoch", f"{a} time per epoch", "ms"))
-    for a in ALGORITHMS:
+    for a in REPORT_ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.function_evaluations_per_epoch", f"{a} function evaluations per epoch",
                            headline=False))
     return rows
@@ -36,7 +36,7 @@ def _training_algorithms() -> list[Metric]:
 
 def _generalization() -> list[Metric]:
     rows = [Metric("hidden_units", "hidden units", "units", headline=False)]
-    for a in ALGORITHMS:
+    for a in REPORT_ALGORITHMS:
         rows.append(Metric(f"noiseless.{a}.train_mse_mean", f"{a} train MSE (noiseless)", "MSE",
                            std=f"noiseless.{a}.train_mse_std", n=("config.repetitions",), headline=False))
     rows += [Metric(f"noisy.{a}.test_mse_mean", f"{a} test MSE (noisy)", "MSE", std=f"noisy.{a}.test_mse_std",

@@ -16,13 +16,13 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, SinSquaredData, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
+from anndl.nn.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
 
 @dataclasses.dataclass(kw_only=True)
 class GeneralizationConfig(ExperimentConfig):
-    algorithms: list[AlgorithmName] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
+    algorithms: list[AlgorithmName] = param(list(REPORT_ALGORITHMS))
     """Algorithms compared (anndl or MATLAB names), each with MATLAB's default parameters."""
     hidden_units: list[int] = param([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], ge=1)
     """Network sizes: hidden tanh units of the 1-H-1 network (report: 10…100)."""

@@ -14,13 +14,13 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SinSquaredData, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import AlgorithmName, check_algorithms, resolve_algorithm
+from anndl.nn.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
 
 @dataclasses.dataclass(kw_only=True)
 class TrainingAlgorithmsConfig(ExperimentConfig):
-    algorithms: list[AlgorithmName] = param(["gd", "gdx", "cgf", "bfg", "lm", "br"])
+    algorithms: list[AlgorithmName] = param(list(REPORT_ALGORITHMS))
     """Algorithms compared (anndl or MATLAB names), each with MATLAB's default parameters."""
     hidden_units: int = param(50, ge=1)
     """Hidden tanh units of the 1-H-1 network (report: 50)."""

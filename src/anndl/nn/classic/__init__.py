@@ -36,6 +36,9 @@ ALGORITHMS: dict[str, Algorithm] = {
     "scg": Algorithm(ScaledConjugateGradient, "trainscg", 1e-6, 6),
 }
 
+REPORT_ALGORITHMS: tuple[str, ...] = ("gd", "gdx", "cgf", "bfg", "lm", "br")
+"""The six that the report's §1.1 compares (scg is MATLAB's autoencoder trainer, not among them)."""
+
 ALGORITHM_NAMES: tuple[str, ...] = tuple(n for short, a in ALGORITHMS.items() for n in (short, a.matlab_name))
 """Every name :func:`resolve_algorithm` accepts in lower case: the short names and MATLAB's."""
 AlgorithmName = Literal[ALGORITHM_NAMES]  # type: ignore[valid-type]
@@ -61,5 +64,5 @@ def check_algorithms(names: list[str], key: str = "algorithms") -> None:
             raise ValueError(f"{key}: {exc}") from None
 
 
-__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "Algorithm", "AlgorithmName", "Objective", "Stepper", "check_algorithms",
-           "resolve_algorithm"]
+__all__ = ["ALGORITHMS", "ALGORITHM_NAMES", "REPORT_ALGORITHMS", "Algorithm", "AlgorithmName", "Objective", "Stepper",
+           "check_algorithms", "resolve_algorithm"]
