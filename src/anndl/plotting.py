@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -39,7 +40,17 @@ def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: floa
 
 
 def save_figure(fig, directory: Path, name: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write ``fig`` as ``directory/name.<fmt>`` for each format (atomically), close it, return paths."""
+    """Write ``fig`` as ``directory/name.<fmt>`` for each format (atomically), close it, return paths.
+
+    With ``ANNDL_STRICT_FIGURES=1`` in the environment, a figure that :mod:`anndl.figure_checks` finds
+    a problem with raises ValueError (naming the figure and the problems) instead of being saved."""
+    if os.environ.get("ANNDL_STRICT_FIGURES") == "1":
+        from anndl.figure_checks import figure_problems
+
+        problems = figure_problems(fig)
+        if problems:
+            plt.close(fig)
+            raise ValueError(f"figure {name}: " + "; ".join(problems))
     paths = []
     for fmt in formats:
         target = Path(directory) / f"{name}.{fmt}"
