@@ -3,7 +3,9 @@
 gd, gdx, lm and br advance all B networks together (:mod:`anndl.nn.classic.batched`), each with
 its own state, stopping rules, early-stopping weights and history; every network follows the
 trajectory that ``train`` gives it alone. Other algorithms (cgf and bfg, whose line searches
-take a different number of loss evaluations per network) are trained one by one with ``train``.
+take a different number of loss evaluations per network), and lm / br for networks with more
+parameters than training errors (solved through JJ', the dual form), are trained one by one with
+``train``.
 """
 
 from __future__ import annotations
@@ -82,10 +84,11 @@ def train_many(
     options = {"epochs": epochs, "goal": goal, "max_fail": max_fail, "min_grad": min_grad, "max_time": max_time,
                "threads": threads, **algorithm_params}  # fmt: skip
     size = max(1, chunk_values // (len(sets["train"]) * max(nets[0].layer_sizes)))
-    if name not in BATCH_STEPPERS or len(nets) == 1 or size == 1:
+    spec = ALGORITHMS[name]
+    dual = spec.needs_jacobian and nets[0].n_params > len(sets["train"]) * nets[0].layer_sizes[-1]
+    if name not in BATCH_STEPPERS or len(nets) == 1 or size == 1 or dual:
         return [train(net, x, t, algorithm=name, division=sets, progress=progress, **options)
                 for net, x, t in zip(nets, Xs_, Ts_, strict=True)]  # fmt: skip
-    spec = ALGORITHMS[name]
     if spec.needs_jacobian and nets[0].output != "linear":
         raise ValueError(f"{name} needs a linear output (mse); use gd, gdx, cgf or bfg for softmax")
     for net, x, t in zip(nets, Xs_, Ts_, strict=True):

@@ -9,8 +9,7 @@ push-through identity J'(s*JJ' + c*I)^{-1} = (s*J'J + c*I)^{-1} J'. No inverse i
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as sla
-from scipy.linalg import lapack
+import torch
 
 from anndl.nn.classic.base import Objective, Stepper
 
@@ -25,21 +24,22 @@ class DampedGaussNewton:
         self.gram = J @ J.T if self.dual else J.T @ J
         self.Je = J.T @ e
 
-    def _factor(self, c: float) -> np.ndarray:
-        """Lower Cholesky factor of s*gram + c*I, column-major (its upper triangle is junk)."""
-        A = np.multiply(self.gram.T, self.s)  # the gram is symmetric: .T is its column-major view
-        A.flat[:: A.shape[0] + 1] += c
-        # LAPACK directly: cho_factor / cho_solve's checks and wrapping cost half as much again
-        L, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=1)
-        if info != 0:
-            raise np.linalg.LinAlgError(f"damped system not positive definite (dpotrf info {info})")
+    def _factor(self, c: float) -> torch.Tensor:
+        """Lower Cholesky factor of s*gram + c*I.
+
+        torch's LAPACK (``cholesky_ex``) rather than scipy's: several times faster from P ~ 100
+        on (0.43 against 2.9 ms at P = 301 here), and the same kernel as the batched trainers'
+        (:class:`~anndl.nn.classic.batched.BatchDampedSystems`), so a network gets the same
+        numbers trained alone or in a batch."""
+        A = torch.from_numpy(np.multiply(self.gram, self.s))
+        A.diagonal().add_(c)
+        L, info = torch.linalg.cholesky_ex(A)
+        if int(info) != 0:
+            raise np.linalg.LinAlgError(f"damped system not positive definite (cholesky info {int(info)})")
         return L
 
-    def _cho_solve(self, L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        x, info = lapack.dpotrs(L, rhs, lower=1)
-        if info != 0:  # pragma: no cover - only for malformed arguments
-            raise np.linalg.LinAlgError(f"dpotrs info {info}")
-        return x
+    def _cho_solve(self, L: torch.Tensor, rhs: np.ndarray) -> np.ndarray:
+        return torch.cholesky_solve(torch.from_numpy(np.ascontiguousarray(rhs))[:, None], L)[:, 0].numpy()
 
     def solve(self, c: float, a: float = 0.0, theta: np.ndarray | None = None) -> np.ndarray:
         """x with (s*J'J + c*I) x = s*J'e - a*theta. Raises LinAlgError if not positive definite."""
@@ -62,10 +62,10 @@ class DampedGaussNewton:
         (P - s*|L^{-1}J|_F^2) / c (dual)."""
         L = self._factor(c)
         if not self.dual:
-            Linv = sla.solve_triangular(L, np.eye(L.shape[0]), lower=True, check_finite=False)
-            return float(np.sum(Linv * Linv))
-        LinvJ = sla.solve_triangular(L, self.J, lower=True, check_finite=False)
-        return float((self.n_params - self.s * np.sum(LinvJ * LinvJ)) / c)
+            Linv = torch.linalg.solve_triangular(L, torch.eye(L.shape[0], dtype=L.dtype), upper=False)
+            return float((Linv * Linv).sum())
+        LinvJ = torch.linalg.solve_triangular(L, torch.from_numpy(np.ascontiguousarray(self.J)), upper=False)
+        return float((self.n_params - self.s * (LinvJ * LinvJ).sum()) / c)
 
 
 class _MarquardtDamping(Stepper):
