@@ -19,6 +19,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.batched_mlp import NetworkBatch
 from anndl.nn.classic import ALGORITHMS, resolve_algorithm
 from anndl.nn.classic.batched import BATCH_STEPPERS, BatchStepper
@@ -101,6 +102,7 @@ def train_many(
             for k in ("train", "val", "test") if sets[k].size}  # fmt: skip
     early_stopping = "val" in data and max_fail > 0
     rules = _StopRules(goal, epochs, min_grad, max_fail if early_stopping else 0, max_time)
+    retain_freed_memory()
     out = []
     with threadpool_limits(threads):
         for lo in range(0, len(nets), size):
