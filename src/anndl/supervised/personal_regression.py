@@ -241,7 +241,8 @@ def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: 
     ax.set_yticks(range(len(layers)), layers)
     for (i, j), value in np.ndenumerate(val):  # viridis_r cells are dark in the upper half of the scale
         colour = "w" if image.norm(log_val[i, j]) > 0.5 else "k"
-        ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=8, color=colour)
+        number = f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e")  # 6.1e-5: one format for every cell
+        ax.text(j, i, number, ha="center", va="center", fontsize=8, color=colour)
     ax.add_patch(plotting.plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, ec="red", lw=2.5,
                                         clip_on=False))
     ax.grid(False)
