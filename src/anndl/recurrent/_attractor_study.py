@@ -152,7 +152,7 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
         ax = fig.add_subplot(projection="3d", position=[0.0, 0.05, 0.6, 0.85])
     for i in range(states.shape[1]):
         colour = colours[labels[i]] if labels[i] >= 0 else "black"
-        ax.plot(*states[:, i, :].T, color=colour, lw=0.6, alpha=0.6,
+        ax.plot(*states[:, i, :].T, color=colour, lw=0.6, alpha=0.6, ls="-" if labels[i] >= 0 else "--",
                 label=NOT_CONVERGED if labels[i] < 0 else None)
         ax.plot(*states[0, i, :, None], ".", color=colour, ms=2)
     for i, a in enumerate(attractors):
@@ -188,10 +188,12 @@ def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np
             np.arange(K),
             data[f"trajectory {i} ({end}) energy"],
             color=colours[labels[i]] if labels[i] >= 0 else "k",
+            ls="-" if labels[i] >= 0 else "--",  # black dashes: apart from tab10's grey
             lw=0.5,
             alpha=0.5,
             label=_attractor_name(attractors[labels[i]]) if labels[i] >= 0 else NOT_CONVERGED,
         )
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set(
         xlabel="synchronous update k",
         ylabel=r"energy $\frac{1}{2}x^T(I-W)x - b^Tx$",
