@@ -76,7 +76,7 @@ def attractor_study(cfg: AttractorStudyConfig, ctx, dim: int) -> dict:
         [{"fixed_point": i, **p.as_dict(), "state": str(p.as_dict()["state"])} for i, p in enumerate(fixed)],
     )
     _plot_trajectories(ctx, dim, traj.states, labels, attractors, fixed, patterns)
-    _plot_energy(ctx, dim, net, traj.states, labels)
+    _plot_energy(ctx, dim, net, traj.states, labels, attractors)
 
     corners = np.array(list(itertools.product([-1.0, 1.0], repeat=dim)))
     converged = labels >= 0
@@ -121,6 +121,26 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
+def _attractor_name(attractor) -> str:
+    """An end state as the legends name it: its coordinates, stored or spurious, stable or not."""
+    kind = f"{'stored' if attractor.stored else 'spurious'}, {'stable' if attractor.stable else 'unstable'}"
+    return f"{np.round(attractor.state, 2).tolist()}: {kind}"
+
+
+NOT_CONVERGED = "no end state within the simulated steps"
+
+
+def _legend_entries(ax, attractors) -> tuple[list, list[str]]:
+    """``ax``'s legend handles and names, one per name: the attractors in their order, then the other
+    entries as drawn, the not-converged trajectories last."""
+    first: dict[str, object] = {}
+    for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+        first.setdefault(name, handle)
+    rank = {_attractor_name(a): i for i, a in enumerate(attractors)}
+    names = sorted(first, key=lambda name: (name == NOT_CONVERGED, rank.get(name, len(rank))))
+    return [first[name] for name in names], names
+
+
 def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, attractors, fixed, patterns) -> None:
     """Every trajectory, coloured by the end state it reaches; crosses mark stable end states, circles
     unstable ones, grey diamonds the map's unstable fixed points that no trajectory ends in."""
@@ -132,20 +152,12 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
         ax = fig.add_subplot(projection="3d", position=[0.0, 0.05, 0.6, 0.85])
     for i in range(states.shape[1]):
         colour = colours[labels[i]] if labels[i] >= 0 else "black"
-        ax.plot(*states[:, i, :].T, color=colour, lw=0.6, alpha=0.6)
+        ax.plot(*states[:, i, :].T, color=colour, lw=0.6, alpha=0.6, ls="-" if labels[i] >= 0 else "--",
+                label=NOT_CONVERGED if labels[i] < 0 else None)
         ax.plot(*states[0, i, :, None], ".", color=colour, ms=2)
     for i, a in enumerate(attractors):
         marker = "x" if a.stable else "o"
-        kind = f"{'stored' if a.stored else 'spurious'}, {'stable' if a.stable else 'unstable'}"
-        ax.plot(
-            *a.state[:, None],
-            marker,
-            color=colours[i],
-            ms=10,
-            mew=2.5,
-            mfc="none",
-            label=f"{np.round(a.state, 2).tolist()}: {kind}",
-        )
+        ax.plot(*a.state[:, None], marker, color=colours[i], ms=10, mew=2.5, mfc="none", label=_attractor_name(a))
     ends = np.array([a.state for a in attractors]).reshape(-1, dim)
     for p in fixed:
         if p.linear_type != "stable" and not np.any(np.max(np.abs(ends - p.state), axis=1) <= 1e-6):
@@ -155,17 +167,17 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
     ax.set(**{f"{n}label": name for n, name in zip("xyz", axis_names, strict=False)})
     ax.set_title(
         f"{dim}-D Hopfield net: trajectories coloured by final attractor\n"
-        f"(patterns {patterns.astype(int).tolist()})",
+        f"(patterns {patterns.astype(int).tolist()}; dots: initial states)",
         fontsize=9,
     )
-    handles, names = ax.get_legend_handles_labels()
+    handles, names = _legend_entries(ax, attractors)
     fig.legend(handles, names, fontsize=7, loc="upper left", bbox_to_anchor=(0.62 if dim == 3 else 1.0, 0.95))
     ctx.save_figure(fig, f"hopfield_{dim}d_trajectories_by_attractor")
 
 
-def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np.ndarray) -> None:
-    """Lyapunov energy along every trajectory: it never increases."""
-    fig, ax = plotting.subplots(1, 1)
+def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np.ndarray, attractors) -> None:
+    """Lyapunov energy along every trajectory, coloured by the end state it reaches: it never increases."""
+    fig, ax = plotting.subplots(1, 1, width=6.4)
     colours = _colours(max(labels.max() + 1, 1))
     K = min(states.shape[0], 60)
     data = {"synchronous update k": np.arange(K)}
@@ -176,12 +188,19 @@ def _plot_energy(ctx, dim: int, net: HopfieldNet, states: np.ndarray, labels: np
             np.arange(K),
             data[f"trajectory {i} ({end}) energy"],
             color=colours[labels[i]] if labels[i] >= 0 else "k",
+            ls="-" if labels[i] >= 0 else "--",  # black dashes: apart from tab10's grey
             lw=0.5,
             alpha=0.5,
+            label=_attractor_name(attractors[labels[i]]) if labels[i] >= 0 else NOT_CONVERGED,
         )
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set(
         xlabel="synchronous update k",
         ylabel=r"energy $\frac{1}{2}x^T(I-W)x - b^Tx$",
         title=f"{dim}-D Hopfield net: energy along each trajectory",
     )
+    legend = fig.legend(*_legend_entries(ax, attractors), title="end state (line colour)", fontsize=7,
+                        title_fontsize=8, loc="outside right upper")
+    for line in legend.get_lines():
+        line.set(alpha=1.0, lw=1.5)
     ctx.save_figure(fig, f"hopfield_{dim}d_energy_along_trajectories", data=data)

@@ -138,7 +138,7 @@ def _plot_heatmap(ctx, cfg: HopfieldDigitsConfig, fraction: np.ndarray) -> None:
             f"{value:.2f}",
             ha="center",
             va="center",
-            fontsize=7,
+            fontsize=8,
             color="white" if value < 0.6 else "black",
         )
     ax.set_xticks(range(len(cfg.iterations)), [str(k) for k in cfg.iterations])
@@ -163,8 +163,9 @@ def _plot_examples(ctx, cfg: HopfieldDigitsConfig, images: np.ndarray, examples:
     for ax, (noise, res) in zip(axes[:, 0], sorted(examples.items()), strict=True):
         rows = np.concatenate([np.clip(res["start"], -1, 1), res["result"], images.reshape(len(images), -1)])
         plotting.image_grid(ax, rows.reshape(-1, HEIGHT, WIDTH), ncols=len(images), vmin=-1, vmax=1)
-        ax.set_title(
-            f"noise {noise:g}: noisy start (clipped to ±1) / after {cfg.iterations[-1]} updates / target",
-            fontsize=9,
-        )
+        ax.set_title(f"noise scale {noise:g}", fontsize=9)
+        row_names = ("noisy start\n(clipped to ±1)", f"after {cfg.iterations[-1]}\nupdates", "target")
+        for row, row_name in enumerate(row_names):  # image rows top to bottom, at their middles
+            ax.text(-0.01, 1 - (row + 0.5) / len(row_names), row_name, transform=ax.transAxes, ha="right",
+                    va="center", fontsize=8)
     ctx.save_figure(fig, "hopfield_digits_examples_noisy_result_target")

@@ -178,16 +178,20 @@ def _plot_loss(ctx, cfg: LSTMSantaFeConfig, curves: np.ndarray) -> None:
     epochs = np.arange(1, curves.shape[1] + 1)
     for r, curve in enumerate(curves):
         ax.semilogy(epochs, curve, lw=0.9, label=f"repetition {r}")
-    for drop in range(cfg.training.drop_period, cfg.training.epochs, cfg.training.drop_period):
-        ax.axvline(drop, color="grey", ls=":", lw=0.8)
+    drop = f"learning-rate drop (×{cfg.training.drop_factor:g})"
+    for epoch in range(cfg.training.drop_period, cfg.training.epochs, cfg.training.drop_period):
+        ax.axvline(epoch, color="grey", ls=":", lw=0.8, label=drop)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set(
         xlabel="epoch",
         ylabel="training loss (half MSE, standardised units²)",
-        title=f"LSTM (h={cfg.hidden}, p={cfg.lag}) training loss; lr ×{cfg.training.drop_factor:g} every "
-        f"{cfg.training.drop_period} epochs",
+        title=f"LSTM (h={cfg.hidden}, p={cfg.lag}): training loss per epoch",
     )
-    if len(curves) <= 10:
-        ax.legend(fontsize=7)
+    entries = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))  # each learning-rate drop once
+    if len(curves) > 10:  # the repetitions' colours repeat: name only the drops
+        entries = {drop: entries[drop]} if drop in entries else {}
+    if entries:
+        ax.legend(entries.values(), entries.keys(), fontsize=7)
     data = {"epoch": epochs} | {
         f"repetition {r} training loss (half MSE, standardised units²)": curve for r, curve in enumerate(curves)
     }
@@ -195,22 +199,35 @@ def _plot_loss(ctx, cfg: LSTMSantaFeConfig, curves: np.ndarray) -> None:
 
 
 def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarray) -> None:
+    """Closed-loop test forecasts of every repetition against the truth: the LSTM's, then the MLP's;
+    each model's repetitions in one colour, a shade per repetition (the report's Figure 2.5)."""
     fig, axes = plotting.subplots(1, 2, width=5.2, height=3.6, sharey=True)
     t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
     names = {
         "LSTM": f"LSTM h={cfg.hidden}, p={cfg.lag}",
         "MLP": f"lagged MLP h={cfg.mlp_hidden}, p={cfg.mlp_lag}",
     }
+    colours = {"LSTM": "C0", "MLP": "C1"}
+    span = test.max() - test.min()
+    low, high = test.min() - 0.6 * span, test.max() + 0.6 * span  # diverging forecasts run off the axes
+    repetitions = f"{cfg.repetitions} repetition{'s' if cfg.repetitions > 1 else ''}"
+    shades = np.linspace(0.9, 0.4, cfg.repetitions)
     data = {"time step": t, "truth (original units)": test}
     for ax, (name, runs) in zip(axes, forecasts.items(), strict=True):
-        ax.plot(t, test, color="k", lw=1.5, label="truth")
+        ax.plot(t, test, color="k", lw=1.5, label="truth", zorder=3)  # on top of the forecasts
         data |= {f"{name} repetition {r} forecast (original units)": f for r, f in enumerate(runs)}
         for r, forecast in enumerate(runs):
-            ax.plot(t, forecast, lw=0.8, alpha=0.7, label="closed-loop forecasts" if r == 0 else None)
+            ax.plot(t, forecast, color=colours[name], lw=0.8, alpha=shades[r],
+                    label=f"{name} closed-loop forecast, {repetitions}" if r == 0 else None)
+        off_axes = sum(bool(np.any(~((low <= f) & (f <= high)))) for f in runs)
+        if off_axes:
+            ax.text(0.98, 0.02, f"{off_axes} of {len(runs)} forecasts leave the axes", fontsize=7, ha="right",
+                    va="bottom", transform=ax.transAxes, bbox={"fc": "white", "ec": "none", "alpha": 0.8})
         rmse = np.sqrt(np.mean((runs - test) ** 2, axis=1))
         ax.set(xlabel="time step", title=f"{names[name]}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}")
-    span = test.max() - test.min()
-    axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
+    axes[0].set_ylim(low, high)
     axes[0].set_ylabel("laser intensity (original units)")
-    axes[0].legend(loc="upper right", fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles_mlp, labels_mlp = axes[1].get_legend_handles_labels()
+    fig.legend(handles + handles_mlp[1:], labels + labels_mlp[1:], loc="outside upper center", ncols=3, fontsize=8)
     ctx.save_figure(fig, "santafe_lstm_vs_mlp_forecasts", data=data)

@@ -251,7 +251,7 @@ def _plot_windows(ctx, cfg: MLPSantaFeConfig, train: np.ndarray) -> None:
 
 def _plot_tuning(ctx, cfg: MLPSantaFeConfig, scores: dict, selected: dict) -> None:
     fig, axes = plotting.subplots(1, 2, width=4.4, height=3.6)
-    titles = {"A": "A: open-loop MSE, last 30%", "B": "B: closed-loop MSE, validation window"}
+    titles = {"A": f"A: open-loop MSE, last {cfg.open_loop_fraction:.0%}", "B": "B: closed-loop MSE, validation window"}
     for ax, name in zip(axes, ("A", "B"), strict=True):
         log_scores = np.log10(scores[name])
         im = ax.imshow(log_scores, origin="lower", cmap="viridis_r")
@@ -260,20 +260,22 @@ def _plot_tuning(ctx, cfg: MLPSantaFeConfig, scores: dict, selected: dict) -> No
             ax.text(
                 j,
                 i,
-                f"{value:.3g}",
+                f"{value:,.0f}" if value >= 100 else f"{value:.3g}",
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=8,
                 color="w" if log_scores[i, j] > middle else "k",
             )
         ax.set_xticks(range(len(cfg.lag_grid)), [str(p) for p in cfg.lag_grid])
         ax.set_yticks(range(len(cfg.hidden_grid)), [str(h) for h in cfg.hidden_grid])
         ax.grid(False)
         h, p = selected[name]
+        chosen = (cfg.lag_grid.index(p) - 0.5, cfg.hidden_grid.index(h) - 0.5)
+        ax.add_patch(plotting.plt.Rectangle(chosen, 1, 1, fill=False, ec="red", lw=2.5, clip_on=False))
         ax.set(
             xlabel="lag p",
             ylabel="hidden units h",
-            title=f"Tuning {titles[name]}\n({cfg.aggregate} of {cfg.repetitions}; chosen h={h}, p={p})",
+            title=f"Tuning {titles[name]}\n({cfg.aggregate} of {cfg.repetitions}; red box: chosen h={h}, p={p})",
         )
         fig.colorbar(im, ax=ax, label="log10 validation MSE (intensity²)")
     grid = [(h, p) for h in cfg.hidden_grid for p in cfg.lag_grid]  # row-major, as scores[name] is
@@ -292,22 +294,28 @@ def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, t
         "tuned_B": "tuning B (closed loop)",
     }
     t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
+    span = test.max() - test.min()
+    low, high = test.min() - 0.6 * span, test.max() + 0.6 * span  # diverging forecasts run off the axes
+    repetitions = f"{cfg.repetitions} repetition{'s' if cfg.repetitions > 1 else ''}"
+    shades = np.linspace(0.9, 0.4, cfg.repetitions)  # one colour, a shade per repetition
     data = {"time step": t, "truth (original units)": test}
     for ax, (name, (h, p)) in zip(axes, finals.items(), strict=True):
-        ax.plot(t, test, color="k", lw=1.5, label="truth")
+        ax.plot(t, test, color="k", lw=1.5, label="truth", zorder=3)  # on top of the forecasts
         data |= {f"{name} h={h} p={p} repetition {r} forecast (original units)": f
                  for r, f in enumerate(forecasts[name])}
         for r, forecast in enumerate(forecasts[name]):
-            ax.plot(
-                t, forecast, lw=0.8, alpha=0.7, label="forecasts (one per repetition)" if r == 0 else None
-            )
+            ax.plot(t, forecast, color="C0", lw=0.8, alpha=shades[r],
+                    label=f"closed-loop forecast, {repetitions}" if r == 0 else None)
+        off_axes = sum(bool(np.any(~((low <= f) & (f <= high)))) for f in forecasts[name])
+        if off_axes:
+            ax.text(0.98, 0.02, f"{off_axes} of {len(forecasts[name])} forecasts leave the axes", fontsize=7,
+                    ha="right", va="bottom", transform=ax.transAxes, bbox={"fc": "white", "ec": "none", "alpha": 0.8})
         rmse = np.sqrt(np.mean((forecasts[name] - test) ** 2, axis=1))
         ax.set(
             xlabel="time step",
             title=f"{labels[name]}: h={h}, p={p}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}",
         )
-    span = test.max() - test.min()
-    axes[0].set_ylim(test.min() - 0.6 * span, test.max() + 0.6 * span)  # diverging forecasts run off the axes
+    axes[0].set_ylim(low, high)
     axes[0].set_ylabel("laser intensity (original units)")
-    axes[0].legend(loc="upper left", fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2, fontsize=8)
     ctx.save_figure(fig, "santafe_mlp_closed_loop_forecasts", data=data)

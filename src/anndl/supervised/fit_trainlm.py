@@ -96,8 +96,9 @@ def run(cfg: FitTrainlmConfig, ctx) -> dict:
         ax_fit.plot(res["x"], sin_squared(res["x"]), color="k", lw=0.8, label="sin(x²)")
         ax_fit.plot(res["x"], res["y"], color="C3", lw=1.0, label=f"1-{cfg.hidden_units}-1 net (trainlm)")
         ax_fit.set(xlabel="x", ylabel="y", title=f"{d} targets: fit, train MSE {res['train_mse']:.2e}")
-        ax_fit.legend(loc="best", fontsize=8)
         ax_err.plot(res["x"], res["y"] - sin_squared(res["x"]), color="C3", lw=0.8)
         ax_err.set(xlabel="x", ylabel="network − sin(x²)", title=f"{d} targets: error against the true function")
+    handles, labels = axes[0, 0].get_legend_handles_labels()  # one legend above the curves, not over them
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), markerscale=6)
     ctx.save_figure(fig, f"fit_trainlm_{cfg.hidden_units}_hidden_fit_and_error", data=data)
     return metrics

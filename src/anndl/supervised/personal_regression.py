@@ -234,17 +234,21 @@ def _summarise_grid(grid: list[ArchitectureCell], results: list[dict], layers: l
 
 
 def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: tuple[int, int]) -> None:
-    fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.45 * len(units) + 1.5), height=0.7 * len(layers) + 1.6)
-    image = ax.imshow(np.log10(val), aspect="auto", cmap="viridis_r", origin="lower")
+    fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.75 * len(units) + 1.8), height=0.6 * len(layers) + 1.6)
+    log_val = np.log10(val)
+    image = ax.imshow(log_val, aspect="auto", cmap="viridis_r", origin="lower")
     ax.set_xticks(range(len(units)), units)
     ax.set_yticks(range(len(layers)), layers)
-    ax.plot(best[1], best[0], "r*", ms=12)
-    for (i, j), value in np.ndenumerate(np.log10(val)):
-        ax.text(j, i + 0.3, f"{value:.1f}", ha="center", va="center", fontsize=7, color="0.3")
+    for (i, j), value in np.ndenumerate(val):  # viridis_r cells are dark in the upper half of the scale
+        colour = "w" if image.norm(log_val[i, j]) > 0.5 else "k"
+        number = f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e")  # 6.1e-5: one format for every cell
+        ax.text(j, i, number, ha="center", va="center", fontsize=8, color=colour)
+    ax.add_patch(plotting.plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, ec="red", lw=2.5,
+                                        clip_on=False))
     ax.grid(False)
     chosen = f"{layers[best[0]]} x {units[best[1]]}"
     ax.set(xlabel="units per hidden layer", ylabel="hidden layers",
-           title=f"trainlm grid: mean validation MSE (red star: chosen {chosen})")  # fmt: skip
+           title=f"trainlm grid: mean validation MSE\n(red box: chosen {chosen})")  # fmt: skip
     fig.colorbar(image, ax=ax, label="log10 validation MSE")
     data = {"hidden layers": [L for L in layers for _ in units], "units per hidden layer": list(units) * len(layers),
             "mean validation MSE": val.ravel(), "chosen hidden layers, units": [layers[best[0]], units[best[1]]]}

@@ -216,7 +216,7 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
             capsize=3,
             color="C0",
         )
-        ax_time.set(ylabel="training time (s)", title=f"{d} targets: training time ({cfg.epochs} epochs)")
+        ax_time.set(ylabel=f"training time for {cfg.epochs} epochs (s)", title=f"{d} targets: training time")
         ax_mse.bar(
             pos,
             [stats[a]["train_mse_mean"] for a in algorithms],
@@ -224,17 +224,20 @@ def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithm
             capsize=3,
             color="C1",
         )
-        ax_mse.set(ylabel="train MSE", title=f"{d} targets: train MSE, mean ± std (diverged runs excluded)")
+        ax_mse.set_title(f"{d} targets: train MSE")
         for key, column in (("seconds_mean", "training time mean (s)"), ("seconds_std", "training time std (s)"),
                             ("train_mse_mean", "train MSE mean"), ("train_mse_std", "train MSE std"),
                             ("diverged_runs", "diverged runs")):
             data[f"{d} {column}"] = [stats[a][key] for a in algorithms]
         plotting.log_y_if_positive(ax_mse, [stats[a]["train_mse_mean"] for a in algorithms])
+        ax_mse.set_ylabel("train MSE (log scale)" if ax_mse.get_yscale() == "log" else "train MSE")
         for p, a in zip(pos, algorithms, strict=True):
             plotting.mark_diverged(ax_mse, p, stats[a]["train_mse_mean"], stats[a]["diverged_runs"])
         for ax in (ax_time, ax_mse):
             ax.set_xticks(pos, algorithms)
-            ax.set_xlabel(f"algorithm (1-{cfg.hidden_units}-1 net, {cfg.repetitions} repetitions)")
+            ax.set_xlabel("training algorithm")
+    fig.suptitle(f"1-{cfg.hidden_units}-1 tanh net on sin(x²): mean ± std over {cfg.repetitions} repetitions "
+                 "(diverged runs excluded)", fontsize=10)
     ctx.save_figure(fig, "training_time_and_train_mse_by_algorithm", data=data)
 
 
