@@ -168,6 +168,7 @@ def _plot_side_by_side(ctx, histories: dict, dcgan: dict | None, last: int) -> d
         window = draw_last_losses(ax, history, min(last, len(history["d_loss"])), title=title)
         if history is dcgan:
             dcgan_window = window
+            ax.set_xlabel("generator step of the DCGAN run")  # its own step count: not the variants' axis
         series = last_losses_series(history, min(last, len(history["d_loss"])))
         data |= {f"{title} {k}": c for k, c in series.items()}
     fig.suptitle(f"Discriminator / critic and generator losses over the last {last} generator steps")
