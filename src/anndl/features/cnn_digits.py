@@ -174,6 +174,7 @@ def _plot_filters(ctx, names: list[str], results: list[dict]) -> None:
         ncols = min(d for d in range(1, n + 1) if n % d == 0 and d * d >= 2 * n)
         plotting.image_grid(ax, filters, ncols=ncols, cmap="gray", vmin=-1, vmax=1)
         ax.set_title(f"{name}: first-layer 5x5 filters")
+    fig.supxlabel("each filter scaled by its largest |weight|: black −1, grey 0, white +1", fontsize=8)
     ctx.save_figure(fig, "cnn_first_layer_filters")
 
 

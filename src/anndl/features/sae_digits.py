@@ -250,6 +250,7 @@ def _plot_features(ctx, features: np.ndarray, n_hidden: int) -> None:
     fig, ax = plotting.subplots(1, 1, width=6, height=6)
     plotting.image_grid(ax, images, ncols=int(np.ceil(np.sqrt(len(images)))), cmap="gray", vmin=-1, vmax=1)
     ax.set_title(f"First autoencoder ({n_hidden} units): encoder weights of {len(images)} units")
+    fig.supxlabel("each unit scaled by its largest |weight|: black −1, grey 0, white +1", fontsize=8)
     ctx.save_figure(fig, "sae_first_layer_features")
 
 

@@ -140,7 +140,7 @@ def _plot_epochs(ctx, per_epoch: dict, label: str) -> None:
     ax_acc.set(xlabel="epoch", ylabel="mean accuracy (fraction of images)", ylim=(0, 1.02),
                title=f"DCGAN on {label}: D accuracy per epoch")
     for ax in (ax_loss, ax_acc):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.legend()
     data = {"epoch": per_epoch["epoch"], "discriminator mean loss": per_epoch["d_loss"],
             "generator mean loss": per_epoch["g_loss"], "D accuracy on real": per_epoch["d_acc_real"],
