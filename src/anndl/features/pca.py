@@ -180,5 +180,6 @@ def _plot_tsne(ctx, cfg: PCAConfig, datasets: dict[str, np.ndarray], titles: dic
         embedding = TSNE(perplexity=perplexity, max_iter=cfg.tsne_max_iter, init="pca",
                          random_state=ctx.child_seed() % 2**32).fit_transform(X)
         ax.scatter(embedding[:, 0], embedding[:, 1], s=6, alpha=0.7)
-        ax.set(xlabel="t-SNE 1 (arbitrary units)", ylabel="t-SNE 2 (arbitrary units)", title=f"{titles[name]} (N = {len(X)})")
+        ax.set(xlabel="t-SNE 1 (arbitrary units)", ylabel="t-SNE 2 (arbitrary units)",
+               title=f"{titles[name]} (N = {len(X)})")
     ctx.save_figure(fig, "pca_tsne_three_datasets")
