@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from matplotlib.ticker import LogFormatter
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -132,7 +133,7 @@ def _smooth(values, window: int = 10) -> np.ndarray:
 
 
 def _plot_curves(ctx, names: list[str], results: list[dict]) -> None:
-    fig, (ax_acc, ax_loss) = plotting.subplots(1, 2, width=5)
+    fig, (ax_acc, ax_loss) = plotting.subplots(1, 2, width=5, sharex=True)
     data = {}
     for i, (name, r) in enumerate(zip(names, results, strict=True)):
         h, colour = r["history"], f"C{i}"
@@ -145,19 +146,22 @@ def _plot_curves(ctx, names: list[str], results: list[dict]) -> None:
                  f"{name} validation iteration": h["val_iteration"],
                  f"{name} validation accuracy (%)": 100 * np.asarray(h["val_acc"]),
                  f"{name} validation loss (nats)": h["val_loss"]}
-        ax_acc.plot(it, 100 * np.asarray(h["acc"]), color=colour, alpha=0.25, lw=0.7)
+        ax_acc.plot(it, 100 * np.asarray(h["acc"]), color=colour, alpha=0.25, lw=0.7,
+                    label=f"{name} training (each batch)")
         ax_acc.plot(smoothed_it, 100 * _smooth(h["acc"]), color=colour,
                     label=f"{name} training (10-batch mean)")
         ax_acc.plot(h["val_iteration"], 100 * np.asarray(h["val_acc"]), "o--", color=colour, ms=3,
                     label=f"{name} validation")
-        ax_loss.plot(smoothed_it, _smooth(h["loss"]), color=colour, label=f"{name} training")
-        ax_loss.plot(h["val_iteration"], h["val_loss"], "o--", color=colour, ms=3, label=f"{name} validation")
+        ax_loss.plot(smoothed_it, _smooth(h["loss"]), color=colour)  # styles as in the accuracy panel's legend
+        ax_loss.plot(h["val_iteration"], h["val_loss"], "o--", color=colour, ms=3)
     ax_acc.set(xlabel="iteration (mini-batch)", ylabel="accuracy (%)",
                title="CNN accuracy: template vs doubled filters")
     ax_loss.set(xlabel="iteration (mini-batch)", ylabel="cross-entropy loss (nats)", yscale="log",
                 title="CNN loss: template vs doubled filters")
-    ax_acc.legend(fontsize=8)
-    ax_loss.legend(fontsize=8)
+    ax_loss.yaxis.set_major_formatter(LogFormatter())  # plain numbers (20, not 2×10¹) on a short log axis
+    ax_loss.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    ax_acc.tick_params(labelbottom=True)
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncols=len(names), fontsize=8)
     ctx.save_figure(fig, "cnn_accuracy_and_loss_vs_iteration", data=data)
 
 
@@ -170,6 +174,7 @@ def _plot_filters(ctx, names: list[str], results: list[dict]) -> None:
         ncols = min(d for d in range(1, n + 1) if n % d == 0 and d * d >= 2 * n)
         plotting.image_grid(ax, filters, ncols=ncols, cmap="gray", vmin=-1, vmax=1)
         ax.set_title(f"{name}: first-layer 5x5 filters")
+    fig.supxlabel("each filter scaled by its largest |weight|: black −1, grey 0, white +1", fontsize=8)
     ctx.save_figure(fig, "cnn_first_layer_filters")
 
 
@@ -177,12 +182,11 @@ def _plot_confusions(ctx, names: list[str], results: list[dict]) -> None:
     fig, axes = plotting.subplots(1, len(names), width=4, height=3.8, squeeze=False)
     for ax, name, r in zip(axes[0], names, results, strict=True):
         confusion = np.asarray(r["confusion"])
-        ax.imshow(confusion, cmap="Blues")
-        for (t, p), count in np.ndenumerate(confusion):
-            if count:
-                ax.text(p, t, str(count), ha="center", va="center", fontsize=6,
-                        color="white" if count > confusion.max() / 2 else "black")
+        ax.imshow(confusion, cmap="Blues", vmin=0)
+        for (t, p), count in np.ndenumerate(confusion):  # every cell, zeros in grey so the counts stand out
+            colour = "white" if count > confusion.max() / 2 else ("black" if count else "0.6")
+            ax.text(p, t, str(count), ha="center", va="center", fontsize=6, color=colour)
         ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
-               title=f"{name}: test accuracy {100 * r['test_accuracy']:.2f}%")
+               title=f"{name}: test accuracy {100 * r['test_accuracy']:.2f}%\n(test images per cell)")
         ax.grid(False)
     ctx.save_figure(fig, "cnn_confusion_matrices")

@@ -56,14 +56,16 @@ def _plot_spectrum(ctx, name: str, title: str, pca: PCA, levels: list[float]) ->
     ax_eig.semilogy(q[positive], pca.eigenvalues_[positive], ".-")
     ax_eig.set(xlabel="component index q", ylabel="eigenvalue (variance, data units²)",
                title=f"{title}: eigenvalues")
-    ax_cum.plot(q, pca.cumulative_explained_variance(), ".-")
-    for level in levels:
+    (curve,) = ax_cum.plot(q, pca.cumulative_explained_variance(), ".-", label="cumulative explained variance")
+    handles = [curve]
+    for index, level in enumerate(levels, start=1):
         k = pca.components_for(level)
-        ax_cum.axhline(level, color="grey", lw=0.6, ls=":")
-        ax_cum.plot([k], [level], "o", label=f"{level:.1%} at q = {k}")
-    ax_cum.set(xlabel="number of components q", ylabel="cumulative explained variance",
+        threshold = ax_cum.axhline(level, color="grey", lw=0.6, ls=":", label="variance levels (dotted)")
+        handles += [threshold] if index == 1 else []
+        handles += ax_cum.plot([k], [level], "o", color=f"C{index}", label=f"{level:.1%} reached at q = {k}")
+    ax_cum.set(xlabel="number of components q", ylabel="cumulative explained variance (fraction)",
                title=f"{title}: explained variance", xscale="log")
-    ax_cum.legend(loc="lower right")
+    ax_cum.legend(handles=handles, loc="best", fontsize=8)
     data = {"component index q (positive eigenvalues)": q[positive],
             "eigenvalue (variance, data units²)": pca.eigenvalues_[positive],
             "number of components q": q, "cumulative explained variance": pca.cumulative_explained_variance(),
@@ -178,5 +180,6 @@ def _plot_tsne(ctx, cfg: PCAConfig, datasets: dict[str, np.ndarray], titles: dic
         embedding = TSNE(perplexity=perplexity, max_iter=cfg.tsne_max_iter, init="pca",
                          random_state=ctx.child_seed() % 2**32).fit_transform(X)
         ax.scatter(embedding[:, 0], embedding[:, 1], s=6, alpha=0.7)
-        ax.set(xlabel="t-SNE 1", ylabel="t-SNE 2", title=f"{titles[name]} (N = {len(X)})")
+        ax.set(xlabel="t-SNE 1 (arbitrary units)", ylabel="t-SNE 2 (arbitrary units)",
+               title=f"{titles[name]} (N = {len(X)})")
     ctx.save_figure(fig, "pca_tsne_three_datasets")

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -176,6 +177,8 @@ def _plot_history(ctx, pretrain: dict, joint: dict, pretrained_error: float) -> 
     ax_joint.plot([0, *joint["epoch"]], [pretrained_error, *joint["reconstruction_error"]], "o-", color="C1")
     ax_joint.set(xlabel="epoch (0 = after pretraining)", ylabel="mean squared error per pixel",
                  title="Joint training: mean-field reconstruction")
+    for ax in (ax_pre, ax_joint):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     data = {"pretraining epoch": pretrain["epoch"],
             "layer-1 RBM reconstruction error (mean squared error per pixel)": pretrain["reconstruction_error"],
             "joint training epoch (0 = after pretraining)": [0, *joint["epoch"]],

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from matplotlib.ticker import MaxNLocator
+
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
@@ -135,9 +137,10 @@ def _plot_epochs(ctx, per_epoch: dict, label: str) -> None:
     ax_loss.set(xlabel="epoch", ylabel="mean loss", title=f"DCGAN on {label}: loss per epoch")
     ax_acc.plot(per_epoch["epoch"], per_epoch["d_acc_real"], "o-", color="tab:red", label="D on real")
     ax_acc.plot(per_epoch["epoch"], per_epoch["d_acc_fake"], "s--", color="tab:red", label="D on fake")
-    ax_acc.set(xlabel="epoch", ylabel="mean accuracy", ylim=(0, 1.02),
-               title=f"DCGAN on {label}: discriminator accuracy per epoch")
+    ax_acc.set(xlabel="epoch", ylabel="mean accuracy (fraction of images)", ylim=(0, 1.02),
+               title=f"DCGAN on {label}: D accuracy per epoch")
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.legend()
     data = {"epoch": per_epoch["epoch"], "discriminator mean loss": per_epoch["d_loss"],
             "generator mean loss": per_epoch["g_loss"], "D accuracy on real": per_epoch["d_acc_real"],

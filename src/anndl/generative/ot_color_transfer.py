@@ -99,7 +99,7 @@ def _rgb_density(ax, image: np.ndarray, n: int, rng: np.random.Generator, style:
         density = gaussian_kde(values)(grid) if np.ptp(values) > 0 else np.zeros_like(grid)
         ax.plot(grid, density, style, color=f"tab:{name}", lw=1.2, label=f"{name}{label_suffix}")
         drawn[f"{name}{label_suffix} density (per unit intensity)"] = density
-    ax.set(xlabel="intensity (0–1)", ylabel="density")
+    ax.set(xlabel="intensity (0–1)", ylabel="density (per unit intensity)")
     return drawn
 
 
@@ -135,7 +135,7 @@ def _plot_transported(ctx, images, names, recoloured, cfg: OTColorConfig) -> Non
 
 def _plot_densities_after(ctx, images, names, recoloured, kde_pixels: int, rng) -> None:
     solvers = list(recoloured)
-    fig, axes = plotting.subplots(2, len(solvers), width=4.2, height=3.0, squeeze=False)
+    fig, axes = plotting.subplots(2, len(solvers), width=4.2, height=3.0, squeeze=False, sharey="row")
     data = {}
     for row, (own, other) in enumerate(zip(names, names[::-1], strict=True)):
         for column, solver in enumerate(solvers):

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -146,6 +147,8 @@ def _plot_history(ctx, history: dict) -> None:
     ax_rec.plot(history["epoch"], history["reconstruction_error"], "o-", color="C1")
     ax_rec.set(xlabel="epoch", ylabel="mean squared error per pixel",
                title="RBM: held-out reconstruction error")
+    for ax in (ax_pll, ax_rec):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     data = {"epoch": history["epoch"],
             "held-out pseudo-log-likelihood (nats per image)": history["pseudo_log_likelihood"],
             "held-out reconstruction error (mean squared error per pixel)": history["reconstruction_error"]}
@@ -178,4 +181,5 @@ def _plot_components(ctx, components: np.ndarray, total: int) -> None:
     fig, ax = plotting.subplots(1, 1, width=6, height=6)
     plotting.image_grid(ax, tiles.reshape(-1, SIDE, SIDE), ncols=ncols, vmin=0, vmax=1)
     ax.set_title(f"RBM components: weights of {len(tiles)} of {total} hidden units")
+    fig.supxlabel("each unit on its own grey scale: black its smallest weight, white its largest", fontsize=8)
     ctx.save_figure(fig, "rbm_components")

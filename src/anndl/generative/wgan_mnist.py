@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -151,7 +152,7 @@ def _plot_wgan_last_steps(ctx, histories: dict, last: int) -> None:
     data = {}
     for ax, v in zip(axes[0], wgans, strict=True):
         title = f"{TITLES[v]}: last {last} steps"
-        draw_last_losses(ax, histories[v], last, title=title, shift_generator=True)
+        draw_last_losses(ax, histories[v], last, title=title, shift_generator=True, d_name="critic")
         ax.set_ylabel("loss (generator shifted onto the critic's mean)")
         series = last_losses_series(histories[v], last, shift_generator=True)
         data |= {f"{TITLES[v]} {k}" + (" (shifted onto the critic's mean)" if k == "generator loss" else ""): c
@@ -165,9 +166,11 @@ def _plot_side_by_side(ctx, histories: dict, dcgan: dict | None, last: int) -> d
     fig, axes = plotting.subplots(1, len(panels), width=4.6, squeeze=False)
     dcgan_window, data = {}, {}
     for ax, (title, history) in zip(axes[0], panels.items(), strict=True):
-        window = draw_last_losses(ax, history, min(last, len(history["d_loss"])), title=title)
+        d_name = "critic" if title in (TITLES["clip"], TITLES["gp"]) else "discriminator"
+        window = draw_last_losses(ax, history, min(last, len(history["d_loss"])), title=title, d_name=d_name)
         if history is dcgan:
             dcgan_window = window
+            ax.set_xlabel("generator step of the DCGAN run")  # its own step count: not the variants' axis
         series = last_losses_series(history, min(last, len(history["d_loss"])))
         data |= {f"{title} {k}": c for k, c in series.items()}
     fig.suptitle(f"Discriminator / critic and generator losses over the last {last} generator steps")
@@ -210,5 +213,6 @@ def _plot_epochs(ctx, histories: dict) -> None:
              title="critic gap (WGAN: Wasserstein estimate) per epoch")
     ax_g.set(xlabel="epoch", ylabel="mean generator loss", title="generator loss per epoch")
     for ax in (ax_w, ax_g):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.legend(fontsize=8)
     ctx.save_figure(fig, "wgan_critic_gap_and_generator_loss_per_epoch", data=data)
