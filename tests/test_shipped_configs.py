@@ -1,4 +1,5 @@
-"""Every shipped config validates, starts with its run command, and runs with --quick end to end."""
+"""Every shipped config validates, starts with its run command, and runs with --quick end to end, every
+figure passing anndl.figure_checks."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_config_validates_and_documents_its_command(config):
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])
 def test_config_runs_quick(config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANNDL_STRICT_FIGURES", "1")  # a figure anndl.figure_checks faults fails the run
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(config), "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -88,13 +88,16 @@ def _series(ax) -> list[tuple[str, object]]:
         if isinstance(container, BarContainer) and container.errorbar is not None:
             error_bars |= {id(a) for a in _flatten(container.errorbar)}
     for line in ax.get_lines():
-        if id(line) in error_bars or _is_reference_line(ax, line) or not line.get_visible() or len(line.get_xdata()) < 1:
+        if id(line) in error_bars or _is_reference_line(ax, line) or not line.get_visible():
+            continue
+        if len(line.get_xdata()) < 1:
             continue
         if line.get_linestyle() in ("None", "none", "", " ") and line.get_marker() in ("None", "none", "", " ", None):
             continue
         found.append((_colour(line), line))
     for coll in ax.collections:
-        if id(coll) not in error_bars and isinstance(coll, (PathCollection, PolyCollection)) and coll.get_visible() and len(coll.get_paths()):
+        drawn = isinstance(coll, (PathCollection, PolyCollection)) and coll.get_visible() and len(coll.get_paths())
+        if id(coll) not in error_bars and drawn:
             colour = _colour(coll)
             if colour is not None:
                 found.append((colour, coll))

@@ -8,10 +8,14 @@ push-through identity J'(s*JJ' + c*I)^{-1} = (s*J'J + c*I)^{-1} J'. No inverse i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from anndl.nn.classic.base import Objective, Stepper
+
+if TYPE_CHECKING:
+    import torch
 
 
 class DampedGaussNewton:
@@ -31,6 +35,8 @@ class DampedGaussNewton:
         on (0.43 against 2.9 ms at P = 301 here), and the same kernel as the batched trainers'
         (:class:`~anndl.nn.classic.batched.BatchDampedSystems`), so a network gets the same
         numbers trained alone or in a batch."""
+        import torch  # here, not at the top: describe / validate import this module without torch
+
         A = torch.from_numpy(np.multiply(self.gram, self.s))
         A.diagonal().add_(c)
         L, info = torch.linalg.cholesky_ex(A)
@@ -39,6 +45,8 @@ class DampedGaussNewton:
         return L
 
     def _cho_solve(self, L: torch.Tensor, rhs: np.ndarray) -> np.ndarray:
+        import torch
+
         return torch.cholesky_solve(torch.from_numpy(np.ascontiguousarray(rhs))[:, None], L)[:, 0].numpy()
 
     def solve(self, c: float, a: float = 0.0, theta: np.ndarray | None = None) -> np.ndarray:
@@ -60,6 +68,8 @@ class DampedGaussNewton:
     def trace_inverse(self, c: float) -> float:
         """tr[(s*J'J + c*I)^{-1}] from the Cholesky factor L: |L^{-1}|_F^2 (primal) or
         (P - s*|L^{-1}J|_F^2) / c (dual)."""
+        import torch
+
         L = self._factor(c)
         if not self.dual:
             Linv = torch.linalg.solve_triangular(L, torch.eye(L.shape[0], dtype=L.dtype), upper=False)
