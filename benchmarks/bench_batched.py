@@ -10,7 +10,10 @@ round), each keeping its fastest run. 20 epochs instead of the report's 500 keep
 minutes on a shared machine; the time per epoch hardly changes over a run (lm's and br's trials
 per epoch vary a little). The table also gives the largest relative difference between a
 network's final loss batched and alone (train_many's promise: 0). cgf and bfg are left out:
-train_many trains them one by one.
+train_many trains them one by one. Two bounds on what batching can give: if only the hidden
+layer's float64 tanh cost anything (``bound if only tanh cost``), and, per H, one gd epoch of
+``train`` against the arithmetic of its loss_and_grad (its time on 943 samples less its time on
+one sample, which is per-call overhead only).
 Prints a table and writes benchmarks/results/bench_batched.json.
 """
 
@@ -92,6 +95,33 @@ def tanh_ns_per_value(values: int, rounds: int = 5) -> float:
     return 1e9 * best / values
 
 
+def arithmetic_bound(hidden: int, rounds: int = 5, calls: int = 50) -> dict:
+    """How much of one network's gd epoch is arithmetic: ``train``'s epoch against the same
+    network's loss_and_grad on all 943 samples and on one sample (per-call overhead only), in CPU
+    time, fastest of ``rounds``. Batching can at most remove the overhead, so epoch / arithmetic
+    bounds its speed-up while the batch computes each network's values as it alone would."""
+    x = sin_squared_grid(0.01)
+    t = sin_squared(x)
+    net = MLP.create([1, hidden, 1], x, t, np.random.default_rng(0))
+    Xs, T = net.scale_inputs(x), t[:, None]
+
+    def fastest(fn, n):
+        fn()
+        best = np.inf
+        for _ in range(rounds):
+            start = time.process_time()
+            for _ in range(n):
+                fn()
+            best = min(best, (time.process_time() - start) / n)
+        return 1e6 * best
+
+    epoch = fastest(lambda: train(net, x, t, algorithm="gd", epochs=100, min_grad=0.0), 1) / 100
+    full = fastest(lambda: net.loss_and_grad(net.theta_, Xs, T), calls)
+    one = fastest(lambda: net.loss_and_grad(net.theta_, Xs[:1], T[:1]), calls)
+    return {"hidden": hidden, "gd_epoch_us": epoch, "loss_and_grad_us": full, "per_call_overhead_us": one,
+            "arithmetic_us": full - one, "bound_epoch_over_arithmetic": epoch / (full - one)}
+
+
 def add_bound(row: dict, n_samples: int) -> None:
     """The speed-up that batching could at most give if everything in an epoch but the hidden
     layer's float64 tanh (which the batch must compute as each network alone does) were free."""
@@ -129,13 +159,21 @@ def main() -> None:
     with threadpool_limits(1):
         rows = [benchmark(h, b, a, args.epochs, args.rounds)
                 for h in args.hidden for a in args.algorithms for b in args.networks]  # fmt: skip
+        bounds = [arithmetic_bound(h) for h in args.hidden]
     print_table(rows)
+    print("\n| hidden | gd epoch (us) | loss_and_grad (us) | of which per-call overhead (us) | arithmetic (us) | "
+          "bound: epoch / arithmetic |")
+    print("|---|---|---|---|---|---|")
+    for b in bounds:
+        print(f"| {b['hidden']} | {b['gd_epoch_us']:.0f} | {b['loss_and_grad_us']:.0f} | "
+              f"{b['per_call_overhead_us']:.0f} | {b['arithmetic_us']:.0f} | {b['bound_epoch_over_arithmetic']:.2f} |")
     result = {
         "problem": f"B 1-H-1 tanh nets (seeds 0..B-1) on sin(x^2), x = 0:0.01:3*pi (943 points), {args.epochs} "
         "epochs, min_grad 0; train_many against train one by one, fastest of interleaved rounds",
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0], "threads": 1},
         "versions": {k: metadata.version(k) for k in ("numpy", "scipy", "torch")},
         "rows": rows,
+        "arithmetic_bounds": bounds,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".json.tmp")
