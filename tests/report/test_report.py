@@ -101,3 +101,11 @@ def test_every_claim_and_figure_names_a_registered_experiment():
     assert {e for c in CLAIMS for e in c.experiments} <= names
     assert {experiment for _, experiment, _, _ in REPORT_FIGURES} <= names
     assert {e for s in SECTIONS for e in s.experiments} == names, "every experiment has its report section"
+
+
+def test_a_full_report_starts_the_longest_experiments_first():
+    configs = [Path(f"{name}.yaml") for name in ("alexnet_shapes", "generalization", "pca", "wgan_mnist")]
+    order = build.longest_first(configs, quick=False)
+    assert [configs[i].stem for i in order] == ["wgan_mnist", "generalization", "alexnet_shapes", "pca"]
+    assert build.longest_first(configs, quick=True) == [0, 1, 2, 3]
+    assert set(build.FULL_RUN_SECONDS) <= {c.stem for c in build.shipped_configs()}, "names of shipped configs"
