@@ -49,11 +49,13 @@ def code_version() -> str:
     return digests.code_version(SOURCE_DIR)
 
 
-FULL_RUN_SECONDS = {"wgan_mnist": 900, "generalization": 571, "personal_regression": 518, "sae_digits": 303,
-                    "dcgan": 230, "training_algorithms": 102, "dbm_mnist": 74, "mlp_santafe": 31, "cnn_digits": 25}
+FULL_RUN_SECONDS = {"generalization": 601, "personal_regression": 580, "sae_digits": 277, "dcgan": 249,
+                    "wgan_mnist": 233, "training_algorithms": 104, "dbm_mnist": 74, "mlp_santafe": 31,
+                    "cnn_digits": 24}
 """Wall seconds of the longer experiments in a full run on one core of the 2-core machine (the
-report run of 2026-12-01). :func:`longest_first` starts them first, so that with ``--jobs 2``
-the workers finish together instead of one waiting on a long experiment that started last."""
+``anndl report --jobs 2`` of 2026-12-01 at commit 0fe440f). :func:`longest_first` starts them
+first, so that with ``--jobs 2`` the workers finish together instead of one waiting on a long
+experiment that started last."""
 
 
 def longest_first(configs: Sequence[Path], quick: bool) -> list[int]:
