@@ -117,6 +117,32 @@ def image_grid(ax, images, ncols: int, *, cmap: str = "gray", vmin=None, vmax=No
     ax.set_axis_off()
 
 
+def forecast_limits(truth) -> tuple[float, float]:
+    """y limits for forecasts of ``truth``: its range widened by 60 % each way, so that diverging
+    forecasts run off the axes instead of flattening the truth."""
+    span = np.max(truth) - np.min(truth)
+    return np.min(truth) - 0.6 * span, np.max(truth) + 0.6 * span
+
+
+def forecast_panel(ax, t, truth, runs, *, colour: str, label: str, limits: tuple[float, float]) -> np.ndarray:
+    """Draw ``truth`` (n,) on top of the forecasts ``runs`` (repetitions, n) against time steps ``t``,
+    the repetitions in one colour, a shade each, under one legend entry ("``label``, k repetitions");
+    note how many leave the ``limits``. Returns each repetition's RMSE against the truth (repetitions,)."""
+    runs = np.asarray(runs)
+    low, high = limits
+    count = len(runs)
+    shades = np.linspace(0.9, 0.4, count)
+    ax.plot(t, truth, color="k", lw=1.5, label="truth", zorder=3)
+    for r, forecast in enumerate(runs):
+        ax.plot(t, forecast, color=colour, lw=0.8, alpha=shades[r],
+                label=f"{label}, {count} repetition{'s' if count > 1 else ''}" if r == 0 else None)
+    off_axes = sum(bool(np.any(~((low <= f) & (f <= high)))) for f in runs)
+    if off_axes:
+        ax.text(0.98, 0.02, f"{off_axes} of {count} forecasts leave the axes", fontsize=7, ha="right",
+                va="bottom", transform=ax.transAxes, bbox={"fc": "white", "ec": "none", "alpha": 0.8})
+    return np.sqrt(np.mean((runs - truth) ** 2, axis=1))
+
+
 def log_y_if_positive(ax, values) -> None:
     """Log-scale ``ax``'s y axis when some of ``values`` are finite and positive, else keep it linear
     (matplotlib refuses a log axis with no positive data, e.g. when every run diverged)."""

@@ -208,24 +208,14 @@ def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarr
         "MLP": f"lagged MLP h={cfg.mlp_hidden}, p={cfg.mlp_lag}",
     }
     colours = {"LSTM": "C0", "MLP": "C1"}
-    span = test.max() - test.min()
-    low, high = test.min() - 0.6 * span, test.max() + 0.6 * span  # diverging forecasts run off the axes
-    repetitions = f"{cfg.repetitions} repetition{'s' if cfg.repetitions > 1 else ''}"
-    shades = np.linspace(0.9, 0.4, cfg.repetitions)
+    limits = plotting.forecast_limits(test)
     data = {"time step": t, "truth (original units)": test}
     for ax, (name, runs) in zip(axes, forecasts.items(), strict=True):
-        ax.plot(t, test, color="k", lw=1.5, label="truth", zorder=3)  # on top of the forecasts
         data |= {f"{name} repetition {r} forecast (original units)": f for r, f in enumerate(runs)}
-        for r, forecast in enumerate(runs):
-            ax.plot(t, forecast, color=colours[name], lw=0.8, alpha=shades[r],
-                    label=f"{name} closed-loop forecast, {repetitions}" if r == 0 else None)
-        off_axes = sum(bool(np.any(~((low <= f) & (f <= high)))) for f in runs)
-        if off_axes:
-            ax.text(0.98, 0.02, f"{off_axes} of {len(runs)} forecasts leave the axes", fontsize=7, ha="right",
-                    va="bottom", transform=ax.transAxes, bbox={"fc": "white", "ec": "none", "alpha": 0.8})
-        rmse = np.sqrt(np.mean((runs - test) ** 2, axis=1))
+        rmse = plotting.forecast_panel(ax, t, test, runs, colour=colours[name], label=f"{name} closed-loop forecast",
+                                       limits=limits)
         ax.set(xlabel="time step", title=f"{names[name]}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}")
-    axes[0].set_ylim(low, high)
+    axes[0].set_ylim(*limits)
     axes[0].set_ylabel("laser intensity (original units)")
     handles, labels = axes[0].get_legend_handles_labels()
     handles_mlp, labels_mlp = axes[1].get_legend_handles_labels()

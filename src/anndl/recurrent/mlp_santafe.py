@@ -294,28 +294,18 @@ def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, t
         "tuned_B": "tuning B (closed loop)",
     }
     t = np.arange(cfg.n_train, cfg.n_train + cfg.n_test)
-    span = test.max() - test.min()
-    low, high = test.min() - 0.6 * span, test.max() + 0.6 * span  # diverging forecasts run off the axes
-    repetitions = f"{cfg.repetitions} repetition{'s' if cfg.repetitions > 1 else ''}"
-    shades = np.linspace(0.9, 0.4, cfg.repetitions)  # one colour, a shade per repetition
+    limits = plotting.forecast_limits(test)
     data = {"time step": t, "truth (original units)": test}
     for ax, (name, (h, p)) in zip(axes, finals.items(), strict=True):
-        ax.plot(t, test, color="k", lw=1.5, label="truth", zorder=3)  # on top of the forecasts
         data |= {f"{name} h={h} p={p} repetition {r} forecast (original units)": f
                  for r, f in enumerate(forecasts[name])}
-        for r, forecast in enumerate(forecasts[name]):
-            ax.plot(t, forecast, color="C0", lw=0.8, alpha=shades[r],
-                    label=f"closed-loop forecast, {repetitions}" if r == 0 else None)
-        off_axes = sum(bool(np.any(~((low <= f) & (f <= high)))) for f in forecasts[name])
-        if off_axes:
-            ax.text(0.98, 0.02, f"{off_axes} of {len(forecasts[name])} forecasts leave the axes", fontsize=7,
-                    ha="right", va="bottom", transform=ax.transAxes, bbox={"fc": "white", "ec": "none", "alpha": 0.8})
-        rmse = np.sqrt(np.mean((forecasts[name] - test) ** 2, axis=1))
+        rmse = plotting.forecast_panel(ax, t, test, forecasts[name], colour="C0", label="closed-loop forecast",
+                                       limits=limits)
         ax.set(
             xlabel="time step",
             title=f"{labels[name]}: h={h}, p={p}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}",
         )
-    axes[0].set_ylim(low, high)
+    axes[0].set_ylim(*limits)
     axes[0].set_ylabel("laser intensity (original units)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2, fontsize=8)
     ctx.save_figure(fig, "santafe_mlp_closed_loop_forecasts", data=data)
