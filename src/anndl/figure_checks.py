@@ -23,7 +23,6 @@ import numpy as np
 from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
-from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
 HEAT_MAP_MAX_CELLS = 20
@@ -37,7 +36,7 @@ def _colour(artist) -> str | None:
     """The hex colour that tells ``artist``'s series class apart, or None when it has none."""
     if isinstance(artist, Line2D):
         return to_hex(artist.get_color(), keep_alpha=False)
-    colours = artist.get_facecolor() if not isinstance(artist, Line2D) else None
+    colours = artist.get_facecolor()
     if colours is None or len(colours) == 0:
         colours = artist.get_edgecolor()
     colours = np.atleast_2d(colours)
@@ -142,13 +141,13 @@ def _heat_map_problems(ax) -> list[str]:
         return []
     problems = []
     for artist in [*ax.images, *[c for c in ax.collections if isinstance(c, QuadMesh)]]:
-        array = artist.get_array() if not isinstance(artist, AxesImage) else artist.get_array()
-        if array is None or np.ndim(array) < 2 and not isinstance(artist, QuadMesh):
+        if artist.get_array() is None:
             continue
-        shape = np.shape(array)
-        if isinstance(artist, QuadMesh):
+        if isinstance(artist, QuadMesh):  # its array may be flat; its cells are between the coordinates
             rows, cols = artist.get_coordinates().shape[:2]
             shape = (rows - 1, cols - 1)
+        else:
+            shape = np.shape(artist.get_array())
         if len(shape) != 2 or max(shape) > HEAT_MAP_MAX_CELLS:
             continue
         if len([t for t in ax.texts if t.get_text().strip()]) < shape[0] * shape[1]:
