@@ -339,5 +339,6 @@ def caption_of(name: str) -> str | None:
     does not caption."""
     from anndl.report.scorecard import EXTRA_FIGURES, REPORT_FIGURES
 
-    captions = [c for _, _, n, c in REPORT_FIGURES if n == name] + [c for (_, n), c in EXTRA_FIGURES.items() if n == name]
+    captions = [c for _, _, n, c in REPORT_FIGURES if n == name]
+    captions += [c for (_, n), c in EXTRA_FIGURES.items() if n == name]
     return captions[0] if captions else None

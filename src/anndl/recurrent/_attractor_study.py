@@ -187,7 +187,8 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
                        title="attractors (×, stable end states)", title_fontsize=8, alignment="left")
     if others:
         fig.legend(*zip(*others, strict=True), fontsize=7, loc="upper left", title_fontsize=8, alignment="left",
-                   title="not attractors (unstable): ○ end states of some\nstarts, ◇ fixed points that no start ends in",
+                   title="not attractors (unstable): ○ end states of some\n"
+                         "starts, ◇ fixed points that no start ends in",
                    bbox_to_anchor=(anchor_x, 0.93 - 0.045 * (len(stable) + 1)))
     fig.add_artist(first)
     ctx.save_figure(fig, f"hopfield_{dim}d_trajectories_by_attractor")

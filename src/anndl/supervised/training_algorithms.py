@@ -218,7 +218,8 @@ def _plot_bars(ctx, summary: dict, grouped: dict, algorithms: list[str], cfg: Tr
                 jitter = np.linspace(-0.15, 0.15, values.size) if values.size > 1 else np.zeros(values.size)
                 ax.plot(p + jitter, values, "o", ms=2.5, color="0.6", zorder=1,
                         label="one repetition" if p == 0 else "_")
-            ax.errorbar(pos, quartiles[:, 1], yerr=[quartiles[:, 1] - quartiles[:, 0], quartiles[:, 2] - quartiles[:, 1]],
+            spread = [quartiles[:, 1] - quartiles[:, 0], quartiles[:, 2] - quartiles[:, 1]]
+            ax.errorbar(pos, quartiles[:, 1], yerr=spread,
                         fmt="o", ms=6, color="C0", capsize=4, lw=1.5, zorder=2, label="median, IQR")
             name = "training time (s)" if key == "seconds" else "train MSE"
             data |= {f"{d} {name} 25th percentile": quartiles[:, 0].tolist(),
