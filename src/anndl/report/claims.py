@@ -165,7 +165,8 @@ class Equals:
         wanted = ", ".join(format_number(e) for e in self.expected)
         wrong = [(m, g) for m, g, e in zip(self.metrics, got, self.expected, strict=True) if g != e]
         m, g = (wrong or list(zip(self.metrics, got, strict=True)))[0]
-        deciding = f"{m.label} {m.format(g)}" + (f" (and {len(self.metrics) - 1} more)" if len(self.metrics) > 1 else "")
+        more = f" (and {len(self.metrics) - 1} more)" if len(self.metrics) > 1 else ""
+        deciding = f"{m.label} {m.format(g)}{more}"
         return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours, f"report: {wanted}", deciding)
 
 
