@@ -33,6 +33,7 @@ from anndl.nn.gan_figures import (
     draw_smoothed,
     draw_snapshot_strip,
     last_losses_series,
+    smoothing_title,
     smoothing_window,
 )
 from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks
@@ -168,7 +169,9 @@ def _plot_wgan_last_steps(ctx, histories: dict, last: int) -> None:
         axes[1, column].set_xlabel("generator step")
         data |= {f"{TITLES[v]} {k}": c for k, c in series.items()}
     for row, where in ((0, "upper"), (1, "lower")):
-        fig.legend(*axes[row, 0].get_legend_handles_labels(), loc=f"outside right {where}", fontsize=8)
+        handles, labels = axes[row, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc=f"outside right {where}", fontsize=8, title_fontsize=8,
+                   title=smoothing_title(smoothing_window(last)).replace("; ", "\n"))
     ctx.save_figure(fig, "wgan_last_steps_critic_and_generator_loss", data=data)
 
 

@@ -29,13 +29,23 @@ def draw_snapshot_strip(ax, snapshots, steps, real, ncols: int = 6) -> None:
         spine.set_visible(False)
 
 
-def _legend_below(ax, order: list[int] | None = None) -> None:
-    """The panel's legend under its x axis in two columns (entries in ``order``, filled column by column):
-    noisy curves fill the whole panel."""
-    handles, labels = ax.get_legend_handles_labels()
-    order = range(len(handles)) if order is None else order
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper center",
-              bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=8)
+WINDOW_MEAN = "window mean (dashed)"
+"""The legend entry of every dashed window-mean line."""
+
+
+def smoothing_title(window: int) -> str:
+    """The legend title that says how the curves are drawn."""
+    return f"solid: running mean of {window} steps; faint: each step" if window > 1 else "each step"
+
+
+def _legend_below(ax, window: int) -> None:
+    """The panel's legend under its x axis in two columns, one entry per label (the series and the window
+    mean's line style), titled with how the curves are drawn: noisy curves fill the whole panel."""
+    first: dict[str, object] = {}
+    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+        first.setdefault(label, handle)
+    ax.legend(list(first.values()), list(first), loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2,
+              fontsize=8, title=smoothing_title(window), title_fontsize=8)
 
 
 def smoothing_window(last: int) -> int:
@@ -51,17 +61,16 @@ def running_mean(values, window: int) -> np.ndarray:
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def draw_smoothed(ax, steps, values, colour, name: str, window: int, *, mean_label: str | None = None) -> None:
-    """One noisy per-step series: the raw values faint, their running mean over ``window`` steps solid,
-    the window's mean dashed on top (labelled ``mean_label``, default "<name>: window mean")."""
+def draw_smoothed(ax, steps, values, colour, name: str, window: int) -> None:
+    """One noisy per-step series: the raw values faint, their running mean over ``window`` steps solid
+    (labelled ``name``), the window's mean dashed on top (labelled :data:`WINDOW_MEAN`)."""
     values = np.asarray(values, dtype=float)
     if window > 1:
-        ax.plot(steps, values, color=colour, lw=0.5, alpha=0.35, label=f"{name}: per step")
-        ax.plot(steps, running_mean(values, window), color=colour, lw=1.6,
-                label=f"{name}: running mean ({window} steps)")
+        ax.plot(steps, values, color=colour, lw=0.5, alpha=0.35)
+        ax.plot(steps, running_mean(values, window), color=colour, lw=1.6, label=name)
     else:  # too few steps to smooth
-        ax.plot(steps, values, color=colour, lw=1.0, label=f"{name}: per step")
-    ax.axhline(values.mean(), color=colour, ls="--", lw=1.2, zorder=4, label=mean_label or f"{name}: window mean")
+        ax.plot(steps, values, color=colour, lw=1.0, label=name)
+    ax.axhline(values.mean(), color=colour, ls="--", lw=1.2, zorder=4, label=WINDOW_MEAN)
 
 
 def last_losses_series(history: dict, last: int) -> dict[str, np.ndarray]:
@@ -94,7 +103,7 @@ def draw_last_losses(ax, history: dict, last: int, *, title: str, d_name: str = 
     draw_smoothed(ax, steps, d, "tab:red", d_name, window)
     draw_smoothed(ax, steps, g, "tab:blue", "generator", window)
     ax.set(xlabel="generator step", ylabel="loss", title=title)
-    _legend_below(ax)
+    _legend_below(ax, window)
     return {"d_loss_mean": float(d.mean()), "d_loss_std": float(d.std()),
             "g_loss_mean": float(g.mean()), "g_loss_std": float(g.std())}
 
@@ -112,7 +121,6 @@ def draw_last_accuracies(ax, history: dict, last: int, *, title: str) -> dict:
     draw_smoothed(ax, steps, series["generator fool rate"], "tab:blue", "generator (fools D)", window)
     ax.axhline(0.5, color="grey", ls=":", lw=1, label="0.5: a discriminator that cannot tell")
     ax.set(xlabel="generator step", ylabel="accuracy (fraction of the batch)", title=title, ylim=(-0.02, 1.02))
-    n = 3 if window > 1 else 2  # legend entries per series: (raw,) running mean, window mean
-    _legend_below(ax, order=[*range(n), 2 * n, *range(n, 2 * n)])  # D's and chance in one column, G's in the other
+    _legend_below(ax, window)
     return {"d_accuracy_mean": float(((real + fake) / 2).mean()),
             "g_fool_rate_mean": float((1 - fake).mean())}
