@@ -270,7 +270,8 @@ def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
     axes[1].set_title("test data (surface) and predictions (dots)")
     axes[1].legend(loc="upper right", fontsize=8)
     for ax in axes[:2]:
-        ax.set(xlabel="input x₁", ylabel="input x₂")
+        ax.set_xlabel("input x₁", labelpad=10)
+        ax.set_ylabel("input x₂", labelpad=10)
         ax.set_zlabel("target t", labelpad=8)
     fig.colorbar(surface, ax=axes[:2], shrink=0.6, pad=0.08, label="target t (surface colour)")
     errors = np.abs(t[te] - prediction)
