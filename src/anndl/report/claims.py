@@ -87,8 +87,10 @@ class Ordering:
                 diff = np.asarray(high.value, float) - self.factor * np.asarray(low.value, float)
                 se = np.sqrt((self.factor * _se(low)) ** 2 + _se(high) ** 2)
                 states.append(np.where(diff > Z * se, 1, np.where(diff < -Z * se, -1, 0)).ravel())
-                margin = np.ravel(diff / np.where(se > 0, se, np.nan))
-                margin = np.where(np.isnan(margin), np.sign(np.ravel(diff)) * np.inf, margin)
+                flat_diff, flat_se = np.ravel(diff), np.ravel(np.broadcast_to(se, np.shape(diff)))
+                with np.errstate(divide="ignore", invalid="ignore"):  # no spread: the difference's sign decides
+                    margin = np.where(flat_se > 0, flat_diff / np.where(flat_se > 0, flat_se, 1.0),
+                                      np.where(flat_diff > 0, np.inf, np.where(flat_diff < 0, -np.inf, 0.0)))
                 i = int(np.argmin(margin))
                 if weakest is None or margin[i] < weakest[0]:
                     n = min((x for x in (low.n, high.n) if x), default=None)
@@ -166,7 +168,7 @@ class Equals:
         wrong = [(m, g) for m, g, e in zip(self.metrics, got, self.expected, strict=True) if g != e]
         m, g = (wrong or list(zip(self.metrics, got, strict=True)))[0]
         more = f" (and {len(self.metrics) - 1} more)" if len(self.metrics) > 1 else ""
-        deciding = f"{m.label} {m.format(g)}{more}"
+        deciding = ours if len(ours) <= 90 else f"{m.label} {m.format(g)}{more}"
         return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours, f"report: {wanted}", deciding)
 
 

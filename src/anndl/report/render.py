@@ -150,7 +150,7 @@ def overview(verdicts: Sequence[Verdict]) -> str:
             f"{tally.get(REPRODUCED, 0)} reproduced, {tally.get(NOT_REPRODUCED, 0)} did not and "
             f"{tally.get(INCONCLUSIVE, 0)} were inconclusive (the difference within 2 standard errors).")
     if failed:
-        text += " Not reproduced: " + "; ".join(f"§{v.claim.section} {v.claim.report_value}" for v in failed) + "."
+        text += " Not reproduced: " + "; ".join(f"§{v.claim.section} “{_short(v.claim.quote)}”" for v in failed) + "."
     if tally.get(NOT_APPLICABLE):
         text += (f" {tally[NOT_APPLICABLE]} were measured on stand-in data (the course's files cannot ship), so "
                  "their verdict waits for the course's data.")
@@ -164,14 +164,18 @@ def overview(verdicts: Sequence[Verdict]) -> str:
     return text
 
 
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def verdict_chart(verdicts: Sequence[Verdict]) -> str:
     """A small inline SVG: one stacked bar of verdicts per data source (shipped; the course's, when given)."""
     esc = html.escape
     rows = [("shipped data", [v.verdict for v in verdicts])]
     course = [c.verdict for v in verdicts if (c := course_verdict(v)) is not None]
     rows.append(("course's data", course))
-    width, bar, left = 520, 18, 110
-    parts = [f"<svg class='verdicts' role='img' aria-label='verdicts per data source' width='{width + left + 10}' "
+    width, bar, left = 560, 18, 110
+    parts = [f"<svg class='verdicts' role='img' aria-label='verdicts per data source' width='{width + left + 150}' "
              f"height='{len(rows) * 28 + 26}' xmlns='http://www.w3.org/2000/svg'>"]
     total = max(len(verdicts), 1)
     for row, (label, kinds) in enumerate(rows):
@@ -195,7 +199,7 @@ def verdict_chart(verdicts: Sequence[Verdict]) -> str:
     for kind in VERDICTS:
         parts.append(f"<rect x='{x}' y='{legend_y - 10}' width='10' height='10' fill='{COLOURS[kind]}'/>"
                      f"<text x='{x + 14}' y='{legend_y}'>{esc(kind)}</text>")
-        x += 14 + 7 * len(kind) + 12
+        x += 14 + 6.5 * len(kind) + 14
     parts.append("</svg>")
     return "".join(parts)
 
