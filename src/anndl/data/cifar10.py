@@ -108,8 +108,8 @@ def batch_files(path: str | Path) -> list[Path]:
         files = [folder / name for name in PYTHON_BATCHES if (folder / name).is_file()]
         if files:
             return files
-    raise DataError(f"{path}: no CIFAR-10 training batches here (data_batch_*.bin, or the python "
-                    f"data_batch_1 ... data_batch_5)")
+    raise DataError(f"{path}: no data_batch_*.bin files (binary CIFAR-10 batches) nor the python batches "
+                    f"data_batch_1 ... data_batch_5 in this folder")
 
 
 def load_class(path: str | Path, class_name: str) -> np.ndarray:

@@ -77,6 +77,13 @@ def train_test_split(
     return series[:n_train].copy(), series[n_train : n_train + n_test].copy()
 
 
+def load_joined(series_path: str | Path | None, test_path: str | Path | None) -> np.ndarray:
+    """The whole series: ``series_path`` (None: the shipped one), followed by ``test_path``'s values when given
+    (lengths are checked by :func:`load_split`, which every experiment calls first)."""
+    series = load_series(series_path)
+    return series if test_path is None else np.concatenate([series, load_series(test_path)])
+
+
 def load_split(series_path: str | Path | None, test_path: str | Path | None, n_train: int,
                n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(series, train, test)``: the training part, the test points that follow it, and both joined.

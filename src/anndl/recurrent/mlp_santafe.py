@@ -11,7 +11,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.paths import resolve
-from anndl.data.santafe import load_split
+from anndl.data.santafe import load_joined, load_split
 from anndl.errors import ConfigError
 from anndl.nn.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
@@ -67,8 +67,6 @@ class Training:
     epochs: int
     max_fail: int
     test_path: str | None = None
-    n_train: int = 1000
-    n_test: int = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +98,7 @@ def fit_cell(cell: FitCell) -> dict:
     from anndl.nn.lagged_mlp import fit_lagged_mlp
 
     t, window = cell.training, cell.window
-    series, _, _ = load_split(t.series_path, t.test_path, t.n_train, t.n_test)
+    series = load_joined(t.series_path, t.test_path)
     fit = fit_lagged_mlp(series, cell.p, cell.h, window.stop, cell.seed, t.algorithm, t.division, t.epochs,
                          t.max_fail, window.validation_start)
     start, end = window.score
@@ -134,8 +132,7 @@ def run(cfg: MLPSantaFeConfig, ctx) -> dict:
     path, test_path = _paths(cfg)
     _, train, test = load_split(path, test_path, cfg.n_train, cfg.n_test)
     _check_config(cfg)
-    training = Training(path, cfg.algorithm, cfg.division, cfg.epochs, cfg.max_fail, test_path,
-                        cfg.n_train, cfg.n_test)
+    training = Training(path, cfg.algorithm, cfg.division, cfg.epochs, cfg.max_fail, test_path)
 
     # Tuning A and B over the (h, p) grid, every cell trained on data before its own validation part
     cells = [
