@@ -56,11 +56,24 @@ def summary_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
     git = header.get("git") or {}
     commit = (git.get("commit") or "unknown")[:12] + (", dirty" if git.get("dirty") else "")
     tally = ", ".join(f"{n} {k}" for k, n in counts(verdicts).items()) or "none judged"
-    settings = "quick settings (fast, not the report's)" if header["quick"] else FULL_SETTINGS
+    settings = ("quick settings (fast, not the report's; verdicts indicative)" if header["quick"]
+                else FULL_SETTINGS)
     return (f"{len(verdicts)} claims: {tally}. Code version {header['code_version']} (commit {commit}); "
             f"{settings}; wall time {header['wall_time_s']:.0f} s on {os.cpu_count()} cores (experiments "
             f"{header.get('experiments_time_s', 0.0):.0f} s, reused results at their original time); "
-            f"generated {header['generated']} by {header['command']}.")
+            f"generated {header['generated']} by {header['command']}." + course_data_line(header, verdicts))
+
+
+def course_data_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
+    """What data the report ran on (when not the shipped data), and the tally of the course-data verdicts."""
+    text = f" Data: {header['data']}." if header.get("data", "shipped") != "shipped" else ""
+    course = header.get("course_data")
+    if course:
+        judged = [v.course_data for v in verdicts if v.course_data is not None]
+        tally = ", ".join(f"{n} {k}" for k, n in counts(judged).items()) or "none judged"
+        text += (f" On the course's data ({course.get('command')}, code version {course.get('code_version')}"
+                 f"{', quick: indicative' if course.get('quick') else ''}): {tally}.")
+    return text
 
 
 def display_value(key: str, value: Any) -> str:
@@ -119,7 +132,7 @@ vertical-align:top;text-align:left}img{max-width:100%;height:auto}figure{margin:
 figcaption{font-size:90%;color:#333}blockquote{margin:0 0 .8em 0;padding:.3em 1em;border-left:4px solid #8ab;
 background:#f5f8fa}.captions{font-size:90%;color:#555}.summary{font-size:90%;color:#555}
 .overview{font-size:108%;max-width:60em}.reproduced{color:#17702a}.not-reproduced{color:#b3261e}
-.inconclusive{color:#a15c00}.not-applicable,.not-comparable,.no-data,.not-run{color:#666}
+.inconclusive{color:#a15c00}.not-applicable,.not-comparable,.no-data,.not-run,.not-in-the-quick-run{color:#666}
 nav ul{columns:2;list-style:none;padding-left:0}nav .depth1{font-weight:bold;margin-top:.3em}
 nav .depth2{padding-left:1em}nav .depth3{padding-left:2em}
 .pair{display:grid;grid-template-columns:minmax(18em,2fr) minmax(0,3fr);gap:1.5em;align-items:start;
@@ -131,13 +144,14 @@ padding:0 6px 4px 6px;font-size:85%;color:#444}table.scorecard details summary{c
 svg.verdicts text{font:12px system-ui,sans-serif}"""
 
 COLOURS = {"reproduced": "#2e8b3e", "not reproduced": "#c0392b", "inconclusive": "#e0a030",
-           "not applicable": "#b9b9b9", "not comparable": "#d9d9d9", "no data": "#eeeeee"}
+           "not applicable": "#b9b9b9", "not comparable": "#d9d9d9", "not in the quick run": "#e6e6e6",
+           "no data": "#f2f2f2"}
 """Verdict colours of the verdict chart (the table's text colours, lighter for the ones not judged)."""
 
 
 def course_verdict(v: Verdict) -> Verdict | None:
     """The claim's verdict on the course's own data (None: no course-data run was given to the report)."""
-    return getattr(v, "course_data", None)
+    return v.course_data
 
 
 def overview(verdicts: Sequence[Verdict]) -> str:
@@ -188,8 +202,8 @@ def verdict_chart(verdicts: Sequence[Verdict]) -> str:
             n = kinds.count(kind)
             if not n:
                 continue
-            w = width * n / total
-            parts.append(f"<rect x='{x:.1f}' y='{y}' width='{w:.1f}' height='{bar}' fill='{COLOURS[kind]}'>"
+            w, colour = width * n / total, COLOURS.get(kind, "#eeeeee")
+            parts.append(f"<rect x='{x:.1f}' y='{y}' width='{w:.1f}' height='{bar}' fill='{colour}'>"
                          f"<title>{esc(kind)}: {n}</title></rect>")
             if w > 18:
                 parts.append(f"<text x='{x + w / 2:.1f}' y='{y + 13}' text-anchor='middle'>{n}</text>")
@@ -197,7 +211,8 @@ def verdict_chart(verdicts: Sequence[Verdict]) -> str:
     legend_y = len(rows) * 28 + 18
     x = left
     for kind in VERDICTS:
-        parts.append(f"<rect x='{x}' y='{legend_y - 10}' width='10' height='10' fill='{COLOURS[kind]}'/>"
+        colour = COLOURS.get(kind, "#eeeeee")
+        parts.append(f"<rect x='{x}' y='{legend_y - 10}' width='10' height='10' fill='{colour}'/>"
                      f"<text x='{x + 14}' y='{legend_y}'>{esc(kind)}</text>")
         x += 14 + 6.5 * len(kind) + 14
     parts.append("</svg>")
@@ -341,10 +356,11 @@ def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mappi
                     out_dir: Path) -> str:
     lines = [f"# {TITLE}", "", summary_line(header, verdicts), "", overview(verdicts), "", "## Scorecard", "",
              "| § | the report says | report | ours (deciding number) | verdict, shipped data | "
-             "verdict, course's data |", "|---|---|---|---|---|---|"]
+             "verdict on the course's data |", "|---|---|---|---|---|---|"]
     lines += [f"| §{v.claim.section} | “{_cell(v.claim.quote)}” | {_cell(v.claim.report_value)} | "
               f"{_cell(v.deciding or v.ours or '—')} | **{v.verdict}** | "
-              f"{'**' + c.verdict + '**' if (c := course_verdict(v)) is not None else 'not run'} |" for v in verdicts]
+              + (f"**{c.verdict}** ({_cell(c.reason)})" if (c := course_verdict(v)) is not None else "not run")
+              + " |" for v in verdicts]
     for section, section_entries in _by_section(entries):
         lines += ["", f"{'#' * min(section.depth + 1, 4)} {section.number} {section.title}", ""]
         section_verdicts = _section_verdicts(section, verdicts)
