@@ -12,6 +12,7 @@ INDEX: dict[str, tuple[str, str]] = {
     'hopfield_2d': ('anndl.recurrent.hopfield_2d', '2-D Hopfield net: fixed points, spurious states, stability (§2.1)'),
     'hopfield_3d': ('anndl.recurrent.hopfield_3d', '3-D Hopfield net: fixed points, spurious states, stability (§2.1)'),
     'hopfield_digits': ('anndl.recurrent.hopfield_digits', 'Hopfield digit recovery: fraction recovered vs noise and iterations (§2.1)'),
+    'hopfield_mnist': ('anndl.recurrent.hopfield_mnist', 'Hopfield nets (newhop vs Hebb) storing ten MNIST digits: recovery vs noise and iterations (2024 course, session 2)'),
     'lstm_santafe': ('anndl.recurrent.lstm_santafe', 'Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)'),
     'mlp_santafe': ('anndl.recurrent.mlp_santafe', 'Santa Fe: lagged MLP, open-loop vs closed-loop tuning (§2.2)'),
     'ot_color_transfer': ('anndl.generative.ot_color_transfer', 'Optimal-transport colour transfer, EMD vs Sinkhorn (§4.4)'),

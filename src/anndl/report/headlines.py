@@ -79,6 +79,17 @@ def _sae() -> list[Metric]:
     return rows
 
 
+def _hopfield_mnist() -> list[Metric]:
+    rows = []
+    for rule, name in (("lssm", "newhop"), ("hebb", "Hebb")):
+        rows += [Metric(f"{rule}.patterns_fixed", f"{name}: stored digits that are fixed points"),
+                 Metric(f"{rule}.max_noise_recovered_90pc", f"{name}: largest noise std with ≥ 90 % recovered, "
+                        "most iterations", "std"),
+                 Metric(f"{rule}.recovered.noise_5.iterations_*", f"{name}: recovered at noise 5, most iterations",
+                        "%", scale=100, proportion=True, n=("n_patterns", "config.repetitions"))]
+    return rows
+
+
 HEADLINES: dict[str, tuple[Metric, ...]] = {
     "training_algorithms": _declare("training_algorithms", *_training_algorithms()),
     "generalization": _declare("generalization", *_generalization()),
@@ -92,6 +103,7 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
         Metric("final.test_mse", "test MSE (trainbr)", "MSE")),
     "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
     "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
+    "hopfield_mnist": _declare("hopfield_mnist", *_hopfield_mnist()),
     "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
                                 _recovered(10, "*"),
                                 Metric("patterns_are_fixed_points", "stored digits that are fixed points")),

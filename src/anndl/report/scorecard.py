@@ -307,6 +307,13 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "Energy of the 2-D Hopfield net along each trajectory (it never increases).",
     ("hopfield_3d", "hopfield_3d_energy_along_trajectories"):
         "Energy of the 3-D Hopfield net along each trajectory (it never increases).",
+    ("hopfield_mnist", "hopfield_mnist_recovery_vs_noise_and_iterations"):
+        "Fraction of noisy starts of the ten stored MNIST digits recovered exactly, newhop against Hebb, "
+        "{config.repetitions} starts per digit and noise level, {config.update} updates.",
+    ("hopfield_mnist", "hopfield_mnist_energy_sync_vs_async"):
+        "The course's energy −½xᵀWx − bᵀx along noisy starts' trajectories, synchronous against asynchronous.",
+    ("hopfield_mnist", "hopfield_mnist_examples"):
+        "The stored digits, a noisy start of each, and each rule's end state.",
     ("hopfield_digits", "hopfield_digits_examples_noisy_result_target"):
         "Noisy starts, end states and targets at three noise levels.",
     ("lstm_santafe", "santafe_lstm_training_loss"):
