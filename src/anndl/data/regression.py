@@ -128,3 +128,15 @@ def three_samples(n_total: int, sizes: tuple[int, int, int], rng: np.random.Gene
     perm = rng.permutation(n_total)
     bounds = np.cumsum((0, *sizes))
     return {k: perm[bounds[i] : bounds[i + 1]] for i, k in enumerate(("train", "val", "test"))}
+
+
+def damped_sinc_surface(points: int = 40, extent: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The 2024 course's surface z = sin(0.8 r²) / (r²)^0.9 with r² = x² + y², on a ``points`` ×
+    ``points`` grid of [-extent, extent]²: inputs (points², 2) as (x, y) rows, x varying slowest, and
+    targets (points²,). At r = 0 (an odd grid) z is its limit 0 (z ≈ 0.8 r^0.2 near the origin)."""
+    axis = np.linspace(-extent, extent, points)
+    x, y = np.meshgrid(axis, axis, indexing="ij")
+    r2 = (x**2 + y**2).ravel()
+    safe = np.where(r2 > 0, r2, 1.0)
+    z = np.where(r2 > 0, np.sin(0.8 * safe) / safe**0.9, 0.0)
+    return np.column_stack([x.ravel(), y.ravel()]), z

@@ -104,6 +104,20 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
     "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
     "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
     "hopfield_mnist": _declare("hopfield_mnist", *_hopfield_mnist()),
+    "optimizers_surface": _declare(
+        "optimizers_surface",
+        *[Metric(f"optimizers.{label}.test_mse_mean", f"{label}: test MSE", "MSE",
+                 std=f"optimizers.{label}.test_mse_std", n=("config.repetitions",))
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")],
+        *[Metric(f"optimizers.{label}.ms_per_epoch", f"{label}: time per epoch", "ms", headline=False)
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")]),
+    "hopfield_capacity": _declare(
+        "hopfield_capacity",
+        *[Metric(f"{rule}.capacity_load_90pc", f"{name}: largest load P/D with ≥ 90 % of patterns fixed points")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        *[Metric(f"{rule}.recall_load_90pc", f"{name}: largest load with ≥ 90 % recalled from 10 % flipped bits")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        Metric("hebb.bits_load_99pc", "Hebb: largest load with ≥ 99 % of bits recalled")),
     "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
                                 _recovered(10, "*"),
                                 Metric("patterns_are_fixed_points", "stored digits that are fixed points")),

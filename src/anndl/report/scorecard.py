@@ -307,6 +307,19 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "Energy of the 2-D Hopfield net along each trajectory (it never increases).",
     ("hopfield_3d", "hopfield_3d_energy_along_trajectories"):
         "Energy of the 3-D Hopfield net along each trajectory (it never increases).",
+    ("optimizers_surface", "optimizers_surface_train_mse_vs_epoch_and_time"):
+        "Training MSE of the 2-50-50-1 ReLU net on the damped sinc surface against epoch and against wall time: "
+        "five torch optimisers ({config.epochs} epochs) and MATLAB's trainers ({config.classic_epochs} epochs), "
+        "mean over {config.repetitions} shared starts.",
+    ("optimizers_surface", "optimizers_surface_final_mse_and_time_per_epoch"):
+        "Final train and test MSE per optimiser (mean ± std over {config.repetitions} starts) and time per epoch.",
+    ("hopfield_capacity", "hopfield_capacity_stable_and_recalled_vs_load"):
+        "Fraction of {config.dimension}-bit random patterns that are fixed points, and recalled from starts with "
+        "{config.flip_fraction} of their bits flipped, against the load P/D: Hebb, newhop and a modern Hopfield "
+        "net (β = {config.beta}), {config.trials} trials.",
+    ("hopfield_capacity", "hopfield_capacity_basins_sync_vs_async"):
+        "Basins of attraction: recall against the start's Hamming distance at P = {config.basin_patterns}, "
+        "synchronous against asynchronous updates.",
     ("hopfield_mnist", "hopfield_mnist_recovery_vs_noise_and_iterations"):
         "Fraction of noisy starts of the ten stored MNIST digits recovered exactly, newhop against Hebb, "
         "{config.repetitions} starts per digit and noise level, {config.update} updates.",

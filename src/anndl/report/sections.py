@@ -119,7 +119,7 @@ PART_II: tuple[Section, ...] = (
         "report's time budget, and adds repetitions with their spread.",
         "The reference values below come from public runs of the notebooks (their data, budgets and "
         "machines): a sanity band to place our numbers in, not claims to reproduce.")),
-    Section("II.1", "Session 1: supervised learning", (), part=2,
+    Section("II.1", "Session 1: supervised learning", ("optimizers_surface",), part=2,
             setup=(
                 "\"In the wild jungle of training algorithms\": z = sin(0.8(x² + y²)) / (x² + y²)^0.9 on a 40 × 40 "
                 "grid of [−3, 3]² (1600 points), a 2-50-50-1 ReLU net, MSE, five optimisers from copies of one "
@@ -152,7 +152,7 @@ PART_II: tuple[Section, ...] = (
                 "The convnet's budget: the course trains 15 epochs of full MNIST (60,000 images) on a GPU; anndl "
                 "ships the shipped 5000-image subset and a budget that fits the report on CPU (see the config).",
             )),
-    Section("II.2", "Session 2: recurrent networks", ("hopfield_mnist",), part=2, setup=(
+    Section("II.2", "Session 2: recurrent networks", ("hopfield_mnist", "hopfield_capacity"), part=2, setup=(
                 "Hopfield nets by newhop's Li–Michel–Porod rule (τ = 10, h = 0.15) or the Hebb rule, synchronous or "
                 "asynchronous updates. Digits: the first MNIST image of each class (784-d, rescaled to [−1, 1]), "
                 "Gaussian noise of std 0–10 clipped to [−1, 1], 1–100 iterations.",
