@@ -8,6 +8,7 @@ INDEX: dict[str, tuple[str, str]] = {
     'dbm_mnist': ('anndl.generative.dbm_mnist', 'Two-layer deep Boltzmann machine on MNIST vs an RBM (§4.2)'),
     'dcgan': ('anndl.generative.dcgan', 'DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)'),
     'fit_trainlm': ('anndl.supervised.fit_trainlm', 'A 1-45-1 network trained with trainlm on noiseless and noisy sin(x²) (Fig. 1.4)'),
+    'forecasting_cv': ('anndl.recurrent.forecasting_cv', 'Lagged MLP, SimpleRNN and stateful LSTM on Santa Fe and Mackey-Glass, (lag, H) by time-series CV, with EDA (2024 course, session 2)'),
     'generalization': ('anndl.supervised.generalization', 'Train and test MSE against hidden units, per algorithm (§1.1.2)'),
     'hopfield_2d': ('anndl.recurrent.hopfield_2d', '2-D Hopfield net: fixed points, spurious states, stability (§2.1)'),
     'hopfield_3d': ('anndl.recurrent.hopfield_3d', '3-D Hopfield net: fixed points, spurious states, stability (§2.1)'),

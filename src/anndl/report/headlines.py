@@ -111,6 +111,16 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
           for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")],
         *[Metric(f"optimizers.{label}.ms_per_epoch", f"{label}: time per epoch", "ms", headline=False)
           for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")]),
+    "forecasting_cv": _declare(
+        "forecasting_cv",
+        *[Metric(f"{series}.{model}.{which}_test_mse_mean", f"{series}, {name}: test MSE ({label})", "raw units²",
+                 per_repetition=f"{series}.{model}.{which}_test_mse_per_repetition")
+          for series in ("santafe", "mackey_glass") for model, name in (("mlp", "MLP"), ("rnn", "SimpleRNN"),
+                                                                      ("lstm", "LSTM"))
+          for which, label in (("chosen", "lag and H by CV"), ("default", "course defaults"))],
+        *[Metric(f"{series}.{model}.chosen_lag", f"{series}, {model}: lag chosen by CV", headline=False)
+          for series in ("santafe", "mackey_glass") for model in ("mlp", "rnn", "lstm")],
+        *[Metric(f"{series}.eda.adf_pvalue", f"{series}: ADF test p-value") for series in ("santafe", "mackey_glass")]),
     "hopfield_capacity": _declare(
         "hopfield_capacity",
         *[Metric(f"{rule}.capacity_load_90pc", f"{name}: largest load P/D with ≥ 90 % of patterns fixed points")

@@ -313,6 +313,12 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "mean over {config.repetitions} shared starts.",
     ("optimizers_surface", "optimizers_surface_final_mse_and_time_per_epoch"):
         "Final train and test MSE per optimiser (mean ± std over {config.repetitions} starts) and time per epoch.",
+    ("forecasting_cv", "forecasting_cv_eda_acf_pacf_spectrum"):
+        "Each series' training part, its ACF and PACF (±1.96/√n band), power spectrum and ADF test p-value.",
+    ("forecasting_cv", "forecasting_cv_validation_mse_by_lag_and_hidden"):
+        "One-step validation MSE of each (lag, H) over {config.folds} time-series CV folds (gap = lag), per model.",
+    ("forecasting_cv", "forecasting_cv_closed_loop_test_forecasts"):
+        "Closed-loop test forecasts of each model with its CV-chosen lag and H, {config.repetitions} repetitions.",
     ("hopfield_capacity", "hopfield_capacity_stable_and_recalled_vs_load"):
         "Fraction of {config.dimension}-bit random patterns that are fixed points, and recalled from starts with "
         "{config.flip_fraction} of their bits flipped, against the load P/D: Hebb, newhop and a modern Hopfield "

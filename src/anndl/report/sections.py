@@ -152,7 +152,8 @@ PART_II: tuple[Section, ...] = (
                 "The convnet's budget: the course trains 15 epochs of full MNIST (60,000 images) on a GPU; anndl "
                 "ships the shipped 5000-image subset and a budget that fits the report on CPU (see the config).",
             )),
-    Section("II.2", "Session 2: recurrent networks", ("hopfield_mnist", "hopfield_capacity"), part=2, setup=(
+    Section("II.2", "Session 2: recurrent networks", ("hopfield_mnist", "hopfield_capacity", "forecasting_cv"),
+            part=2, setup=(
                 "Hopfield nets by newhop's Li–Michel–Porod rule (τ = 10, h = 0.15) or the Hebb rule, synchronous or "
                 "asynchronous updates. Digits: the first MNIST image of each class (784-d, rescaled to [−1, 1]), "
                 "Gaussian noise of std 0–10 clipped to [−1, 1], 1–100 iterations.",
@@ -176,6 +177,8 @@ PART_II: tuple[Section, ...] = (
                           "santafe.lstm.default_test_mse_mean"),
                 Reference("Santa Fe test MSE, tuned MLP (lag 30, H 30)", "751", "forecasting_cv",
                           "santafe.mlp.chosen_test_mse_mean"),
+                Reference("Mackey-Glass test MSE", "no public value", "forecasting_cv",
+                          "mackey_glass.lstm.chosen_test_mse_mean"),
                 Reference("Santa Fe test MSE, tuned LSTM (lag 20 H 80; lag 80 H 100)", "224; 90", "forecasting_cv",
                           "santafe.lstm.chosen_test_mse_mean"),
             ),
