@@ -5,6 +5,7 @@ regenerate with ``python -c 'from anndl import registry; registry.write_index()'
 INDEX: dict[str, tuple[str, str]] = {
     'alexnet_shapes': ('anndl.features.alexnet_shapes', "AlexNet's per-layer output shapes by formula (3.1) and forward pass (§3.3)"),
     'cnn_digits': ('anndl.features.cnn_digits', 'Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)'),
+    'cnn_mnist_optimizers': ('anndl.supervised.cnn_mnist_optimizers', 'The Keras MNIST convnet with Adam vs SGD vs Adadelta from shared starts (2024 course, session 1)'),
     'dbm_mnist': ('anndl.generative.dbm_mnist', 'Two-layer deep Boltzmann machine on MNIST vs an RBM (§4.2)'),
     'dcgan': ('anndl.generative.dcgan', 'DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)'),
     'fit_trainlm': ('anndl.supervised.fit_trainlm', 'A 1-45-1 network trained with trainlm on noiseless and noisy sin(x²) (Fig. 1.4)'),

@@ -62,3 +62,11 @@ def test_the_loop_takes_the_plain_loops_steps_over_the_same_batches():
             optimiser.step()
     for a, b in zip(model.parameters(), plain.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_the_keras_convnet_has_the_examples_34826_parameters_and_shapes():
+    from anndl.nn.conv.keras_mnist import keras_mnist_convnet
+
+    model = keras_mnist_convnet()
+    assert sum(p.numel() for p in model.parameters()) == 34826
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)

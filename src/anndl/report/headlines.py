@@ -111,6 +111,12 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
           for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")],
         *[Metric(f"optimizers.{label}.ms_per_epoch", f"{label}: time per epoch", "ms", headline=False)
           for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")]),
+    "cnn_mnist_optimizers": _declare(
+        "cnn_mnist_optimizers",
+        *[Metric(f"{label}.test_accuracy_mean", f"{label}: test accuracy", "%", scale=100,
+                 std=f"{label}.test_accuracy_std", n=("config.repetitions",))
+          for label in ("adam", "sgd", "adadelta")],
+        Metric("n_train", "training images"), Metric("n_test", "test images")),
     "forecasting_cv": _declare(
         "forecasting_cv",
         *[Metric(f"{series}.{model}.{which}_test_mse_mean", f"{series}, {name}: test MSE ({label})", "raw units²",

@@ -313,6 +313,9 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "mean over {config.repetitions} shared starts.",
     ("optimizers_surface", "optimizers_surface_final_mse_and_time_per_epoch"):
         "Final train and test MSE per optimiser (mean ± std over {config.repetitions} starts) and time per epoch.",
+    ("cnn_mnist_optimizers", "cnn_mnist_optimizers_validation_curves_and_test_accuracy"):
+        "The Keras MNIST convnet with each optimiser from {config.repetitions} shared starts, {config.epochs} "
+        "epochs on {n_train} images: validation loss and accuracy per epoch, and test accuracy.",
     ("forecasting_cv", "forecasting_cv_eda_acf_pacf_spectrum"):
         "Each series' training part, its ACF and PACF (±1.96/√n band), power spectrum and ADF test p-value.",
     ("forecasting_cv", "forecasting_cv_validation_mse_by_lag_and_hidden"):

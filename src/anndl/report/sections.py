@@ -119,7 +119,7 @@ PART_II: tuple[Section, ...] = (
         "report's time budget, and adds repetitions with their spread.",
         "The reference values below come from public runs of the notebooks (their data, budgets and "
         "machines): a sanity band to place our numbers in, not claims to reproduce.")),
-    Section("II.1", "Session 1: supervised learning", ("optimizers_surface",), part=2,
+    Section("II.1", "Session 1: supervised learning", ("optimizers_surface", "cnn_mnist_optimizers"), part=2,
             setup=(
                 "\"In the wild jungle of training algorithms\": z = sin(0.8(x² + y²)) / (x² + y²)^0.9 on a 40 × 40 "
                 "grid of [−3, 3]² (1600 points), a 2-50-50-1 ReLU net, MSE, five optimisers from copies of one "

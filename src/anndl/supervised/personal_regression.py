@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -33,11 +33,16 @@ SPLITS = ("train", "val", "test")
 @dataclasses.dataclass(kw_only=True)
 class PersonalRegressionConfig(ExperimentConfig):
     data_path: str | None = None
-    """The course's Data_Problem1_regression.mat; null for the built-in stand-in (not the course data)."""
+    """The course's Data_Problem1_regression.mat (2023) or data.csv (2024); null for the built-in stand-in
+    (not the course data)."""
     digits: list[int] = param([8, 8, 7, 5, 1], ge=0, le=9)
     """The five largest digits of the student number, largest first (report: 8, 8, 7, 5, 1)."""
     samples: int = param(1000, ge=10)
-    """Points in each of the train, validation and test samples (report: 1000)."""
+    """Points in each of the train, validation and test samples (report: 1000; split three_samples)."""
+    split: Literal["three_samples", "course_2024"] = "three_samples"
+    """three_samples: the report's three disjoint random samples of ``samples`` points; course_2024: the
+    2024 course's 2000 training points (the last 10 %, 200, held out for validation and early stopping,
+    as Keras's validation_split 0.1) and 1000 test points, drawn at random."""
     hidden_layers: list[int] = param([1, 2, 3], ge=1, le=5)
     """Numbers of equal hidden layers searched (report: 1-3)."""
     max_units: int = param(30, ge=1)
@@ -81,6 +86,15 @@ class Problem:
     digits: tuple[int, ...]
     samples: int
     sample_seed: int
+    split: str = "three_samples"
+
+    def sizes(self) -> tuple[int, int, int]:
+        """Points in the train, validation and test samples."""
+        return COURSE_2024_SIZES if self.split == "course_2024" else (self.samples,) * 3
+
+
+COURSE_2024_SIZES = (1800, 200, 1000)
+"""The 2024 course's split: 2000 training points (1800 fitted, 200 validation) and 1000 test points."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,10 +126,11 @@ def load_problem(problem: Problem) -> tuple[np.ndarray, np.ndarray, dict[str, np
         X, T = load_course_regression(problem.data_path)
     else:
         X, T = standin_regression(seed=problem.standin_seed)
-    n = problem.samples
-    picked = three_samples(len(X), (n, n, n), np.random.default_rng(problem.sample_seed))
+    sizes = problem.sizes()
+    picked = three_samples(len(X), sizes, np.random.default_rng(problem.sample_seed))
     order = np.concatenate([picked[k] for k in SPLITS])
-    sets = {k: np.arange(i * n, (i + 1) * n) for i, k in enumerate(SPLITS)}
+    bounds = np.cumsum((0, *sizes))
+    sets = {k: np.arange(bounds[i], bounds[i + 1]) for i, k in enumerate(SPLITS)}
     return X[order], personal_target(T[order], problem.digits), sets
 
 
@@ -193,7 +208,7 @@ def check_data(cfg: PersonalRegressionConfig) -> None:
     check_data=check_data,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
-    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed())
+    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed(), cfg.split)
     units = cfg.units()
     search = Training("lm", cfg.epochs, cfg.max_fail)
     grid = [ArchitectureCell(problem, L, h, search, cfg.repetitions) for L in cfg.hidden_layers for h in units]

@@ -73,13 +73,15 @@ class LoopHistory:
 
 
 def train_minibatch(model: nn.Module, X: torch.Tensor, T: torch.Tensor, spec: OptimiserSpec, epochs: int,
-                    generator: torch.Generator, record_every: int = 10, loss_fn=None) -> LoopHistory:
+                    generator: torch.Generator, record_every: int = 10, loss_fn=None, on_epoch=None
+                    ) -> LoopHistory:
     """Train ``model`` in place on X (N, n_in), T (N, n_out) for ``epochs`` shuffled passes of
     ``spec.batch_size`` samples (the last batch may be smaller); mean squared error by default.
 
     The shuffle order comes from ``generator`` only, so two models trained with equally seeded
     generators see the same batches. A loss that is not finite or grows past 10⁶ × its initial value
-    stops training (``diverged``)."""
+    stops training (``diverged``). ``record_every`` 0 records nothing (no extra passes over the data);
+    ``on_epoch(epoch)``, when given, is called after each epoch (e.g. to validate)."""
     loss_fn = loss_fn or nn.functional.mse_loss
     optimiser = make_optimiser(spec, model.parameters())
     n, size = X.shape[0], spec.batch_size
@@ -94,7 +96,8 @@ def train_minibatch(model: nn.Module, X: torch.Tensor, T: torch.Tensor, spec: Op
         history.seconds.append(elapsed)
         return guard.reason(value) is not None
 
-    record(0)
+    if record_every:
+        record(0)
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         order = torch.randperm(n, generator=generator)
@@ -113,7 +116,9 @@ def train_minibatch(model: nn.Module, X: torch.Tensor, T: torch.Tensor, spec: Op
                 loss_fn(model(xb), tb).backward()
                 optimiser.step()
         elapsed += time.perf_counter() - start
-        if epoch % record_every == 0 or epoch == epochs:
+        if on_epoch is not None:
+            on_epoch(epoch)
+        if record_every and (epoch % record_every == 0 or epoch == epochs):
             if record(epoch):
                 history.diverged = True
                 break
