@@ -16,8 +16,8 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.nn.feedforward.options import NamedOptimiser
 from anndl.registry import experiment
-from anndl.supervised.optimizers_surface import NamedOptimiser
 
 KERAS_DEFAULTS = [  # Keras 3's default learning rates, so that "SGD" means what the notebook's "sgd" means
     {"label": "adam", "name": "adam", "lr": 0.001, "batch_size": 128},
