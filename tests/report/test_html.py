@@ -138,3 +138,14 @@ def test_part_two_states_the_set_up_public_values_beside_ours_and_the_notebooks_
     assert all(d.split(";")[0][:40] in page.replace("&#x27;", "'").replace("&quot;", '"') for d in session2.defects)
     text = render_markdown(header, [entry], [], {"hopfield_mnist": [figure]}, tmp_path)
     assert "## II The course since 2024" in text and f"| quantity | {PUBLIC_RUNS} | ours |" in text
+
+
+def test_part_two_reference_values_name_declared_metrics_of_part_two_experiments():
+    from anndl.report.headlines import metric
+    from anndl.report.sections import PART_II
+
+    experiments = {e for s in PART_II for e in s.experiments}
+    for section in PART_II:
+        for ref in section.references:
+            if ref.metric:
+                assert ref.experiment in experiments and metric(ref.experiment, ref.metric).key == ref.metric
