@@ -29,12 +29,12 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from anndl.nn.allocator import retain_freed_memory
 from threadpoolctl import threadpool_limits
 
 from anndl.data.regression import sin_squared, sin_squared_grid
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
+from anndl.nn.allocator import retain_freed_memory
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import train
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_trainers.json"
 

@@ -76,7 +76,7 @@ assert result == {"draw": torch.rand(3).tolist(), "threads": 1}, result
 """
 
 
-@pytest.mark.parametrize("module", ["anndl.nn.torchkit", "anndl.nn.mlp"])
+@pytest.mark.parametrize("module", ["anndl.nn.torchkit", "anndl.nn.feedforward.mlp"])
 def test_a_cell_that_imports_torch_itself_is_seeded_and_single_threaded_as_before(module, tmp_path):
     """The worker seeds and limits threads before the cell function imports torch (anndl.deferred_torch)."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # torch's own thread default

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from anndl.nn import allocator
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import train
 
 JACOBIAN_LOOP = """
 import resource, sys
 import numpy as np
 from anndl.nn.allocator import retain_freed_memory
-from anndl.nn.mlp import MLP
+from anndl.nn.feedforward.mlp import MLP
 if sys.argv[1] == "retain":
     assert retain_freed_memory()
 x = np.linspace(0, 3 * np.pi, 943); t = np.sin(x ** 2)

@@ -9,7 +9,7 @@ sides and minimises MATLAB's ``msesparse`` cost::
 
 MATLAB trains the autoencoders, the softmax layer and the fine-tuning with scaled conjugate gradient
 (``trainscg``) for ``MaxEpochs`` epochs; so does anndl by default (``optimiser="scg"``: chapter 1's
-:class:`~anndl.nn.classic.scaled_conjugate_gradient.ScaledConjugateGradient` on the flattened
+:class:`~anndl.nn.feedforward.classic.scaled_conjugate_gradient.ScaledConjugateGradient` on the flattened
 parameters, gradients from torch's autograd). ``optimiser="lbfgs"`` uses full-batch L-BFGS with a
 strong-Wolfe line search (``torch.optim.LBFGS``) for the same number of iterations instead.
 Weights start uniform in +-sqrt(6 / (fan_in + fan_out + 1)), biases at zero.
@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from anndl.nn import divergence, torchkit
-from anndl.nn.classic.scaled_conjugate_gradient import ScaledConjugateGradient
+from anndl.nn.feedforward.classic.scaled_conjugate_gradient import ScaledConjugateGradient
 
 MIN_GRAD = 1e-6
 """trainscg's min_grad: scg stops when the gradient's norm falls below it, L-BFGS when its largest entry does."""

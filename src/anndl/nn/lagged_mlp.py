@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from anndl.data.santafe import Standardiser
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import train
 from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
 
 
 @dataclass

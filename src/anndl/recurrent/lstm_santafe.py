@@ -12,7 +12,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_series, train_test_split
-from anndl.nn.classic import AlgorithmName
+from anndl.nn.feedforward.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
 from anndl.nn.lstm_options import LSTMTrainingOptions
 from anndl.registry import experiment

@@ -12,7 +12,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import load_series, train_test_split
 from anndl.errors import ConfigError
-from anndl.nn.classic import AlgorithmName
+from anndl.nn.feedforward.classic import AlgorithmName
 from anndl.nn.forecasting import forecast_errors, mse
 from anndl.registry import experiment
 

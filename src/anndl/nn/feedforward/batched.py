@@ -1,4 +1,4 @@
-"""The maths of :class:`~anndl.nn.mlp.MLP` for B networks of one architecture at once.
+"""The maths of :class:`~anndl.nn.feedforward.mlp.MLP` for B networks of one architecture at once.
 
 Each network keeps its own weights, input and target scalings and data; the B forward passes,
 gradients and Jacobians run as stacked arrays, so that the per-call overhead that dominates a
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from anndl.nn.mlp import MLP, _activate, _derivative, _shared_tensor
+from anndl.nn.feedforward.mlp import MLP, _activate, _derivative, _shared_tensor
 
 Rows = slice | np.ndarray
 """Which networks of a batch: ``slice(None)`` (all) or an index array."""
@@ -26,7 +26,7 @@ Rows = slice | np.ndarray
 
 def _product(Xt: np.ndarray, Wm: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """(X @ Wm + bias) per network, transposed: Xt (B, k, N), Wm (B, k, m), bias (B, m) ->
-    (B, m, N). The same operations as :func:`anndl.nn.mlp._matmul` for each network: a
+    (B, m, N). The same operations as :func:`anndl.nn.feedforward.mlp._matmul` for each network: a
     per-slice BLAS product for k > 4, torch multiply-adds for k <= 4."""
     b, k, n = Xt.shape
     if k > 4:

@@ -6,18 +6,18 @@ kept as (B,) arrays and the per-network branches (gdx's accept / reject, the Mar
 loop, whose number of trials differs from network to network) written as masks over the
 networks still trying. The parameters and their defaults are those of the scalar steppers
 (read from their signatures). gd's and gdx's numbers equal the scalar steppers' bit for bit,
-because the batch maths (:class:`~anndl.nn.batched_mlp.NetworkBatch`) does; lm and br solve
+because the batch maths (:class:`~anndl.nn.feedforward.batched.NetworkBatch`) does; lm and br solve
 their damped systems with one batched Cholesky call per trial (:class:`BatchDampedSystems`)
 instead of one LAPACK call per network, which agrees with the scalar solve to rounding (the
 trajectories agree to 1e-9 after 500 epochs, as the tests check).
 
 Why a second class per algorithm rather than a batch dimension in the scalar steppers: the
-scalar steppers' floats and Python branches are what :func:`anndl.nn.training.train`'s epoch
+scalar steppers' floats and Python branches are what :func:`anndl.nn.feedforward.training.train`'s epoch
 loop and every stepper added to :data:`ALGORITHMS` rely on; masks and index arrays over a batch
 of one would add work to the single-network path and change every stepper and that loop at once.
 cgf and bfg are not batched: their line searches take a different number of
 evaluations per network and epoch, so a batch would spend most of its time on stragglers;
-:func:`anndl.nn.train_many.train_many` trains them one by one.
+:func:`anndl.nn.feedforward.train_many.train_many` trains them one by one.
 
 ``step(rows)`` advances the networks ``rows`` (sorted index array) by one epoch and leaves the
 others as they are.
@@ -30,9 +30,9 @@ import inspect
 import numpy as np
 import torch
 
-from anndl.nn.batched_mlp import NetworkBatch, row_dots, row_norms
-from anndl.nn.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
-from anndl.nn.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
+from anndl.nn.feedforward.batched import NetworkBatch, row_dots, row_norms
+from anndl.nn.feedforward.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
+from anndl.nn.feedforward.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
 
 
 def _defaults(stepper: type) -> dict:

@@ -1,5 +1,5 @@
-"""``train``: MATLAB-style training of an :class:`~anndl.nn.mlp.MLP` with one of the classic
-algorithms of :data:`anndl.nn.classic.ALGORITHMS` (the report's six and trainscg), data division,
+"""``train``: MATLAB-style training of an :class:`~anndl.nn.feedforward.mlp.MLP` with one of the classic
+algorithms of :data:`anndl.nn.feedforward.classic.ALGORITHMS` (the report's six and trainscg), data division,
 MATLAB's stopping rules and a per-epoch history."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from anndl.nn.allocator import retain_freed_memory
-from anndl.nn.classic import ALGORITHMS, Objective, resolve_algorithm
 from anndl.nn.divergence import DivergenceGuard
-from anndl.nn.mlp import MLP, as_2d
+from anndl.nn.feedforward.classic import ALGORITHMS, Objective, resolve_algorithm
+from anndl.nn.feedforward.mlp import MLP, as_2d
 
 DIVISIONS = ("train", "random")
 

@@ -7,7 +7,7 @@ target's own units, as MATLAB does.
 
 All weights and biases live in one flat float64 vector ``theta_`` (layer by layer: the
 weight matrix of shape (out, in) in row-major order, then the bias), so that the classic
-optimisers in :mod:`anndl.nn.classic` can treat the network as a function of one vector.
+optimisers in :mod:`anndl.nn.feedforward.classic` can treat the network as a function of one vector.
 The maths (forward pass, analytic gradient and Jacobian) is vectorised numpy float64: for
 these sizes (hundreds to a few thousand parameters, about a thousand samples) direct BLAS
 calls beat torch's per-op and autograd overhead (``benchmarks/bench_trainers.py`` measures
@@ -154,7 +154,7 @@ def nguyen_widrow(n_out: int, n_in: int, rng: np.random.Generator, activation: s
 class MLP:
     """A fully connected network: hidden layers with one activation, a linear or softmax output.
 
-    Build one with :meth:`MLP.create`; :func:`anndl.nn.training.train` returns trained copies.
+    Build one with :meth:`MLP.create`; :func:`anndl.nn.feedforward.training.train` returns trained copies.
     """
 
     layer_sizes: list[int]

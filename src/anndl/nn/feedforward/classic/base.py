@@ -1,5 +1,5 @@
 """What every classic algorithm works on: the training loss as a function of the flat
-parameter vector, and the small interface the epoch loop in :mod:`anndl.nn.training` drives."""
+parameter vector, and the small interface the epoch loop in :mod:`anndl.nn.feedforward.training` drives."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # anndl.nn.classic stays torch-free, so configs can name an AlgorithmName cheaply
-    from anndl.nn.mlp import MLP
+if TYPE_CHECKING:  # anndl.nn.feedforward.classic stays torch-free, so configs can name an AlgorithmName cheaply
+    from anndl.nn.feedforward.mlp import MLP
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from anndl.nn.classic.base import Objective, Stepper
-from anndl.nn.classic.line_search import backtracking
+from anndl.nn.feedforward.classic.base import Objective, Stepper
+from anndl.nn.feedforward.classic.line_search import backtracking
 
 MAX_PARAMS = 20_000
 """Largest network bfg accepts: its P x P matrix then takes 3.2 GB."""

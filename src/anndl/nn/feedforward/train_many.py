@@ -1,6 +1,6 @@
-"""``train_many``: :func:`~anndl.nn.training.train` for B networks of one architecture at once.
+"""``train_many``: :func:`~anndl.nn.feedforward.training.train` for B networks of one architecture at once.
 
-gd, gdx, lm and br advance all B networks together (:mod:`anndl.nn.classic.batched`), each with
+gd, gdx, lm and br advance all B networks together (:mod:`anndl.nn.feedforward.classic.batched`), each with
 its own state, stopping rules, early-stopping weights and history; every network follows the
 trajectory that ``train`` gives it alone. Other algorithms (cgf and bfg, whose line searches
 take a different number of loss evaluations per network), and lm / br for networks with more
@@ -20,12 +20,12 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from anndl.nn.allocator import retain_freed_memory
-from anndl.nn.batched_mlp import NetworkBatch
-from anndl.nn.classic import ALGORITHMS, resolve_algorithm
-from anndl.nn.classic.batched import BATCH_STEPPERS, BatchStepper
 from anndl.nn.divergence import DivergenceGuard
-from anndl.nn.mlp import MLP, as_2d
-from anndl.nn.training import History, _StopRules, divide, train
+from anndl.nn.feedforward.batched import NetworkBatch
+from anndl.nn.feedforward.classic import ALGORITHMS, resolve_algorithm
+from anndl.nn.feedforward.classic.batched import BATCH_STEPPERS, BatchStepper
+from anndl.nn.feedforward.mlp import MLP, as_2d
+from anndl.nn.feedforward.training import History, _StopRules, divide, train
 
 CHUNK_VALUES = 2**17
 """Default bound on networks x samples x widest layer of one batch (1 MiB of float64 values)."""
@@ -126,7 +126,7 @@ class _NetworkView:
 
 
 def _batch_epoch_loop(stepper: BatchStepper, name: str, data: dict, rules: _StopRules, progress: bool, start):
-    """The epoch loop of :func:`anndl.nn.training._epoch_loop` for every network of the batch:
+    """The epoch loop of :func:`anndl.nn.feedforward.training._epoch_loop` for every network of the batch:
     record, keep the best validation weights, test the stop rules, step the networks still
     running. Returns (B, P) weights to keep and B histories."""
     size = stepper.size

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anndl.nn.classic.base import Objective, Stepper
+from anndl.nn.feedforward.classic.base import Objective, Stepper
 
 
 class ScaledConjugateGradient(Stepper):

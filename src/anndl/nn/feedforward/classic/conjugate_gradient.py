@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from anndl.nn.classic.base import Objective, Stepper
-from anndl.nn.classic.line_search import charalambous
+from anndl.nn.feedforward.classic.base import Objective, Stepper
+from anndl.nn.feedforward.classic.line_search import charalambous
 
 
 class FletcherReeves(Stepper):

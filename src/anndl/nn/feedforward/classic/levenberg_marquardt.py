@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anndl.nn.classic.base import Objective, Stepper
+from anndl.nn.feedforward.classic.base import Objective, Stepper
 
 if TYPE_CHECKING:
     import torch
@@ -33,7 +33,7 @@ class DampedGaussNewton:
 
         torch's LAPACK (``cholesky_ex``) rather than scipy's: several times faster from P ~ 100
         on (0.43 against 2.9 ms at P = 301 here), and the same kernel as the batched trainers'
-        (:class:`~anndl.nn.classic.batched.BatchDampedSystems`), so a network gets the same
+        (:class:`~anndl.nn.feedforward.classic.batched.BatchDampedSystems`), so a network gets the same
         numbers trained alone or in a batch."""
         import torch  # here, not at the top: describe / validate import this module without torch
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from anndl.nn.classic.base import Objective, Stepper
-from anndl.nn.classic.conjugate_gradient import FletcherReeves
-from anndl.nn.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
-from anndl.nn.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
-from anndl.nn.classic.quasi_newton import BFGS
-from anndl.nn.classic.scaled_conjugate_gradient import ScaledConjugateGradient
+from anndl.nn.feedforward.classic.base import Objective, Stepper
+from anndl.nn.feedforward.classic.conjugate_gradient import FletcherReeves
+from anndl.nn.feedforward.classic.gradient_descent import AdaptiveMomentumDescent, GradientDescent
+from anndl.nn.feedforward.classic.levenberg_marquardt import BayesianRegularization, LevenbergMarquardt
+from anndl.nn.feedforward.classic.quasi_newton import BFGS
+from anndl.nn.feedforward.classic.scaled_conjugate_gradient import ScaledConjugateGradient
 
 
 @dataclass(frozen=True)
