@@ -7,7 +7,7 @@ torch nor scikit-learn):
   estimators (:mod:`anndl.estimators`);
 - ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
   record (:mod:`anndl.nn.feedforward.mlp`, :mod:`anndl.nn.feedforward.training`);
-- ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield`);
+- ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield.network`);
 - ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`).
 """
 
@@ -24,8 +24,8 @@ _EXPORTS = {
     "MLP": "anndl.nn.feedforward.mlp",
     "train": "anndl.nn.feedforward.training",
     "History": "anndl.nn.feedforward.training",
-    "newhop": "anndl.nn.hopfield",
-    "HopfieldNet": "anndl.nn.hopfield",
+    "newhop": "anndl.nn.hopfield.network",
+    "HopfieldNet": "anndl.nn.hopfield.network",
     "run_experiment": "anndl.api",
 }
 """Public name -> the module that defines it."""
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.nn.feedforward.mlp import MLP as MLP
     from anndl.nn.feedforward.training import History as History
     from anndl.nn.feedforward.training import train as train
-    from anndl.nn.hopfield import HopfieldNet as HopfieldNet
-    from anndl.nn.hopfield import newhop as newhop
+    from anndl.nn.hopfield.network import HopfieldNet as HopfieldNet
+    from anndl.nn.hopfield.network import newhop as newhop
 
 
 def __getattr__(name: str):

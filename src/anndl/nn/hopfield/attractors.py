@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anndl.nn.hopfield import SIM_STEPS, HopfieldNet, Trajectories, satlins, simulate, step
+from anndl.nn.hopfield.network import SIM_STEPS, HopfieldNet, Trajectories, satlins, simulate, step
 
 MAX_ENUMERATED_UNITS = 12
 """Largest network whose fixed points :func:`fixed_points` enumerates (3^S saturation patterns)."""
