@@ -13,8 +13,8 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_series, train_test_split
 from anndl.nn.feedforward.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
-from anndl.nn.lstm_options import LSTMTrainingOptions
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
+from anndl.nn.recurrent.options import LSTMTrainingOptions
 from anndl.registry import experiment
 
 
@@ -88,7 +88,7 @@ class MLPCell:
 
 def lstm_cell(cell: LSTMCell) -> dict:
     """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
-    from anndl.nn.lstm import lstm_closed_loop, train_lstm
+    from anndl.nn.recurrent.lstm import lstm_closed_loop, train_lstm
 
     train, test = train_test_split(load_series(cell.data.series_path), cell.data.n_train, cell.data.n_test)
     scaler = Standardiser.fit(train)
@@ -108,7 +108,7 @@ def lstm_cell(cell: LSTMCell) -> dict:
 
 def mlp_cell(cell: MLPCell) -> dict:
     """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
     series = load_series(cell.data.series_path)
     train, test = train_test_split(series, cell.data.n_train, cell.data.n_test)

@@ -13,7 +13,7 @@ from anndl.data.paths import resolve
 from anndl.data.santafe import load_series, train_test_split
 from anndl.errors import ConfigError
 from anndl.nn.feedforward.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
 from anndl.registry import experiment
 
 
@@ -89,7 +89,7 @@ class FitCell:
 
 def fit_cell(cell: FitCell) -> dict:
     """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
     t, window = cell.training, cell.window
     series = load_series(t.series_path)

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from anndl.nn import divergence, torchkit
-from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
-from anndl.nn.lstm_options import LSTMTrainingOptions  # also importable from here, as before
+from anndl.nn.recurrent.forecasting import closed_loop_forecast, lag_matrix
+from anndl.nn.recurrent.options import LSTMTrainingOptions  # also importable from here, as before
 from anndl.seeding import seed_globals
 
 CLIP_METHODS = ("l2norm", "global-l2norm")

@@ -1,5 +1,5 @@
-"""The LSTM's training options, apart from :mod:`anndl.nn.lstm` so that a config can hold them
-without importing torch (``anndl describe`` / ``validate``); :mod:`anndl.nn.lstm` re-exports them."""
+"""The LSTM's training options, apart from :mod:`anndl.nn.recurrent.lstm` so that a config can hold them
+without importing torch (``anndl describe`` / ``validate``); :mod:`anndl.nn.recurrent.lstm` re-exports them."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import numpy as np
 from anndl.data.santafe import Standardiser
 from anndl.nn.feedforward.mlp import MLP
 from anndl.nn.feedforward.training import train
-from anndl.nn.forecasting import closed_loop_forecast, lag_matrix
+from anndl.nn.recurrent.forecasting import closed_loop_forecast, lag_matrix
 
 
 @dataclass
