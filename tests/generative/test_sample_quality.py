@@ -10,7 +10,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from anndl.nn import convnets
+from anndl.nn.conv import cnn
 from anndl.nn.sample_quality import (
     class_entropy_bits,
     classifier_features,
@@ -99,7 +99,7 @@ def test_held_out_split_takes_the_same_number_from_every_class():
 
 def test_scoring_real_digits_against_themselves():
     torch.manual_seed(0)
-    model = convnets.DigitCNN()
+    model = cnn.DigitCNN()
     digits = np.random.default_rng(3).random((64, 28, 28)).astype(np.float32)
     scores = sample_quality(model, digits, digits)
     features = classifier_features(model, digits)

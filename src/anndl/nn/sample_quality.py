@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from anndl.nn import convnets
+from anndl.nn.conv import cnn
 from anndl.nn.sample_quality_options import QualityConfig  # also importable from here, as before
 
 
@@ -90,10 +90,10 @@ def class_entropy_bits(predicted, n_classes: int = 10) -> float:
 
 
 @torch.no_grad()
-def classifier_features(model: convnets.DigitCNN, images, *, batch_size: int = 500,
+def classifier_features(model: cnn.DigitCNN, images, *, batch_size: int = 500,
                         device="cpu") -> np.ndarray:
     """``model.features`` of images (N, 28, 28) in [0, 1], in eval mode: float64 (N, n_features)."""
-    x = convnets.as_image_tensor(images, model.conv1.in_channels)
+    x = cnn.as_image_tensor(images, model.conv1.in_channels)
     was_training = model.training
     model.eval()
     out = [model.features(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
@@ -103,24 +103,24 @@ def classifier_features(model: convnets.DigitCNN, images, *, batch_size: int = 5
 
 def train_digit_classifier(images, labels, *, filters=(12, 24), epochs: int = 15, lr: float = 3e-4,
                            momentum: float = 0.9, batch_size: int = 64, seed: int = 0, device="cpu",
-                           val=None, progress: bool = False) -> tuple[convnets.DigitCNN, dict]:
+                           val=None, progress: bool = False) -> tuple[cnn.DigitCNN, dict]:
     """Chapter 3's DigitCNN fitted to images (N, 28, 28) in [0, 1] and labels (N,); (model, history)."""
     torch.manual_seed(seed)
-    model = convnets.DigitCNN(filters=tuple(filters))
-    history = convnets.fit_classifier(model, images, labels, epochs=epochs, lr=lr, momentum=momentum,
+    model = cnn.DigitCNN(filters=tuple(filters))
+    history = cnn.fit_classifier(model, images, labels, epochs=epochs, lr=lr, momentum=momentum,
                                       batch_size=batch_size, seed=seed, device=device, val=val,
                                       progress=progress)
     return model, history
 
 
-def sample_quality(model: convnets.DigitCNN, samples, reference, *, threshold: float = 0.9,
+def sample_quality(model: cnn.DigitCNN, samples, reference, *, threshold: float = 0.9,
                    device="cpu") -> dict:
     """Quality of samples (N, 28, 28) in [0, 1] against reference real digits (M, 28, 28).
 
     Returns ``confident_fraction``, ``class_entropy_bits``, ``frechet_distance`` and
     ``class_histogram`` (counts of predicted classes, a list of n_classes ints).
     """
-    logits = convnets.predict_logits(model, samples, device=device)
+    logits = cnn.predict_logits(model, samples, device=device)
     probabilities = torch.softmax(logits, dim=1).numpy()
     predicted = probabilities.argmax(axis=1)
     fd = frechet_distance_of_features(classifier_features(model, samples, device=device),
@@ -164,7 +164,7 @@ def quality_table(samples: dict[str, np.ndarray], train_images, train_labels, re
         scores = sample_quality(model, images, reference, threshold=cfg.threshold, device=device)
         histogram = " ".join(str(c) for c in scores.pop("class_histogram"))
         rows.append({"generator": name, **scores, "class_histogram": histogram})
-    predicted = convnets.predict_logits(model, reference, device=device).argmax(1).numpy()
+    predicted = cnn.predict_logits(model, reference, device=device).argmax(1).numpy()
     return rows, {"classifier_accuracy": float(np.mean(predicted == np.asarray(reference_labels)))}
 
 
