@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from anndl.cli import main
 from anndl.nn import torchkit
-from anndl.nn.autoencoder import train_stack
+from anndl.nn.autoencoders.sparse import train_stack
 from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
 from anndl.nn.conv.cnn import DigitCNN, fit_classifier
 from anndl.seeding import seed_globals

@@ -127,7 +127,7 @@ def _stack_group(cell: StackCell) -> dict:
     Every finished layer and fine-tuned stack is saved under ``cell.checkpoint_dir`` and skipped
     when a restarted run finds it there.
     """
-    from anndl.nn.autoencoder import StackedClassifier, train_stack
+    from anndl.nn.autoencoders.sparse import StackedClassifier, train_stack
     from anndl.nn.torchkit import Checkpointer
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
