@@ -10,7 +10,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.images import load_rgb
-from anndl.nn.ot_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
+from anndl.nn.transport.color_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
 from anndl.registry import experiment
 
 CHANNELS = ("red", "green", "blue")
