@@ -10,17 +10,17 @@ import pytest
 import scipy.linalg
 import torch
 
-from anndl.nn.conv import cnn
-from anndl.nn.sample_quality import (
+from anndl.nn.adversarial.options import held_out_split
+from anndl.nn.adversarial.sample_quality import (
     class_entropy_bits,
     classifier_features,
     confident_fraction,
     frechet_distance,
     frechet_distance_of_features,
     gaussian_stats,
-    held_out_split,
     sample_quality,
 )
+from anndl.nn.conv import cnn
 
 
 def random_covariance(rng, d):

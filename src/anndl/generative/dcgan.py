@@ -20,15 +20,22 @@ from matplotlib.ticker import MaxNLocator
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
-from anndl.nn.gan_figures import (
+from anndl.generative._gan_figures import (
     draw_last_accuracies,
     draw_last_losses,
     draw_snapshot_strip,
     last_accuracies_series,
     last_losses_series,
 )
-from anndl.nn.gan_options import CifarImages, DCGANNetworks, DigitImages, GanBudget, GanCell, GanMethod
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.nn.adversarial.options import (
+    CifarImages,
+    DCGANNetworks,
+    DigitImages,
+    GanBudget,
+    GanCell,
+    GanMethod,
+    QualityConfig,
+)
 from anndl.registry import experiment
 
 PAD = 2
@@ -80,8 +87,9 @@ def check_data(cfg: DCGANConfig) -> None:
 def run(cfg: DCGANConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

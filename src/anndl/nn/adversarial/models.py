@@ -30,8 +30,6 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from anndl.nn.gan_options import DCGANNetworks, MLPNetworks  # noqa: F401 (re-exported: importable from here, as before)
-
 DENSE_ACTIVATIONS = ("relu", "leaky_relu")
 
 

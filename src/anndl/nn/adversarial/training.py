@@ -43,7 +43,7 @@ import torch
 from torch.nn import functional as F
 
 from anndl.nn import divergence, torchkit
-from anndl.nn.gan_options import (  # the option classes, also importable from here as before
+from anndl.nn.adversarial.options import (  # the option classes, also importable from here as before
     CifarImages,  # noqa: F401
     DCGANNetworks,
     DigitImages,  # noqa: F401

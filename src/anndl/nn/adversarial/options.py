@@ -1,7 +1,8 @@
-"""The GAN experiments' option sections and training-cell parts, apart from :mod:`anndl.nn.gan_models`
-and :mod:`anndl.nn.gan_training` so that a config can hold them without importing torch (``anndl
-describe`` / ``validate``); those modules re-export them. Methods that build networks or load data
-import what they need when called."""
+"""The GAN experiments' option sections, training-cell parts and sample-quality settings, apart from
+:mod:`anndl.nn.adversarial.models`, :mod:`anndl.nn.adversarial.training` and
+:mod:`anndl.nn.adversarial.sample_quality` so that a config can hold them without importing torch
+(``anndl describe`` / ``validate``); the training and sample-quality modules re-export them. Methods
+that build networks import the models when called."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from anndl.data.mnist import load_mnist_subset
 from anndl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
+    from anndl.nn.adversarial.models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -34,7 +35,7 @@ class DCGANNetworks:
 
     def build(self, channels: int) -> tuple[DCGANGenerator, DCGANDiscriminator]:
         """A fresh (generator, discriminator) for images with ``channels`` channels."""
-        from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator
+        from anndl.nn.adversarial.models import DCGANDiscriminator, DCGANGenerator
 
         return (DCGANGenerator(self.latent_dim, channels, self.generator_widths,
                                dense_activation=self.dense_activation),
@@ -54,7 +55,7 @@ class MLPNetworks:
 
     def build(self, channels: int = 1) -> tuple[MLPGenerator, MLPCritic]:
         """A fresh (generator, critic); ``channels`` must be 1."""
-        from anndl.nn.gan_models import MLPCritic, MLPGenerator
+        from anndl.nn.adversarial.models import MLPCritic, MLPGenerator
 
         if channels != 1:
             raise ValueError(f"the MLP networks take 1-channel digits, got {channels} channels")
@@ -104,6 +105,19 @@ class GanBudget:
     """Save networks, optimisers and noise every this many generator steps (0: never)."""
 
 
+def held_out_split(labels, per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held_out) with ``per_class`` random held-out items of every label; both sorted."""
+    labels = np.asarray(labels)
+    held = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if len(members) <= per_class:
+            raise ValueError(f"class {label} has {len(members)} items, cannot hold out {per_class}")
+        held.append(rng.choice(members, per_class, replace=False))
+    held = np.sort(np.concatenate(held))
+    return np.setdiff1d(np.arange(len(labels)), held), held
+
+
 @dataclasses.dataclass(frozen=True)
 class DigitImages:
     """The shipped MNIST subset split into GAN training digits and a held-out Fréchet reference."""
@@ -116,8 +130,6 @@ class DigitImages:
     def load(self, split_seed: int) -> dict:
         """``gan`` (N, 1, 28 + 2 pad, 28 + 2 pad) in [-1, 1]; ``digits`` (N, 28, 28) in [0, 1] and
         ``labels`` (N,) of the same digits; the held-out ``reference`` and ``reference_labels``."""
-        from anndl.nn.sample_quality import held_out_split
-
         digits, labels = load_mnist_subset()
         rng = np.random.default_rng(split_seed)
         train, held = held_out_split(labels, self.held_out_per_class, rng)
@@ -156,3 +168,27 @@ class GanCell:
     device: str = "auto"
     desc: str = "GAN steps"
     seed: int | None = None
+
+
+@dataclasses.dataclass(kw_only=True)
+class QualityConfig:
+    """How generated digits are scored (shared by the GAN experiments' configs as ``quality.*``)."""
+
+    enabled: bool = True
+    """Score the generators (MNIST only): train the classifier, sample, compute the three numbers."""
+    held_out_per_class: int = param(100, ge=2)
+    """Real digits per class kept out of GAN and classifier training, the Fréchet reference."""
+    n_samples: int = param(1000, ge=10)
+    """Generated digits scored per generator (keep equal to the reference size: FD depends on N)."""
+    threshold: float = param(0.9, gt=0, lt=1)
+    """A sample counts as confident when its top class probability exceeds this."""
+    filters: list[int] = param([12, 24])
+    """The classifier's two conv widths (chapter 3's DigitCNN; the course template's 12, 24)."""
+    epochs: int = param(15, ge=1)
+    """Classifier training epochs (SGD with momentum; the course's 15)."""
+    lr: float = param(3e-4, gt=0)
+    """Classifier learning rate (the course's 1e-4 tripled for 4000 training digits; inputs in 0..255)."""
+    momentum: float = param(0.9, ge=0, lt=1)
+    """Classifier SGD momentum."""
+    batch_size: int = param(64, ge=1)
+    """Classifier mini-batch size."""

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from anndl.nn.adversarial.options import QualityConfig  # also importable from here, as before
 from anndl.nn.conv import cnn
-from anndl.nn.sample_quality_options import QualityConfig  # also importable from here, as before
 
 
 def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
@@ -129,19 +129,6 @@ def sample_quality(model: cnn.DigitCNN, samples, reference, *, threshold: float 
             "class_entropy_bits": class_entropy_bits(predicted, model.n_classes),
             "frechet_distance": fd,
             "class_histogram": np.bincount(predicted, minlength=model.n_classes).tolist()}
-
-
-def held_out_split(labels, per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, held_out) with ``per_class`` random held-out items of every label; both sorted."""
-    labels = np.asarray(labels)
-    held = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if len(members) <= per_class:
-            raise ValueError(f"class {label} has {len(members)} items, cannot hold out {per_class}")
-        held.append(rng.choice(members, per_class, replace=False))
-    held = np.sort(np.concatenate(held))
-    return np.setdiff1d(np.arange(len(labels)), held), held
 
 
 def quality_table(samples: dict[str, np.ndarray], train_images, train_labels, reference, reference_labels,
