@@ -57,7 +57,7 @@ SEEDED_BEFORE_TORCH = """
 import importlib
 import sys
 
-from anndl import executor
+from anndl import executor, process
 
 
 def cell_fn(cell):
@@ -68,7 +68,8 @@ def cell_fn(cell):
     return {"draw": torch.rand(3).tolist(), "threads": torch.get_num_threads()}
 
 
-result, _ = executor.run_cell(cell_fn, {"seed": 7}, single_thread=True)
+with process.worker_settings(1):
+    result, _ = executor.run_cell(cell_fn, {"seed": 7})
 import torch
 
 torch.manual_seed(7)

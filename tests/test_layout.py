@@ -38,7 +38,7 @@ NN_FAMILIES = ("feedforward", "hopfield", "recurrent", "conv", "autoencoders", "
                "transport", "attention")
 """The model families of anndl.nn, one subpackage each (attention: self-attention and the ViT)."""
 
-NN_SHARED = ("divergence", "torchkit", "allocator", "options")
+NN_SHARED = ("divergence", "torchkit", "options")
 """Modules at the top of anndl.nn, shared by the families (options: option base classes, when there are)."""
 
 NOT_FROM_NN = (*registry.CHAPTER_PACKAGES, "anndl.report", "anndl.cli", "anndl.api", "anndl.sweep")

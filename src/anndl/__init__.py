@@ -8,7 +8,9 @@ torch nor scikit-learn):
 - ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
   record (:mod:`anndl.nn.feedforward.mlp`, :mod:`anndl.nn.feedforward.training`);
 - ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield.network`);
-- ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`).
+- ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`);
+- ``retain_freed_memory``: opt in to glibc's raised malloc thresholds for this interpreter, which
+  the ``anndl`` command sets for itself (:mod:`anndl.allocator`); no other call changes them.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ _EXPORTS = {
     "newhop": "anndl.nn.hopfield.network",
     "HopfieldNet": "anndl.nn.hopfield.network",
     "run_experiment": "anndl.api",
+    "retain_freed_memory": "anndl.allocator",
 }
 """Public name -> the module that defines it."""
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
+    from anndl.allocator import retain_freed_memory as retain_freed_memory
     from anndl.api import run_experiment as run_experiment
     from anndl.estimators import MLPClassifier as MLPClassifier
     from anndl.estimators import MLPRegressor as MLPRegressor

@@ -33,3 +33,8 @@ def apply(torch: Any) -> None:
     while _kept:
         name, args = _kept.popitem()
         getattr(torch, name)(*args)
+
+
+def forget(name: str) -> None:
+    """Drop a kept setting that has not been made (a scope that set it has ended)."""
+    _kept.pop(name, None)

@@ -3,7 +3,7 @@
 ``feedforward`` (MLP, MATLAB's trainers), ``hopfield``, ``recurrent`` (LSTM, lagged MLP,
 forecasting), ``conv``, ``autoencoders`` (PCA, sparse autoencoders), ``boltzmann`` (RBM, DBM),
 ``adversarial`` (GANs, sample quality) and ``transport``; the modules at this level are shared by
-the families: :mod:`.divergence` (when a training has diverged), :mod:`.torchkit` (devices,
-progress, checkpoints) and :mod:`.allocator` (glibc's malloc thresholds). Nothing is imported
-here: ``import anndl.nn`` stays free of numpy and torch.
+the families: :mod:`.divergence` (when a training has diverged) and :mod:`.torchkit` (devices,
+progress, checkpoints). No module here changes a process-wide setting (:mod:`anndl.process` does,
+for the CLI). Nothing is imported here: ``import anndl.nn`` stays free of numpy and torch.
 """

@@ -19,7 +19,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.divergence import DivergenceGuard
 from anndl.nn.feedforward.batched import NetworkBatch
 from anndl.nn.feedforward.classic import ALGORITHMS, resolve_algorithm
@@ -102,7 +101,6 @@ def train_many(
             for k in ("train", "val", "test") if sets[k].size}  # fmt: skip
     early_stopping = "val" in data and max_fail > 0
     rules = _StopRules(goal, epochs, min_grad, max_fail if early_stopping else 0, max_time)
-    retain_freed_memory()
     out = []
     with threadpool_limits(threads):
         for lo in range(0, len(nets), size):

@@ -13,7 +13,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from anndl.nn.allocator import retain_freed_memory
 from anndl.nn.divergence import DivergenceGuard
 from anndl.nn.feedforward.classic import ALGORITHMS, Objective, resolve_algorithm
 from anndl.nn.feedforward.mlp import MLP, as_2d
@@ -163,7 +162,6 @@ def train(
     evaluation = {k: (Xs[sets[k]], T[sets[k]]) for k in ("val", "test") if sets[k].size}
     early_stopping = "val" in evaluation and max_fail > 0
 
-    retain_freed_memory()
     with threadpool_limits(threads), np.errstate(over="ignore", invalid="ignore"):  # divergence is a stop rule
         start = time.perf_counter()
         stepper = spec.stepper(Objective(net, Xs[sets["train"]], T[sets["train"]]), net.theta_, **algorithm_params)

@@ -1,4 +1,4 @@
-"""Keep freed memory in the process for the classic trainers' per-epoch arrays.
+"""Keep freed memory in the process for the classic trainers' per-epoch arrays (a process-wide setting).
 
 An epoch of lm or br allocates a Jacobian (N*n_out, n_params) and a few (N, hidden) activation
 arrays, each around a megabyte. glibc's malloc serves such sizes with mmap and returns them
@@ -10,6 +10,11 @@ net with 943 samples (754 KB per layer array) a gd epoch took 971 us with glibc'
 stay below the dynamic threshold and it changes nothing. The batched trainers, whose stacked
 arrays are megabytes, gain the same way. Raising the mmap and trim thresholds makes malloc reuse
 the freed blocks instead.
+
+The setting is the process's, not a library call's: ``anndl run``, ``report`` and ``sweep`` make
+it at their start and in their worker processes (:mod:`anndl.process`); ``train()`` and the
+estimators never do. A library user opts in with one call, ``anndl.retain_freed_memory()``.
+It cannot be undone in a process.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ _done = False
 
 
 def retain_freed_memory() -> bool:
-    """Raise glibc's malloc thresholds once per process; True if they are set.
+    """Raise glibc's malloc thresholds once per process; True if they are set (now or before).
 
     A no-op (False) where the C library is not glibc (macOS, Windows, musl).
     """
@@ -47,4 +52,9 @@ def retain_freed_memory() -> bool:
     _done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
     )
+    return _done
+
+
+def retained() -> bool:
+    """Whether :func:`retain_freed_memory` has set the thresholds in this process."""
     return _done
