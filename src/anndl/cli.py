@@ -163,11 +163,11 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, ex
         click.echo(loaded.course.note(exp.name), err=True)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     runs.check_run_dir_path(run_dir)
+    threads = checked_threads(threads, jobs, executor_kind)
     if dry_run:
         exp.check_data(loaded.config)  # a real run checks its data in runs.execute
         click.echo(dump_yaml(resolved), nl=False)
         return
-    threads = checked_threads(threads, jobs, executor_kind)
     start = time.perf_counter()
     pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
