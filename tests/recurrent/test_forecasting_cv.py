@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from anndl.data.mackey_glass import mackey_glass
-from anndl.nn.forecasting import lag_matrix
+from anndl.nn.recurrent.forecasting import lag_matrix
 from anndl.recurrent.forecasting_cv import ForecastingCVConfig, folds
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.linalg import hadamard
 
-from anndl.nn.hopfield import (
+from anndl.nn.hopfield.network import (
     course_energy,
     design,
     hebb,

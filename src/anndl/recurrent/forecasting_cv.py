@@ -135,7 +135,7 @@ def _one_step(model: str, net, X: np.ndarray) -> np.ndarray:
 def fit_cell(cell: FitCell) -> dict:
     """A CV fold's validation MSE (raw units), or a final fit's closed-loop test forecast and MSE."""
     from anndl.data.santafe import Standardiser
-    from anndl.nn.forecasting import lag_matrix
+    from anndl.nn.recurrent.forecasting import lag_matrix
     from anndl.nn.recurrent.lagged_torch import mlp_forecast
     from anndl.nn.recurrent.stateful import stateful_forecast
 

@@ -71,7 +71,7 @@ def flip(patterns: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 def settle(rule: str, patterns: np.ndarray, X: np.ndarray, cfg: HopfieldCapacityConfig, update: str,
            rng: np.random.Generator) -> np.ndarray:
     """End states' signs (N, D) from starts X (N, D) of the net storing ``patterns`` (P, D)."""
-    from anndl.nn.hopfield import design, modern_retrieve, run_fixed_iterations, sweep_async
+    from anndl.nn.hopfield.network import design, modern_retrieve, run_fixed_iterations, sweep_async
 
     if rule == "modern":
         end = modern_retrieve(patterns, X, cfg.beta, cfg.modern_steps)

@@ -61,7 +61,7 @@ class NoiseCell:
 def run_iterations(net, X0: np.ndarray, counts: list[int], update: str, rng: np.random.Generator) -> np.ndarray:
     """States after each of ``counts`` updates, (len(counts), N, S); asynchronous sweeps take a fresh
     random unit order each."""
-    from anndl.nn.hopfield import run_fixed_iterations, sweep_async
+    from anndl.nn.hopfield.network import run_fixed_iterations, sweep_async
 
     if update == "synchronous":
         return run_fixed_iterations(net, X0, counts)
@@ -77,7 +77,7 @@ def run_iterations(net, X0: np.ndarray, counts: list[int], update: str, rng: np.
 def recover_cell(cell: NoiseCell) -> dict:
     """Exact recovery, Hamming distance to the own pattern and nearest-pattern identity after each
     iteration count, over ``repetitions`` noisy starts of each digit."""
-    from anndl.nn.hopfield import design
+    from anndl.nn.hopfield.network import design
 
     patterns = np.asarray(cell.patterns, dtype=float)  # (10, S)
     net = design(patterns, cell.rule)
@@ -116,7 +116,7 @@ def check_data(cfg: HopfieldMnistConfig) -> None:
             "Hopfield nets (newhop vs Hebb) storing ten MNIST digits: recovery vs noise and iterations "
             "(2024 course, session 2)", check_data=check_data)
 def run(cfg: HopfieldMnistConfig, ctx) -> dict:
-    from anndl.nn.hopfield import course_energy, design
+    from anndl.nn.hopfield.network import course_energy, design
 
     patterns = load_patterns(cfg)
     stored = tuple(map(tuple, patterns.astype(np.int8).tolist()))
@@ -211,7 +211,7 @@ def _plot_energy(ctx, cfg: HopfieldMnistConfig, patterns: np.ndarray, course_ene
 
 def _plot_examples(ctx, cfg: HopfieldMnistConfig, patterns: np.ndarray) -> None:
     """Targets, one noisy start per digit at the energy noise level, and each rule's end state."""
-    from anndl.nn.hopfield import design
+    from anndl.nn.hopfield.network import design
 
     rng = ctx.rng()
     starts = np.clip(patterns + cfg.energy_noise * rng.standard_normal(patterns.shape), -1, 1)

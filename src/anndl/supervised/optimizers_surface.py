@@ -15,7 +15,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.nn.classic import AlgorithmName
+from anndl.nn.feedforward.classic import AlgorithmName
 from anndl.nn.feedforward.options import NamedOptimiser
 from anndl.registry import experiment
 
@@ -69,7 +69,7 @@ def run_repetition(cell: RepetitionCell) -> dict:
     from anndl.data.regression import damped_sinc_surface
     from anndl.nn.feedforward.optimisers import OptimiserSpec, train_minibatch
     from anndl.nn.feedforward.torch_mlp import mse, to_classic, torch_mlp
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.training import train
 
     cfg = cell.cfg
     X, z = damped_sinc_surface(cfg.grid_points, cfg.extent)

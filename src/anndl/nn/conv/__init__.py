@@ -1,1 +1,2 @@
-"""Convolutional networks (the 2023 report's CNNs join them with the nn/ regrouping)."""
+"""Convolutional nets: the course's digit CNN, its SGD trainer and the conv output-size formula
+(:mod:`.cnn`)."""

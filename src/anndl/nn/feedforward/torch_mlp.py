@@ -1,7 +1,7 @@
 """A torch MLP (``Linear`` layers with one hidden activation) and its bridge to anndl's numpy MLP.
 
 Inputs are (N, n_in) float32 tensors, outputs (N, n_out). :func:`to_classic` copies the weights into
-:class:`anndl.nn.mlp.MLP` with identity input and target scaling, so that MATLAB's trainers (lm, br,
+:class:`anndl.nn.feedforward.mlp.MLP` with identity input and target scaling, so that MATLAB's trainers (lm, br,
 scg, bfg) start from exactly the network the torch optimisers start from.
 """
 
@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from anndl.nn import torchkit  # noqa: F401  (applies the deferred seed and thread settings)
-from anndl.nn.mlp import MLP, MapMinMax
+from anndl.nn.feedforward.mlp import MLP, MapMinMax
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 

@@ -1,2 +1,3 @@
-"""Recurrent forecasters of the 2024 course: stateful LSTM / SimpleRNN and the lagged torch MLP (the
-Santa Fe LSTM and lagged MLP of the 2023 report join them with the nn/ regrouping)."""
+"""Recurrent forecasting: the LSTM (:mod:`.lstm`, its torch-free options in :mod:`.options`), the
+lagged MLP (:mod:`.lagged_mlp`) and the helpers both use: lag matrices, closed-loop forecasts and their
+errors (:mod:`.forecasting`)."""

@@ -7,7 +7,7 @@ import torch
 
 from anndl.nn.feedforward.optimisers import OptimiserSpec, train_minibatch
 from anndl.nn.feedforward.torch_mlp import torch_mlp
-from anndl.nn.forecasting import closed_loop_forecast
+from anndl.nn.recurrent.forecasting import closed_loop_forecast
 
 
 def fit_lagged_mlp_torch(X: np.ndarray, y: np.ndarray, hidden: int, epochs: int, lr: float = 0.01,

@@ -15,7 +15,7 @@ from torch import nn
 
 from anndl.nn import torchkit  # noqa: F401  (applies the deferred seed and thread settings)
 from anndl.nn.divergence import DivergenceGuard
-from anndl.nn.forecasting import closed_loop_forecast
+from anndl.nn.recurrent.forecasting import closed_loop_forecast
 
 CELLS = {"lstm": nn.LSTM, "rnn": nn.RNN}
 
