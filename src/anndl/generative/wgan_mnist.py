@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
-from anndl.nn.gan_figures import (
+from anndl.generative._gan_figures import (
     draw_last_losses,
     draw_smoothed,
     draw_snapshot_strip,
@@ -36,8 +36,7 @@ from anndl.nn.gan_figures import (
     smoothing_title,
     smoothing_window,
 )
-from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.nn.adversarial.options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks, QualityConfig
 from anndl.registry import experiment
 
 VARIANTS = {"clip": "wgan-clip", "gp": "wgan-gp", "bce": "bce"}
@@ -111,8 +110,9 @@ def check_data(cfg: WGANConfig) -> None:
 def run(cfg: WGANConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

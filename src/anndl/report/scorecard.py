@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 
 from anndl.data.course import CIFAR_BATCHES
-from anndl.nn.classic import REPORT_ALGORITHMS
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS
 from anndl.report.claims import BestWithin, Choice, Claim, Data, Equals, InRange, Ordering, Timing
 from anndl.report.headlines import HEADLINES, metric
 from anndl.report.quantities import placeholders
@@ -321,6 +321,35 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "Energy of the 2-D Hopfield net along each trajectory (it never increases).",
     ("hopfield_3d", "hopfield_3d_energy_along_trajectories"):
         "Energy of the 3-D Hopfield net along each trajectory (it never increases).",
+    ("optimizers_surface", "optimizers_surface_train_mse_vs_epoch_and_time"):
+        "Training MSE of the 2-50-50-1 ReLU net on the damped sinc surface against epoch and against wall time: "
+        "five torch optimisers ({config.epochs} epochs) and MATLAB's trainers ({config.classic_epochs} epochs), "
+        "mean over {config.repetitions} shared starts.",
+    ("optimizers_surface", "optimizers_surface_final_mse_and_time_per_epoch"):
+        "Final train and test MSE per optimiser (mean ± std over {config.repetitions} starts) and time per epoch.",
+    ("cnn_mnist_optimizers", "cnn_mnist_optimizers_validation_curves_and_test_accuracy"):
+        "The Keras MNIST convnet with each optimiser from {config.repetitions} shared starts, {config.epochs} "
+        "epochs on {n_train} images: validation loss and accuracy per epoch, and test accuracy.",
+    ("forecasting_cv", "forecasting_cv_eda_acf_pacf_spectrum"):
+        "Each series' training part, its ACF and PACF (±1.96/√n band), power spectrum and ADF test p-value.",
+    ("forecasting_cv", "forecasting_cv_validation_mse_by_lag_and_hidden"):
+        "One-step validation MSE of each (lag, H) over {config.folds} time-series CV folds (gap = lag), per model.",
+    ("forecasting_cv", "forecasting_cv_closed_loop_test_forecasts"):
+        "Closed-loop test forecasts of each model with its CV-chosen lag and H, {config.repetitions} repetitions.",
+    ("hopfield_capacity", "hopfield_capacity_stable_and_recalled_vs_load"):
+        "Fraction of {config.dimension}-bit random patterns that are fixed points, and recalled from starts with "
+        "{config.flip_fraction} of their bits flipped, against the load P/D: Hebb, newhop and a modern Hopfield "
+        "net (β = {config.beta}), {config.trials} trials.",
+    ("hopfield_capacity", "hopfield_capacity_basins_sync_vs_async"):
+        "Basins of attraction: recall against the start's Hamming distance at P = {config.basin_patterns}, "
+        "synchronous against asynchronous updates.",
+    ("hopfield_mnist", "hopfield_mnist_recovery_vs_noise_and_iterations"):
+        "Fraction of noisy starts of the ten stored MNIST digits recovered exactly, newhop against Hebb, "
+        "{config.repetitions} starts per digit and noise level, {config.update} updates.",
+    ("hopfield_mnist", "hopfield_mnist_energy_sync_vs_async"):
+        "The course's energy −½xᵀWx − bᵀx along noisy starts' trajectories, synchronous against asynchronous.",
+    ("hopfield_mnist", "hopfield_mnist_examples"):
+        "The stored digits, a noisy start of each, and each rule's end state.",
     ("hopfield_digits", "hopfield_digits_examples_noisy_result_target"):
         "Noisy starts, end states and targets at three noise levels.",
     ("lstm_santafe", "santafe_lstm_training_loss"):
