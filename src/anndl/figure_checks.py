@@ -266,8 +266,10 @@ def _tick_label_problems(fig, panels) -> list[str]:
             axis = getattr(ax, f"{name}axis", None)
             if axis is None or not axis.get_visible():
                 continue
-            ticks = [t.get_window_extent(renderer) for t in _drawn_tick_labels(axis)]
-            if _overlaps(ticks):
+            labels = _drawn_tick_labels(axis)
+            ticks = [t.get_window_extent(renderer) for t in labels]
+            upright = all(t.get_rotation() % 90 == 0 for t in labels)  # slanted labels: their boxes overlap, not they
+            if upright and _overlaps(ticks):
                 problems.append(f"{_panel_name(ax, index)}: {name} tick labels overlap")
             label = axis.label
             if label.get_visible() and label.get_text().strip() and ticks:
