@@ -163,3 +163,16 @@ def mark_diverged(ax, x, y, count: int, color=None) -> None:
     ax.annotate(f"{count} diverged", (x, y if finite else 0.02),
                 xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color,
                 xytext=(-20, 6), textcoords="offset points")
+
+
+def mean_band(ax, x, runs, *, label: str, colour=None, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plot the mean of ``runs`` (repetitions, n) against ``x`` (n,) with a band of ± one standard
+    deviation across repetitions (none for one run), times ``scale``; returns (mean, std) (n,) scaled."""
+    runs = np.asarray(runs, dtype=float) * scale
+    mean = runs.mean(axis=0)
+    std = runs.std(axis=0, ddof=1) if len(runs) > 1 else np.zeros_like(mean)
+    suffix = f" (mean ± sd of {len(runs)})" if len(runs) > 1 else ""
+    (line,) = ax.plot(x, mean, color=colour, label=label + suffix, marker="o" if len(mean) < 3 else None, ms=3)
+    if len(runs) > 1:
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+    return mean, std

@@ -1,0 +1,1 @@
+"""Convolutional networks of the 2024 course."""
