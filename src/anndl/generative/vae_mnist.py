@@ -99,7 +99,9 @@ def run(cfg: VAEMnistConfig, ctx) -> dict:
     with torch.no_grad():
         model.eval()
         held = vae_loss(*_split(model(reference), reference))
-        shown = reference[:cfg.reconstructions]
+        labels = np.asarray(data["reference_labels"])
+        picked = np.resize([np.flatnonzero(labels == c)[0] for c in np.unique(labels)], cfg.reconstructions)
+        shown = reference[torch.as_tensor(picked)]  # one digit of each class first (the split is sorted by class)
         reconstructions = model.decode(model.encode(shown)[0]).reshape(-1, 28, 28).cpu().numpy()
         noise = torch.Generator().manual_seed(split_seed)
         prior = model.decode(torch.randn(cfg.samples_shown, cfg.latent, generator=noise).to(device))
