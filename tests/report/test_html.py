@@ -32,7 +32,7 @@ class Outline(HTMLParser):
             self.ids.append(attrs["id"])
         if tag == "a":
             self.links.append(attrs.get("href", ""))
-        if tag == "section" and re.fullmatch(r"s\d+(-\d+)*", attrs.get("id", "")):
+        if tag == "section" and re.fullmatch(r"s(\d+|II)(-\d+)*", attrs.get("id", "")):
             self.sections.append(attrs["id"])
         if tag == "figure":
             self.figures.append({"alt": None, "src": None, "caption": ""})
@@ -86,7 +86,7 @@ def test_html_has_contents_anchors_captioned_figures_and_the_reports_section_ord
     assert internal and set(internal) <= set(outline.ids), "every internal link has its target"
     assert outline.sections == [s.anchor for s in SECTIONS], "sections in the course report's order"
     assert {"contents", "scorecard", "summary"} <= set(outline.ids)
-    contents = [link for link in outline.links if re.fullmatch(r"#s\d+(-\d+)*", link)][:len(SECTIONS)]
+    contents = [link for link in outline.links if re.fullmatch(r"#s(\d+|II)(-\d+)*", link)][:len(SECTIONS)]
     assert contents == [f"#{s.anchor}" for s in SECTIONS], "the table of contents lists every section in order"
     for verdict in verdicts:
         assert f"<a href='#s{verdict.claim.section.replace('.', '-')}'>§{verdict.claim.section}</a>" in page

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Literal
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
@@ -143,6 +144,7 @@ def _plot_losses(ctx, cfg, results: dict) -> None:
                 label="discriminator: (BCE real + BCE fake) / 2")
         ax.axhline(np.log(2), color="0.5", ls=":", lw=1, label="ln 2 (D(.) = 1/2 everywhere)")
         ax.set(xlabel=f"generator step of the {SHORT[v]}", ylabel="loss (nats per image)", title=TITLES[v])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.legend(fontsize=7)
         data |= {f"{v} generator step": steps, f"{v} generator loss": h["g_loss"],
                  f"{v} discriminator loss, course scale": np.asarray(h["d_loss"]) / 2}

@@ -17,6 +17,7 @@ from typing import Any
 
 from anndl.report.claims import Verdict, counts
 from anndl.report.headlines import HEADLINES
+from anndl.report.headlines import metric as declared_metric
 from anndl.report.quantities import fill, format_number
 from anndl.report.scorecard import CLAIMS
 from anndl.report.sections import SECTIONS, Section
@@ -100,6 +101,63 @@ def _inputs(entry) -> dict[str, Any]:
     return {**entry.result.get("metrics", {}), **getattr(entry, "config_values", {})}
 
 
+PUBLIC_RUNS = "public run of the course's notebook (sanity band, not a claim)"
+
+
+def reference_rows(section: Section, entries) -> list[tuple[str, str, str]]:
+    """Part II: (quantity, the public run's value, ours) for each reference value of ``section``; ours is
+    the declared metric of this report's run of the config named after the experiment (else the first)."""
+    runs: dict = {}
+    for entry in sorted(entries, key=lambda e: e.config != e.experiment):
+        runs.setdefault(entry.experiment, entry)
+    rows = []
+    for ref in section.references:
+        ours = "not measured by anndl"
+        if ref.experiment and ref.metric:
+            entry = runs.get(ref.experiment)
+            ours = f"not run in this report ({ref.experiment})"
+            if entry is not None:
+                declared = declared_metric(ref.experiment, ref.metric)
+                try:
+                    estimate = declared.estimate(_inputs(entry))
+                    ours = f"{declared.format(estimate.value, estimate.se)} ({ref.experiment})"
+                except KeyError:
+                    ours = f"not measured in this run ({ref.experiment})"
+        rows.append((ref.quantity, ref.value, ours))
+    return rows
+
+
+def _part_two_html(section: Section, entries) -> str:
+    esc = html.escape
+    parts = []
+    if section.setup:
+        parts.append("<p class='captions'>The course's set-up:</p><ul>"
+                     + "".join(f"<li>{esc(s)}</li>" for s in section.setup) + "</ul>")
+    rows = reference_rows(section, entries)
+    if rows:
+        parts.append(f"<table class='references'><tr><th>quantity</th><th>{esc(PUBLIC_RUNS)}</th><th>ours</th></tr>"
+                     + "".join(f"<tr><td>{esc(q)}</td><td>{esc(v)}</td><td>{esc(o)}</td></tr>" for q, v, o in rows)
+                     + "</table>")
+    if section.defects:
+        parts.append("<p class='captions'>Where the notebooks' code was wrong or differs, and what anndl does "
+                     "instead:</p><ul>" + "".join(f"<li>{esc(d)}</li>" for d in section.defects) + "</ul>")
+    return "\n".join(parts)
+
+
+def _part_two_markdown(section: Section, entries) -> list[str]:
+    lines = []
+    if section.setup:
+        lines += ["", "The course's set-up:", ""] + [f"- {_cell(s)}" for s in section.setup]
+    rows = reference_rows(section, entries)
+    if rows:
+        lines += ["", f"| quantity | {PUBLIC_RUNS} | ours |", "|---|---|---|"]
+        lines += [f"| {_cell(q)} | {_cell(v)} | {_cell(o)} |" for q, v, o in rows]
+    if section.defects:
+        lines += ["", "Where the notebooks' code was wrong or differs, and what anndl does instead:", ""]
+        lines += [f"- {_cell(d)}" for d in section.defects]
+    return lines
+
+
 # ---------------------------------------------------------------- HTML
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}
@@ -137,6 +195,8 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
         if section.captions:
             parts.append("<p class='captions'>The report's figures:</p><ul class='captions'>" + "".join(
                 f"<li><i>{esc(c)}</i></li>" for c in section.captions) + "</ul>")
+        if section.part == 2:
+            parts.append(_part_two_html(section, entries))
         if section.experiments and not section_entries:
             parts.append(f"<p>Not run in this report ({esc(', '.join(section.experiments))}).</p>")
         for entry in section_entries:
@@ -210,6 +270,8 @@ def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mappi
         if section.experiments and not section_entries:
             lines += ["", f"Not run in this report ({', '.join(section.experiments)})."]
         lines += [""] + [f"*{c}*  " for c in section.captions]
+        if section.part == 2:
+            lines += _part_two_markdown(section, entries)
         for entry in section_entries:
             result = entry.result
             error = f": {result['error']}" if result.get("error") else ""
