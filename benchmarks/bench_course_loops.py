@@ -7,7 +7,7 @@ and batches.
 anndl's loops: :func:`anndl.nn.minibatch.fit` (cnn_mnist, attention_vit, autoencoders_mnist, sae_mnist,
 vae_mnist: per-epoch shuffle, loss terms summed on the device and read once per epoch, divergence
 check, optional scheduler and per-epoch evaluation hook left off here) and the GAN training cell's
-:func:`anndl.nn.gan_training.train_gan` on the course's GANs (gan_mnist; the peer is
+:func:`anndl.nn.adversarial.training.train_gan` on the course's GANs (gan_mnist; the peer is
 ``bench_gan_step.plain_loop``). The peer of ``fit`` is written here: the same shuffle, batches,
 forward, loss, backward and optimiser step, and nothing else. Both run in this process from copies of
 the same initial model, with one torch thread, in interleaved rounds; each keeps its fastest round in
@@ -37,7 +37,7 @@ from anndl.nn.autoencoders.regularised import build, loss_terms
 from anndl.nn.autoencoders.stacked import StackedAutoencoder
 from anndl.nn.autoencoders.vae import VAE, vae_loss
 from anndl.nn.conv.course_cnn import CourseCNN
-from anndl.nn.gan_options import GanBudget, GanMethod
+from anndl.nn.adversarial.options import GanBudget, GanMethod
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_gan_step  # noqa: E402  (its plain GAN loop is the GAN peer)
@@ -128,7 +128,7 @@ def time_gan(name: str, rounds: int, steps: int) -> dict:
             generator, discriminator = copy.deepcopy(initial)
             start = time.process_time()
             if method == "anndl":
-                from anndl.nn.gan_training import train_gan
+                from anndl.nn.adversarial.training import train_gan
 
                 train_gan(generator, discriminator, data, GanMethod(objective="bce", lr=1e-3, betas=[0.5, 0.999]),
                           GanBudget(generator_steps=steps, batch_size=batch_size), n_fixed=36)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from anndl import registry, runs
+from anndl import process, registry, runs
 from anndl.config import dump_yaml, field_docs, type_name
 from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
 from anndl.data.course import check_folder
@@ -38,8 +38,24 @@ def jobs_option(help_text: str):
                         help=f"{help_text} (-1: all cores).")
 
 
-def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | None = None):
-    """The executor for --jobs/--executor/--scheduler; a usage error for options that cannot work."""
+def threads_option(command):
+    """--threads N: BLAS and torch threads per process (default 1; 0: the libraries' own defaults)."""
+    return click.option("--threads", type=click.IntRange(min=0), default=process.DEFAULT_THREADS, show_default=True,
+                        help="BLAS and torch threads per process (0: the libraries' defaults); "
+                             "jobs x threads may not exceed the cores.")(command)
+
+
+def checked_threads(threads: int, jobs: int, kind: str) -> int:
+    """--threads, or a usage error when --jobs local workers of that many threads oversubscribe the cores."""
+    try:
+        return process.check_threads(threads, jobs if kind == "local" else 1)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | None = None,
+                  threads: int = process.DEFAULT_THREADS):
+    """The executor for --jobs/--executor/--scheduler/--threads; a usage error for options that cannot work."""
     if scheduler is not None and kind != "dask":
         raise click.UsageError("--scheduler needs --executor dask (the local executor has no scheduler)")
     if kind == "dask":
@@ -47,7 +63,7 @@ def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | 
 
         if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("dask") is None:
             raise click.UsageError("--executor dask needs dask and distributed: pip install 'anndl[dask]'")
-    return make_executor(jobs, kind, scheduler, security)
+    return make_executor(jobs, kind, scheduler, security, threads)
 
 
 def executor_options(command):
@@ -124,9 +140,10 @@ def main(debug: bool) -> None:
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
 @data_option
+@threads_option
 @executor_options
 def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, executor_kind, scheduler,
-        security) -> None:
+        security, threads) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
     CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
@@ -146,14 +163,16 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, ex
         click.echo(loaded.course.note(exp.name), err=True)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     runs.check_run_dir_path(run_dir)
+    threads = checked_threads(threads, jobs, executor_kind)
     if dry_run:
         exp.check_data(loaded.config)  # a real run checks its data in runs.execute
         click.echo(dump_yaml(resolved), nl=False)
         return
     start = time.perf_counter()
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
-        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
+        with process.command_settings(threads):
+            metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {run_dir} keeps the finished cells; resume with "
                    f"`anndl run --resume {run_dir}`", err=True)
@@ -262,15 +281,18 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @jobs_option("Parallel cells")
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
+@threads_option
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security, threads) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+    threads = checked_threads(threads, jobs, executor_kind)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     start = time.perf_counter()
     try:
-        rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
+        with process.command_settings(threads):
+            rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
     finally:
         close_executor(pool)
     failed = [row for row in rows if row["state"] != "completed"]
@@ -299,20 +321,24 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
 @click.option("--course-metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="claim_inputs.json of a report made with --data: its verdict sits beside each claim's "
                    "(copied into --out as course_data_metrics.json).")
+@threads_option
 def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf, data_dir,
-           course_metrics) -> None:
+           course_metrics, threads) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
                + "".join(f" --only {o}" for o in only) + (f" --data {data_dir}" if data_dir else "")
-               + (f" --course-metrics {course_metrics}" if course_metrics else ""))
+               + (f" --course-metrics {course_metrics}" if course_metrics else "")
+               + (f" --threads {threads}" if threads != process.DEFAULT_THREADS else ""))
     notes: list[str] = []
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+    threads = checked_threads(threads, jobs, executor_kind)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
-        verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
-                                self_contained=self_contained, pdf=pdf, data_dir=data_dir,
-                                course_metrics=course_metrics, notes=notes)
+        with process.command_settings(threads):
+            verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
+                                    self_contained=self_contained, pdf=pdf, data_dir=data_dir,
+                                    course_metrics=course_metrics, notes=notes)
     finally:
         close_executor(pool)
     for line in notes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from anndl import api
-from anndl.nn import sample_quality
+from anndl.nn.adversarial import sample_quality
 from anndl.nn.adversarial.options import CourseGanNetworks
 
 TINY = {"quality.epochs": 1, "quality.n_samples": 40, "quality.held_out_per_class": 4, "max_train_images": 120}

@@ -70,7 +70,7 @@ class CNNCell:
 def _train_network(cell: CNNCell) -> dict:
     """Train one CNN on the digit split of ``cell`` and measure it on the test set."""
     from anndl.nn import torchkit
-    from anndl.nn.convnets import DigitCNN, fit_classifier, predict_logits
+    from anndl.nn.conv.cnn import DigitCNN, fit_classifier, predict_logits
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     model = DigitCNN(tuple(cell.filters), batch_norm=cell.batch_norm, pixel_scale=cell.pixel_scale)

@@ -11,7 +11,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.spectra import COFFEE_SPECTRA, load_spectra
 from anndl.data.threes import SIDE, load_threes
-from anndl.nn.principal_components import PCA
+from anndl.nn.autoencoders.pca import PCA
 from anndl.registry import experiment
 
 

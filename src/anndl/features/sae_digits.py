@@ -14,7 +14,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.classic import AlgorithmName
+from anndl.nn.feedforward.classic import AlgorithmName
 from anndl.registry import experiment
 
 REPORT_TABLE_3_1 = {  # hidden layers -> (accuracy greedy, accuracy fine-tuned) in %, report's Table 3.1
@@ -47,7 +47,7 @@ class Baseline:
     hidden: list[int] = param([100, 50], ge=1)
     """Hidden layer sizes (tanh units; softmax output)."""
     algorithm: AlgorithmName = "cgf"
-    """Training algorithm of anndl.nn.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
+    """Training algorithm of anndl.nn.feedforward.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
     epochs: int = param(200, ge=1)
     """Maximum epochs."""
     val_fraction: float = param(0.2, ge=0, lt=1)
@@ -128,7 +128,7 @@ def _stack_group(cell: StackCell) -> dict:
     Every finished layer and fine-tuned stack is saved under ``cell.checkpoint_dir`` and skipped
     when a restarted run finds it there.
     """
-    from anndl.nn.autoencoder import StackedClassifier, train_stack
+    from anndl.nn.autoencoders.sparse import StackedClassifier, train_stack
     from anndl.nn.torchkit import Checkpointer
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
@@ -161,8 +161,8 @@ def _stack_group(cell: StackCell) -> dict:
 
 def _baseline(cell: BaselineCell) -> dict:
     """One MLP with chapter 1's trainer; early stopping on a random val_fraction of the training set."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     X, X_test = _flat(data.train_images).astype(float), _flat(data.test_images).astype(float)

@@ -21,15 +21,22 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
 from anndl.data.course import CIFAR_PY, CourseFiles
-from anndl.nn.gan_figures import (
+from anndl.generative._gan_figures import (
     draw_last_accuracies,
     draw_last_losses,
     draw_snapshot_strip,
     last_accuracies_series,
     last_losses_series,
 )
-from anndl.nn.gan_options import CifarImages, DCGANNetworks, DigitImages, GanBudget, GanCell, GanMethod
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.nn.adversarial.options import (
+    CifarImages,
+    DCGANNetworks,
+    DigitImages,
+    GanBudget,
+    GanCell,
+    GanMethod,
+    QualityConfig,
+)
 from anndl.registry import experiment
 
 PAD = 2
@@ -86,8 +93,9 @@ COURSE_DATA = (CourseFiles({"cifar_path": CIFAR_PY}, {"dataset": "cifar10", "cif
 def run(cfg: DCGANConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

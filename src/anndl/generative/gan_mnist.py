@@ -1,9 +1,9 @@
 """Session 4.2 of the 2024 course: the vanilla (fully connected) GAN and the CNN-backbone GAN on MNIST,
 latent 10, Adam 1e-3 with betas (0.5, 0.999) for both networks, batch 512, alternating D and G steps.
 
-Both train through anndl's one GAN training cell (:func:`anndl.nn.gan_training.train_cell`, the
+Both train through anndl's one GAN training cell (:func:`anndl.nn.adversarial.training.train_cell`, the
 ``bce`` objective) and are scored by the same sample-quality code as every generator of anndl
-(:func:`anndl.nn.sample_quality.quality_table`: a digit classifier's Fréchet distance to held-out
+(:func:`anndl.nn.adversarial.sample_quality.quality_table`: a digit classifier's Fréchet distance to held-out
 digits, with the real-vs-real floor, confident fraction and class entropy); ``vae_mnist`` scores its
 samples the same way, on the same split for the same seed. The course logs the discriminator's loss
 as (BCE real + BCE fake) / 2; anndl's is the sum, so the metrics give both.
@@ -19,10 +19,8 @@ from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.nn.adversarial.options import CourseGanNetworks
-from anndl.nn.gan_figures import draw_interpolations, draw_snapshot_strip, latent_path
-from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.generative._gan_figures import draw_interpolations, draw_snapshot_strip, latent_path
+from anndl.nn.adversarial.options import CourseGanNetworks, DigitImages, GanBudget, GanCell, GanMethod, QualityConfig
 from anndl.registry import experiment
 
 SHORT = {"mlp": "vanilla GAN", "cnn": "CNN GAN"}
@@ -79,8 +77,9 @@ class GanMnistConfig(ExperimentConfig):
 def run(cfg: GanMnistConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

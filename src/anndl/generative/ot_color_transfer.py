@@ -11,7 +11,7 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.images import load_rgb
-from anndl.nn.ot_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
+from anndl.nn.transport.color_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
 from anndl.registry import experiment
 
 CHANNELS = ("red", "green", "blue")

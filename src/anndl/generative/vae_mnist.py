@@ -7,7 +7,7 @@ trained on the same per-sample loss but logged, per epoch, the sum of the batche
 the batch size: its printed 0.696 (reconstruction 0.518, KL 0.178) after 50 epochs of 20 batches of
 3000 are the per-sample values times 20 / 3000, i.e. 104.4 (77.7 + 26.7) nats per image.
 anndl logs nats per image. The samples are scored by the code that scores the GANs
-(:func:`anndl.nn.sample_quality.quality_table`) on the same training/held-out split as ``gan_mnist``
+(:func:`anndl.nn.adversarial.sample_quality.quality_table`) on the same training/held-out split as ``gan_mnist``
 for the same seed, so the course's "GANs usually generate higher-quality results than VAEs" is measured.
 """
 
@@ -22,9 +22,8 @@ from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.nn.gan_figures import draw_interpolations, latent_path
-from anndl.nn.gan_options import DigitImages
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.generative._gan_figures import draw_interpolations, latent_path
+from anndl.nn.adversarial.options import DigitImages, QualityConfig
 from anndl.registry import experiment
 
 COURSE_LOG_FACTOR = 20 / 3000
@@ -76,7 +75,8 @@ class VAEMnistConfig(ExperimentConfig):
 def run(cfg: VAEMnistConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import minibatch, sample_quality, torchkit
+    from anndl.nn import minibatch, torchkit
+    from anndl.nn.adversarial import sample_quality
     from anndl.nn.autoencoders.vae import VAE, vae_loss
 
     device = torchkit.resolve_device(cfg.device)

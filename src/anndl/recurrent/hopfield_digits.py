@@ -11,7 +11,7 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.digit_bitmaps import HEIGHT, WIDTH, load_hopfield_digits
 from anndl.data.paths import resolve
-from anndl.nn.hopfield import newhop, run_fixed_iterations
+from anndl.nn.hopfield.network import newhop, run_fixed_iterations
 from anndl.registry import experiment
 
 

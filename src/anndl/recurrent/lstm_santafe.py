@@ -13,9 +13,9 @@ from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.paths import resolve
 from anndl.data.santafe import Standardiser, load_split
-from anndl.nn.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
-from anndl.nn.lstm_options import LSTMTrainingOptions
+from anndl.nn.feedforward.classic import AlgorithmName
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
+from anndl.nn.recurrent.options import LSTMTrainingOptions
 from anndl.registry import experiment
 
 
@@ -94,7 +94,7 @@ class MLPCell:
 
 def lstm_cell(cell: LSTMCell) -> dict:
     """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
-    from anndl.nn.lstm import lstm_closed_loop, train_lstm
+    from anndl.nn.recurrent.lstm import lstm_closed_loop, train_lstm
 
     _, train, test = load_split(cell.data.series_path, cell.data.test_path, cell.data.n_train, cell.data.n_test)
     scaler = Standardiser.fit(train)
@@ -114,7 +114,7 @@ def lstm_cell(cell: LSTMCell) -> dict:
 
 def mlp_cell(cell: MLPCell) -> dict:
     """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
     series, train, test = load_split(cell.data.series_path, cell.data.test_path, cell.data.n_train,
                                      cell.data.n_test)

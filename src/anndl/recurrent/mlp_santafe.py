@@ -13,8 +13,8 @@ from anndl.data.course import CourseFiles
 from anndl.data.paths import resolve
 from anndl.data.santafe import load_joined, load_split
 from anndl.errors import ConfigError
-from anndl.nn.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
+from anndl.nn.feedforward.classic import AlgorithmName
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
 from anndl.registry import experiment
 
 
@@ -95,7 +95,7 @@ class FitCell:
 
 def fit_cell(cell: FitCell) -> dict:
     """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
     t, window = cell.training, cell.window
     series = load_joined(t.series_path, t.test_path)

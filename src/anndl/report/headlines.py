@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from anndl.nn.classic import REPORT_ALGORITHMS
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS
 from anndl.report.quantities import Metric
 
 SAE_TABLE = ("(200, 100, 50, 25)", "(200)", "(200, 100, 50)", "(100, 50, 25)", "(100, 50)", "(100)", "(200, 100)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 
 from anndl.data.course import CIFAR_BATCHES
-from anndl.nn.classic import REPORT_ALGORITHMS
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS
 from anndl.report.claims import BestWithin, Choice, Claim, Data, Equals, InRange, Ordering, Timing
 from anndl.report.headlines import HEADLINES, metric
 from anndl.report.quantities import placeholders

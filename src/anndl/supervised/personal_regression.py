@@ -6,7 +6,7 @@ The target Tnew mixes T1…T5 with the digits of a student number. The data are 
 stand-in of :func:`anndl.data.regression.standin_regression` (a problem of the same kind, not
 the course's data). Train, validation and test sets are three disjoint random samples. The
 repetitions of one architecture are one cell, trained together by
-:func:`~anndl.nn.train_many.train_many` (each network as it would be trained alone; their
+:func:`~anndl.nn.feedforward.train_many.train_many` (each network as it would be trained alone; their
 ``seconds`` are the batch's wall time divided by the repetitions).
 """
 
@@ -22,11 +22,11 @@ from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.course import CourseFiles
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
-from anndl.nn.classic import AlgorithmName, resolve_algorithm
+from anndl.nn.feedforward.classic import AlgorithmName, resolve_algorithm
 from anndl.registry import experiment
 
 if TYPE_CHECKING:
-    from anndl.nn.mlp import MLP
+    from anndl.nn.feedforward.mlp import MLP
 
 SPLITS = ("train", "val", "test")
 
@@ -123,8 +123,8 @@ def load_problem(problem: Problem) -> tuple[np.ndarray, np.ndarray, dict[str, np
 def train_repetitions(cell: ArchitectureCell) -> dict:
     """Train one architecture ``repetitions`` times, from the weights of the children of
     SeedSequence(seed), all together; {"runs": [one train_architecture result per repetition]}."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.train_many import train_many
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.train_many import train_many
 
     X, t, sets = load_problem(cell.problem)
     training = cell.training
@@ -141,8 +141,8 @@ def train_repetitions(cell: ArchitectureCell) -> dict:
 def train_architecture(cell: ArchitectureCell) -> dict:
     """Train one architecture once, from the weights of default_rng(seed); the MSEs are those
     of the returned network."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     X, t, sets = load_problem(cell.problem)
     training = cell.training

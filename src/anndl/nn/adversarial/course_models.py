@@ -1,6 +1,6 @@
 """The 2024 course's GANs for MNIST (session 4.2). Generators map z (B, latent) to images
 (B, 1, 28, 28) in [-1, 1] (tanh); discriminators map images to logits (B,) of "real" (the course's
-sigmoid is folded into the BCE-with-logits loss of :mod:`anndl.nn.gan_training`). Torch's default
+sigmoid is folded into the BCE-with-logits loss of :mod:`anndl.nn.adversarial.training`). Torch's default
 initialisation, as in the course.
 
 Vanilla (fully connected, leaky ReLU 0.2)::

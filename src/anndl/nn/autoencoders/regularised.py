@@ -22,8 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from anndl.nn.autoencoder import kl_sparsity_penalty
 from anndl.nn.autoencoders.options import KINDS, Variant  # noqa: F401 (re-exported)
+from anndl.nn.autoencoders.sparse import kl_sparsity_penalty
 
 
 class Autoencoder(nn.Module):
