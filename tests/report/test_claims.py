@@ -187,8 +187,9 @@ def test_claims_quote_the_report_and_sit_in_its_sections():
         assert all(section_of(e) is not None and section_of(e).number == claim.section for e in claim.experiments)
         for declared in claim.reads():
             assert metric(declared.experiment, declared.key) is declared
-    part_one = [s.number for s in SECTIONS if s.part == 1]  # Part II (§II, §II.3, …) follows in the course's order
+    part_one = [s.number for s in SECTIONS if s.part == 1]
     assert part_one == sorted(part_one, key=lambda n: [int(p) for p in n.split(".")])
+    assert [s.part for s in SECTIONS] == sorted(s.part for s in SECTIONS), "Part II follows Part I"
     assert {e for _, e, _, _ in REPORT_FIGURES} <= {e for s in SECTIONS for e in s.experiments}
 
 

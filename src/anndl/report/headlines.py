@@ -79,6 +79,17 @@ def _sae() -> list[Metric]:
     return rows
 
 
+def _hopfield_mnist() -> list[Metric]:
+    rows = []
+    for rule, name in (("lssm", "newhop"), ("hebb", "Hebb")):
+        rows += [Metric(f"{rule}.patterns_fixed", f"{name}: stored digits that are fixed points"),
+                 Metric(f"{rule}.max_noise_recovered_90pc", f"{name}: largest noise std with ≥ 90 % recovered, "
+                        "most iterations", "std"),
+                 Metric(f"{rule}.recovered.noise_5.iterations_*", f"{name}: recovered at noise 5, most iterations",
+                        "%", scale=100, proportion=True, n=("n_patterns", "config.repetitions"))]
+    return rows
+
+
 HEADLINES: dict[str, tuple[Metric, ...]] = {
     "training_algorithms": _declare("training_algorithms", *_training_algorithms()),
     "generalization": _declare("generalization", *_generalization()),
@@ -96,6 +107,37 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
                n=("config.repetitions",), headline=False)),
     "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
     "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
+    "hopfield_mnist": _declare("hopfield_mnist", *_hopfield_mnist()),
+    "optimizers_surface": _declare(
+        "optimizers_surface",
+        *[Metric(f"optimizers.{label}.test_mse_mean", f"{label}: test MSE", "MSE",
+                 std=f"optimizers.{label}.test_mse_std", n=("config.repetitions",))
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")],
+        *[Metric(f"optimizers.{label}.ms_per_epoch", f"{label}: time per epoch", "ms", headline=False)
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")]),
+    "cnn_mnist_optimizers": _declare(
+        "cnn_mnist_optimizers",
+        *[Metric(f"{label}.test_accuracy_mean", f"{label}: test accuracy", "%", scale=100,
+                 std=f"{label}.test_accuracy_std", n=("config.repetitions",))
+          for label in ("adam", "sgd", "adadelta")],
+        Metric("n_train", "training images"), Metric("n_test", "test images")),
+    "forecasting_cv": _declare(
+        "forecasting_cv",
+        *[Metric(f"{series}.{model}.{which}_test_mse_mean", f"{series}, {name}: test MSE ({label})", "raw units²",
+                 per_repetition=f"{series}.{model}.{which}_test_mse_per_repetition")
+          for series in ("santafe", "mackey_glass") for model, name in (("mlp", "MLP"), ("rnn", "SimpleRNN"),
+                                                                      ("lstm", "LSTM"))
+          for which, label in (("chosen", "lag and H by CV"), ("default", "course defaults"))],
+        *[Metric(f"{series}.{model}.chosen_lag", f"{series}, {model}: lag chosen by CV", headline=False)
+          for series in ("santafe", "mackey_glass") for model in ("mlp", "rnn", "lstm")],
+        *[Metric(f"{series}.eda.adf_pvalue", f"{series}: ADF test p-value") for series in ("santafe", "mackey_glass")]),
+    "hopfield_capacity": _declare(
+        "hopfield_capacity",
+        *[Metric(f"{rule}.capacity_load_90pc", f"{name}: largest load P/D with ≥ 90 % of patterns fixed points")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        *[Metric(f"{rule}.recall_load_90pc", f"{name}: largest load with ≥ 90 % recalled from 10 % flipped bits")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        Metric("hebb.bits_load_99pc", "Hebb: largest load with ≥ 99 % of bits recalled")),
     "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
                                 _recovered(10, "*"),
                                 Metric("patterns_are_fixed_points", "stored digits that are fixed points")),

@@ -232,21 +232,24 @@ CLAIMS: list[Claim] = [
 REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig1_1", "training_algorithms", "training_time_and_train_mse_by_algorithm",
      "Training time and final train MSE of the six algorithms, {config.hidden_units} hidden units, "
-     "{config.epochs} epochs, mean over repetitions (n = {config.repetitions})."),
+     "{config.epochs} epochs: median and interquartile range over repetitions (n = {config.repetitions}), "
+     "each repetition a grey dot; diverged runs left out."),
     ("fig1_1", "training_algorithms", "train_mse_vs_epoch_by_algorithm",
-     "Train MSE against epoch for each algorithm, mean over repetitions (n = {config.repetitions})."),
+     "Train MSE against epoch for each algorithm: median and interquartile range over repetitions "
+     "(n = {config.repetitions}); lm dashed and br dotted, as they end on the same curve."),
     ("fig1_2", "generalization", "generalization_noiseless_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noiseless targets, {config.epochs} epochs, mean over "
      "repetitions (n = {config.repetitions})."),
     ("fig1_3", "generalization", "generalization_noisy_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noisy targets (σ = {config.noise_std}), mean over "
-     "repetitions (n = {config.repetitions})."),
+     "repetitions (n = {config.repetitions}); a run that diverged is left out of its mean, and marked."),
     ("fig1_4", "fit_trainlm", "fit_trainlm_45_hidden_fit_and_error",
      "Fit and error of a {config.hidden_units}-unit network trained with trainlm on noiseless and noisy targets."),
     ("fig1_5", "personal_regression", "personal_regression_grid_search_validation_mse",
      "Validation MSE over the grid of layers × units, mean over repetitions (n = {config.repetitions})."),
     ("fig1_6", "personal_regression", "personal_regression_surfaces_and_test_errors",
-     "Training surface, test surface with predictions, and absolute test errors of the trainbr network."),
+     "Training surface of the target t over the inputs (x₁, x₂), test surface with the trainbr network's "
+     "predictions, and the map of its absolute test errors (colour bar)."),
     ("fig2_1", "hopfield_2d", "hopfield_2d_trajectories_by_attractor",
      "Trajectories of the 2-D Hopfield net from {n_initial_states} starts, coloured by end state."),
     ("fig2_1", "hopfield_3d", "hopfield_3d_trajectories_by_attractor",
@@ -266,7 +269,9 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig3_3", "pca", "pca_spectrum_spectra", "Eigenvalues and explained variance of the spectra (stand-in for "
      "the cholesterol data)."),
     ("fig3_4", "pca", "pca_spectrum_threes", "Eigenvalues and explained variance of the threes."),
-    ("fig3_4", "pca", "pca_reconstruction_rmsd_vs_q", "Reconstruction RMSD of the threes against q."),
+    ("fig3_4", "pca", "pca_reconstruction_rmsd_vs_q",
+     "Reconstruction RMSD against q for the three data sets. Once q reaches the data's rank the RMSD drops "
+     "to floating-point round-off (about 1e-15): those points are marked on the bottom edge, not to scale."),
     ("fig3_5", "pca", "pca_threes_mean_and_reconstructions", "The mean three and reconstructions with q components."),
     ("fig3_x", "pca", "pca_error_equals_dropped_eigenvalues",
      "Reconstruction error against the sum of the dropped eigenvalues, three data sets."),
@@ -279,13 +284,15 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
      "Components of the RBM and of the DBM's first and second layers."),
     ("fig4_3", "dbm_mnist", "dbm_samples_vs_rbm_samples", "Samples of the DBM and of the RBM."),
     ("fig4_4", "dcgan", "dcgan_last_steps_loss_and_accuracy",
-     "Discriminator and generator loss and accuracy over the last {config.last_steps} steps; dashed: means."),
+     "Discriminator and generator loss and accuracy over the last {config.last_steps} steps: faint, per "
+     "step; solid, running mean over a twentieth of the window; dashed, window means."),
     ("fig4_5", "ot_color_transfer", "ot_original_images_and_rgb_densities",
      "The two images and the densities of their red, green and blue values."),
     ("fig4_5", "ot_color_transfer", "ot_transported_images_emd_vs_sinkhorn",
      "The images with each other's colours, transported with EMD and with Sinkhorn."),
     ("fig4_6", "wgan_mnist", "wgan_last_steps_critic_and_generator_loss",
-     "Critic and generator loss of the WGANs over the last {config.last_steps} steps."),
+     "Critic (top) and generator (bottom) loss of the WGANs over the last {config.last_steps} steps, as "
+     "trained (no offset): faint, per step; solid, running mean; dashed, window means."),
 ]
 
 
@@ -314,6 +321,35 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
         "Energy of the 2-D Hopfield net along each trajectory (it never increases).",
     ("hopfield_3d", "hopfield_3d_energy_along_trajectories"):
         "Energy of the 3-D Hopfield net along each trajectory (it never increases).",
+    ("optimizers_surface", "optimizers_surface_train_mse_vs_epoch_and_time"):
+        "Training MSE of the 2-50-50-1 ReLU net on the damped sinc surface against epoch and against wall time: "
+        "five torch optimisers ({config.epochs} epochs) and MATLAB's trainers ({config.classic_epochs} epochs), "
+        "mean over {config.repetitions} shared starts.",
+    ("optimizers_surface", "optimizers_surface_final_mse_and_time_per_epoch"):
+        "Final train and test MSE per optimiser (mean ± std over {config.repetitions} starts) and time per epoch.",
+    ("cnn_mnist_optimizers", "cnn_mnist_optimizers_validation_curves_and_test_accuracy"):
+        "The Keras MNIST convnet with each optimiser from {config.repetitions} shared starts, {config.epochs} "
+        "epochs on {n_train} images: validation loss and accuracy per epoch, and test accuracy.",
+    ("forecasting_cv", "forecasting_cv_eda_acf_pacf_spectrum"):
+        "Each series' training part, its ACF and PACF (±1.96/√n band), power spectrum and ADF test p-value.",
+    ("forecasting_cv", "forecasting_cv_validation_mse_by_lag_and_hidden"):
+        "One-step validation MSE of each (lag, H) over {config.folds} time-series CV folds (gap = lag), per model.",
+    ("forecasting_cv", "forecasting_cv_closed_loop_test_forecasts"):
+        "Closed-loop test forecasts of each model with its CV-chosen lag and H, {config.repetitions} repetitions.",
+    ("hopfield_capacity", "hopfield_capacity_stable_and_recalled_vs_load"):
+        "Fraction of {config.dimension}-bit random patterns that are fixed points, and recalled from starts with "
+        "{config.flip_fraction} of their bits flipped, against the load P/D: Hebb, newhop and a modern Hopfield "
+        "net (β = {config.beta}), {config.trials} trials.",
+    ("hopfield_capacity", "hopfield_capacity_basins_sync_vs_async"):
+        "Basins of attraction: recall against the start's Hamming distance at P = {config.basin_patterns}, "
+        "synchronous against asynchronous updates.",
+    ("hopfield_mnist", "hopfield_mnist_recovery_vs_noise_and_iterations"):
+        "Fraction of noisy starts of the ten stored MNIST digits recovered exactly, newhop against Hebb, "
+        "{config.repetitions} starts per digit and noise level, {config.update} updates.",
+    ("hopfield_mnist", "hopfield_mnist_energy_sync_vs_async"):
+        "The course's energy −½xᵀWx − bᵀx along noisy starts' trajectories, synchronous against asynchronous.",
+    ("hopfield_mnist", "hopfield_mnist_examples"):
+        "The stored digits, a noisy start of each, and each rule's end state.",
     ("hopfield_digits", "hopfield_digits_examples_noisy_result_target"):
         "Noisy starts, end states and targets at three noise levels.",
     ("lstm_santafe", "santafe_lstm_training_loss"):

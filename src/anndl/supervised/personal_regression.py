@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -34,11 +34,16 @@ SPLITS = ("train", "val", "test")
 @dataclasses.dataclass(kw_only=True)
 class PersonalRegressionConfig(ExperimentConfig):
     data_path: str | None = None
-    """The course's Data_Problem1_regression.mat; null for the built-in stand-in (not the course data)."""
+    """The course's Data_Problem1_regression.mat (2023) or data.csv (2024); null for the built-in stand-in
+    (not the course data)."""
     digits: list[int] = param([8, 8, 7, 5, 1], ge=0, le=9)
     """The five largest digits of the student number, largest first (report: 8, 8, 7, 5, 1)."""
     samples: int = param(1000, ge=10)
-    """Points in each of the train, validation and test samples (report: 1000)."""
+    """Points in each of the train, validation and test samples (report: 1000; split three_samples)."""
+    split: Literal["three_samples", "course_2024"] = "three_samples"
+    """three_samples: the report's three disjoint random samples of ``samples`` points; course_2024: the
+    2024 course's 2000 training points (the last 10 %, 200, held out for validation and early stopping,
+    as Keras's validation_split 0.1) and 1000 test points, drawn at random."""
     hidden_layers: list[int] = param([1, 2, 3], ge=1, le=5)
     """Numbers of equal hidden layers searched (report: 1-3)."""
     max_units: int = param(30, ge=1)
@@ -82,6 +87,15 @@ class Problem:
     digits: tuple[int, ...]
     samples: int
     sample_seed: int
+    split: str = "three_samples"
+
+    def sizes(self) -> tuple[int, int, int]:
+        """Points in the train, validation and test samples."""
+        return COURSE_2024_SIZES if self.split == "course_2024" else (self.samples,) * 3
+
+
+COURSE_2024_SIZES = (1800, 200, 1000)
+"""The 2024 course's split: 2000 training points (1800 fitted, 200 validation) and 1000 test points."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,10 +127,11 @@ def load_problem(problem: Problem) -> tuple[np.ndarray, np.ndarray, dict[str, np
         X, T = load_course_regression(problem.data_path)
     else:
         X, T = standin_regression(seed=problem.standin_seed)
-    n = problem.samples
-    picked = three_samples(len(X), (n, n, n), np.random.default_rng(problem.sample_seed))
+    sizes = problem.sizes()
+    picked = three_samples(len(X), sizes, np.random.default_rng(problem.sample_seed))
     order = np.concatenate([picked[k] for k in SPLITS])
-    sets = {k: np.arange(i * n, (i + 1) * n) for i, k in enumerate(SPLITS)}
+    bounds = np.cumsum((0, *sizes))
+    sets = {k: np.arange(bounds[i], bounds[i + 1]) for i, k in enumerate(SPLITS)}
     return X[order], personal_target(T[order], problem.digits), sets
 
 
@@ -199,7 +214,7 @@ COURSE_DATA = (CourseFiles({"data_path": "Data_Problem1_regression.mat"}),)
     course_data=COURSE_DATA,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
-    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed())
+    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed(), cfg.split)
     units = cfg.units()
     search = Training("lm", cfg.epochs, cfg.max_fail)
     grid = [ArchitectureCell(problem, L, h, search, cfg.repetitions) for L in cfg.hidden_layers for h in units]
@@ -270,20 +285,28 @@ def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: 
 
 
 def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
-    fig, axes = plotting.subplots(1, 3, width=4.4, height=4.0, subplot_kw={"projection": "3d"})
+    """Training and test surfaces of the target t over (x1, x2), coloured by t (one colour bar), the
+    network's test predictions as dots, and a map of the absolute test errors with its own colour bar."""
+    fig = plotting.figure(width=16.5, height=5.4)
+    grid = fig.add_gridspec(1, 3, width_ratios=(1.1, 1.1, 1.0))
+    axes = [fig.add_subplot(grid[0, i], projection="3d") for i in range(2)] + [fig.add_subplot(grid[0, 2])]
     tr, te = sets["train"], sets["test"]
-    axes[0].plot_trisurf(X[tr, 0], X[tr, 1], t[tr], cmap="viridis", lw=0)
-    axes[0].set_title("training data: Tnew surface")
-    axes[1].plot_trisurf(X[te, 0], X[te, 1], t[te], cmap="viridis", lw=0, alpha=0.6)
+    limits = {"vmin": float(t.min()), "vmax": float(t.max())}
+    surface = axes[0].plot_trisurf(X[tr, 0], X[tr, 1], t[tr], cmap="viridis", lw=0, **limits)
+    axes[0].set_title("training data: target surface")
+    axes[1].plot_trisurf(X[te, 0], X[te, 1], t[te], cmap="viridis", lw=0, alpha=0.6, **limits)
     axes[1].scatter(X[te, 0], X[te, 1], prediction, s=2, color="k", label=f"network ({label})")
     axes[1].set_title("test data (surface) and predictions (dots)")
     axes[1].legend(loc="upper right", fontsize=8)
+    for ax in axes[:2]:
+        ax.set_xlabel("input x₁", labelpad=10)
+        ax.set_ylabel("input x₂", labelpad=10)
+        ax.set_zlabel("target t", labelpad=8)
+    fig.colorbar(surface, ax=axes[:2], shrink=0.6, pad=0.08, label="target t (surface colour)")
     errors = np.abs(t[te] - prediction)
-    axes[2].scatter(X[te, 0], X[te, 1], errors, c=errors, s=4, cmap="viridis")
-    axes[2].set_title("absolute test errors |Tnew − network|")
-    for ax, zlabel in zip(axes, ("Tnew", "Tnew", "absolute error"), strict=True):
-        ax.set(xlabel="X1", ylabel="X2")
-        ax.set_zlabel(zlabel, labelpad=12)
+    dots = axes[2].scatter(X[te, 0], X[te, 1], c=errors, s=10, cmap="magma_r", edgecolors="none")
+    axes[2].set(xlabel="input x₁", ylabel="input x₂", title="absolute test error |t − network|", aspect="equal")
+    fig.colorbar(dots, ax=axes[2], shrink=0.8, label="|t − network|")
     data = {"training X1": X[tr, 0], "training X2": X[tr, 1], "training Tnew": t[tr],
             "test X1": X[te, 0], "test X2": X[te, 1], "test Tnew": t[te], f"test network ({label})": prediction,
             "test absolute error |Tnew − network|": errors}

@@ -1,4 +1,5 @@
-"""Hopfield networks as MATLAB's ``newhop`` builds them: Li–Michel–Porod design, satlins dynamics.
+"""Hopfield networks as MATLAB's ``newhop`` builds them: Li–Michel–Porod design, satlins dynamics;
+the Hebb rule with sign units, asynchronous updates, and the modern (continuous) Hopfield network.
 
 States are vectors in the hypercube [-1, 1]^S. A batch of states is an array (N, S), one state per
 row; ``W`` is (S, S) and ``b`` is (S,).
@@ -24,6 +25,9 @@ class HopfieldNet:
     """Symmetric weight matrix (S, S)."""
     b: np.ndarray
     """Bias vector (S,)."""
+    transfer: str = "satlins"
+    """Unit transfer: "satlins" (newhop's clip to [-1, 1]) or "sign" (the Hebb net's binary units;
+    a unit whose input is exactly 0 keeps its state)."""
 
     @property
     def size(self) -> int:
@@ -63,9 +67,94 @@ def satlins(z: np.ndarray) -> np.ndarray:
     return np.clip(z, -1.0, 1.0)
 
 
+def transfer(net: HopfieldNet, z: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The units' new states for net inputs ``z`` and current states ``x`` (same shapes)."""
+    if net.transfer == "sign":
+        return np.where(z > 0, 1.0, np.where(z < 0, -1.0, x))
+    return satlins(z)
+
+
 def step(net: HopfieldNet, X: np.ndarray) -> np.ndarray:
     """One synchronous update of every unit for a batch of states X (N, S) -> (N, S)."""
-    return satlins(X @ net.W.T + net.b)
+    return transfer(net, X @ net.W.T + net.b, X)
+
+
+def sweep_async(net: HopfieldNet, X: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """One asynchronous sweep: units updated one at a time in ``order`` (a permutation of range(S)),
+    each seeing the states already updated; X (N, S) -> new (N, S) (X is not changed)."""
+    X = np.array(X, dtype=float)
+    for i in order:
+        X[:, i] = transfer(net, X @ net.W[i] + net.b[i], X[:, i])
+    return X
+
+
+def hebb(patterns: np.ndarray) -> HopfieldNet:
+    """The Hebb rule: ``W = A'A / S`` with a zero diagonal, no bias, sign units; ``patterns`` (Q, S) of ±1.
+
+    A pattern a is a fixed point when every unit's input (W a)_i has a's sign; with Q random
+    patterns this holds for most of them while Q / S stays below about 0.14 (Amit, Gutfreund &
+    Sompolinsky 1985).
+    """
+    A = np.asarray(patterns, dtype=float)
+    if A.ndim != 2 or A.shape[0] < 1:
+        raise ValueError(f"patterns must be a (Q, S) array with Q >= 1, got shape {A.shape}")
+    W = A.T @ A / A.shape[1]
+    np.fill_diagonal(W, 0.0)
+    return HopfieldNet(W=W, b=np.zeros(A.shape[1]), transfer="sign")
+
+
+RULES = ("lssm", "hebb")
+"""Learning rules by name: newhop's Li–Michel–Porod design ("lssm") and the Hebb rule."""
+
+
+def design(patterns: np.ndarray, rule: str) -> HopfieldNet:
+    """A net storing ``patterns`` (Q, S) of ±1 by ``rule`` ("lssm": :func:`newhop`, "hebb": :func:`hebb`)."""
+    if rule == "lssm":
+        return newhop(patterns)
+    if rule == "hebb":
+        return hebb(patterns)
+    raise ValueError(f"unknown rule {rule!r}; known: {', '.join(RULES)}")
+
+
+def course_energy(net: HopfieldNet, X: np.ndarray) -> np.ndarray:
+    """The course's energy ``E(x) = -1/2 x'Wx - b'x`` (its 2024 fixed version), (N, S) -> (N,).
+
+    With symmetric W and a zero diagonal (Hebb) it never increases under asynchronous sign updates;
+    under synchronous updates it can rise (a two-cycle). For newhop's satlins net the Lyapunov function
+    is :func:`energy` instead.
+    """
+    X = np.atleast_2d(X)
+    return -0.5 * np.einsum("ni,ij,nj->n", X, net.W, X) - X @ net.b
+
+
+def modern_retrieve(patterns: np.ndarray, X: np.ndarray, beta: float, steps: int = 1) -> np.ndarray:
+    """Modern (continuous) Hopfield retrieval (Ramsauer et al. 2020): ``xi <- A' softmax(beta A xi)``.
+
+    ``patterns`` A (Q, S) stored rows, ``X`` (N, S) states, ``beta`` > 0 the inverse temperature;
+    ``steps`` updates (one usually converges). Each new state is a convex combination of the stored
+    patterns, weighted by the softmax of ``beta`` times their dot products with the state: attention
+    with the state as query and the patterns as keys and values.
+    """
+    A = np.asarray(patterns, dtype=float)
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    for _ in range(int(steps)):
+        scores = beta * (X @ A.T)  # (N, Q)
+        scores -= scores.max(axis=1, keepdims=True)  # stable softmax: subtract the row maximum
+        weights = np.exp(scores)
+        weights /= weights.sum(axis=1, keepdims=True)
+        X = weights @ A
+    return X
+
+
+def modern_energy(patterns: np.ndarray, X: np.ndarray, beta: float) -> np.ndarray:
+    """Ramsauer et al.'s energy ``-lse(beta, A xi) + 1/2 xi'xi`` (constants dropped), (N, S) -> (N,);
+    :func:`modern_retrieve` never increases it (a concave-convex procedure)."""
+    A = np.asarray(patterns, dtype=float)
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    scores = beta * (X @ A.T)
+    top = scores.max(axis=1)
+    lse = (top + np.log(np.exp(scores - top[:, None]).sum(axis=1))) / beta
+    return -lse + 0.5 * np.einsum("ni,ni->n", X, X)
 
 
 def energy(net: HopfieldNet, X: np.ndarray) -> np.ndarray:
