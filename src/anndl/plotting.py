@@ -185,3 +185,16 @@ def dense_log_ticks(ax, axis: str = "y", max_decades: float = 3.0) -> None:
         target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         target.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
         target.set_minor_formatter(NullFormatter())
+
+
+def mean_band(ax, x, runs, *, label: str, colour=None, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plot the mean of ``runs`` (repetitions, n) against ``x`` (n,) with a band of ± one standard
+    deviation across repetitions (none for one run), times ``scale``; returns (mean, std) (n,) scaled."""
+    runs = np.asarray(runs, dtype=float) * scale
+    mean = runs.mean(axis=0)
+    std = runs.std(axis=0, ddof=1) if len(runs) > 1 else np.zeros_like(mean)
+    suffix = f" (mean ± sd of {len(runs)})" if len(runs) > 1 else ""
+    (line,) = ax.plot(x, mean, color=colour, label=label + suffix, marker="o" if len(mean) < 3 else None, ms=3)
+    if len(runs) > 1:
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+    return mean, std

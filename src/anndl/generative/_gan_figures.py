@@ -124,3 +124,19 @@ def draw_last_accuracies(ax, history: dict, last: int, *, title: str) -> dict:
     _legend_below(ax, window)
     return {"d_accuracy_mean": float(((real + fake) / 2).mean()),
             "g_fool_rate_mean": float((1 - fake).mean())}
+
+
+def latent_path(z_start, z_end, steps: int) -> np.ndarray:
+    """``steps`` latent vectors (steps, d) on the straight line from z_start (d,) to z_end (d,), ends included
+    (the course's interpolation lambda * z1 + (1 - lambda) * z2)."""
+    lam = np.linspace(0.0, 1.0, steps)[:, None]
+    path = (1 - lam) * np.asarray(z_start, dtype=np.float64)[None] + lam * np.asarray(z_end, dtype=np.float64)[None]
+    return path.astype(np.float32)
+
+
+def draw_interpolations(ax, rows, *, title: str) -> None:
+    """Rows of images (n_rows, steps, H, W) in [0, 1], one latent path per row, as one picture."""
+    rows = np.asarray(rows)
+    n_rows, steps = rows.shape[:2]
+    plotting.image_grid(ax, rows.reshape(n_rows * steps, *rows.shape[2:]), ncols=steps, vmin=0, vmax=1)
+    ax.set_title(title, fontsize=9)

@@ -365,6 +365,31 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
     ("rbm_mnist", "rbm_components"): "Components (weights of hidden units) of the RBM, {config.components} in all.",
     ("rbm_mnist", "rbm_training_pll_and_reconstruction_error"):
         "Pseudo-log-likelihood and reconstruction error against epoch, {config.epochs} epochs.",
+    ("attention_vit", "attention_numpy_softmax_vs_notebook_clipping"):
+        "Self-attention of {config.tokens} random tokens: anndl's row softmax against the course notebook's "
+        "clipped softmax, which is uniform.",
+    ("attention_vit", "attention_vit_test_accuracy_and_grid"):
+        "ViT test accuracy per epoch ({config.epochs} epochs) and the depth x dim grid "
+        "({config.grid_epochs} epochs each).",
+    ("attention_vit", "attention_vit_class_token_maps"):
+        "Class-token attention over the patches of test digits: last block and rollout over all blocks.",
+    ("autoencoders_mnist", "autoencoders_probe_accuracy_and_reconstruction_error"):
+        "Linear-probe test accuracy on the frozen codes and clean test reconstruction error per autoencoder "
+        "(± sd, n = {config.repetitions}).",
+    ("autoencoders_mnist", "autoencoders_reconstructions"): "Test digits and each autoencoder's reconstruction.",
+    ("autoencoders_mnist", "autoencoders_codes_pca"):
+        "Test codes of each autoencoder on their first two principal components.",
+    ("cnn_mnist", "cnn_mnist_test_accuracy_per_epoch"):
+        "Test accuracy and training loss per epoch of the course CNN (mean ± sd, n = {config.repetitions}).",
+    ("gan_mnist", "gan_mnist_losses_per_step"): "Generator and discriminator losses per generator step, course scale.",
+    ("gan_mnist", "gan_mnist_samples_over_training"): "Samples for fixed latent vectors during training.",
+    ("gan_mnist", "gan_mnist_latent_interpolation"): "Generated digits along straight latent paths.",
+    ("sae_mnist", "sae_mnist_pretraining_and_test_accuracy"):
+        "Greedy pre-training losses, and test accuracy per supervised epoch, pre-trained against from scratch "
+        "(mean ± sd, n = {config.repetitions}).",
+    ("vae_mnist", "vae_mnist_loss_curves"): "VAE loss per epoch in nats per image: total, reconstruction, KL.",
+    ("vae_mnist", "vae_mnist_reconstructions_samples_interpolation"):
+        "Held-out digits and their reconstructions, decoded prior samples, latent interpolation.",
     ("sae_digits", "sae_first_layer_features"): "Features learned by the first autoencoder layer.",
     ("wgan_mnist", "wgan_critic_gap_and_generator_loss_per_epoch"):
         "Critic gap (real minus fake score) and generator loss per epoch for each variant.",
