@@ -49,6 +49,14 @@ def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | 
     return make_executor(jobs, kind, scheduler, security)
 
 
+def keep_others_option(command):
+    """--keep-others: write into an --out folder that holds files anndl did not write."""
+    return click.option("--keep-others", is_flag=True,
+                        help="Write into an --out folder that holds files anndl did not write, leaving them as "
+                             "they are (without it such a folder is refused; anndl never replaces or deletes "
+                             "them either way).")(command)
+
+
 def executor_options(command):
     """--executor local|dask, --scheduler ADDRESS and --security PATH, shared by run, sweep and report."""
     command = click.option("--security", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
@@ -114,8 +122,9 @@ def main(debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
+@keep_others_option
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler,
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others, executor_kind, scheduler,
         security) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
@@ -139,7 +148,8 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
     start = time.perf_counter()
     pool = open_executor(jobs, executor_kind, scheduler, security)
     try:
-        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
+        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool,
+                               keep_others=keep_others)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {run_dir} keeps the finished cells; resume with "
                    f"`anndl run --resume {run_dir}`", err=True)
@@ -248,15 +258,17 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @jobs_option("Parallel cells")
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
+@keep_others_option
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, keep_others, executor_kind, scheduler, security) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
     pool = open_executor(jobs, executor_kind, scheduler, security)
     start = time.perf_counter()
     try:
-        rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
+        rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool,
+                         keep_others=keep_others)
     finally:
         close_executor(pool)
     failed = [row for row in rows if row["state"] != "completed"]
@@ -276,12 +288,14 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               show_default=True, help="Where figures/, report.md, report.html and runs/ go (`--out .`: here).")
 @click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists; "
               "allow a --quick report over a full-settings one.")
+@keep_others_option
 @executor_options
 @click.option("--self-contained/--linked", "self_contained", default=None,
               help="Embed the PNGs in report.html, or link them by relative path "
                    "[default: link inside a git checkout, embed outside one].")
 @click.option("--pdf", is_flag=True, help="Also copy each figure's PDF into figures/ (not committed by default).")
-def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf) -> None:
+def report(quick, jobs, only, out, force, keep_others, executor_kind, scheduler, security, self_contained,
+           pdf) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
@@ -290,7 +304,7 @@ def report(quick, jobs, only, out, force, executor_kind, scheduler, security, se
     pool = open_executor(jobs, executor_kind, scheduler, security)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
-                                self_contained=self_contained, pdf=pdf)
+                                self_contained=self_contained, pdf=pdf, keep_others=keep_others)
     finally:
         close_executor(pool)
     counts: dict[str, int] = {}
