@@ -74,10 +74,11 @@ def test_run_with_stale_results_deletes_only_its_own(tmp_path):
     """The reported loss: results made by other code are recomputed; foreign files beside them stay."""
     out = tmp_path / "r"
     planted = plant(out)
-    assert CliRunner().invoke(main, ["run", "hopfield_2d", "--quick", "--out", str(out), "--keep-others"]).exit_code == 0
+    args = ["run", "hopfield_2d", "--quick", "--out", str(out), "--keep-others"]
+    assert CliRunner().invoke(main, args).exit_code == 0
     env = (out / "env.json").read_text().replace('"code_version": "', '"code_version": "old')
     (out / "env.json").write_text(env)
-    result = CliRunner().invoke(main, ["run", "hopfield_2d", "--quick", "--out", str(out), "--keep-others"])
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0 and "recomputing" in result.output
     assert unchanged(out, planted)
     assert len(list(out.glob("figures/*.png"))) == 3  # thesis_plot.png and the run's two figures
