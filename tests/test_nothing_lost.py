@@ -191,3 +191,98 @@ def test_sweep_axes_that_disagree_are_exit_2_naming_the_keys(tmp_path, axes, mes
     result = CliRunner().invoke(main, ["sweep", "hopfield_2d", *axes, "--quick", "--out", str(out)])
     assert result.exit_code == 2 and message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
+def one_line_exit_2(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 400, result.output[:1000]
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_a_config_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path):
+    from anndl.config import MAX_FILE_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text("experiment: hopfield_2d\npatterns: [" + ", ".join(["[1, 1]"] * (MAX_FILE_BYTES // 7)) + "]\n")
+    one_line_exit_2(CliRunner().invoke(main, ["validate", str(big)]), f"at most {MAX_FILE_BYTES} bytes")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("hidden_units: [" + ", ".join(["10"] * 10_001) + "]", "a list longer than 10000"),
+    ("hidden_units: {" + ", ".join(f"k{i}: 1" for i in range(10_001)) + "}", "a mapping of 10001 entries"),
+    ("seed: " + "9" * 20_000, "a value of 20000 characters, longer than 10000"),
+    ("seed: " + "9" * 5_000, "not a usable number"),
+])
+def test_lists_mappings_and_values_over_their_limits_are_refused(tmp_path, text, needle):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"experiment: generalization\n{text}\n")
+    one_line_exit_2(CliRunner().invoke(main, ["validate", str(config)]), needle)
+
+
+def test_long_values_in_overrides_are_cut_in_the_error_line(tmp_path):
+    result = CliRunner().invoke(main, ["validate", "mlp_santafe", "series_path=" + "a" * 50_000])
+    one_line_exit_2(result, "series_path", "(50000 characters)")
+    result = CliRunner().invoke(main, ["validate", "hopfield_2d", "seed=" + "9" * 100_000])
+    one_line_exit_2(result, "key 'seed'", "(100000 characters)")
+    result = CliRunner().invoke(main, ["validate", "hopfield_2d", "patterns=[" + ",".join(["[1,1]"] * 5000) + ",[2]]"])
+    one_line_exit_2(result, "patterns")
+
+
+def test_a_study_too_large_for_this_machine_is_refused_naming_the_keys(monkeypatch):
+    from anndl import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10**9)
+    one_line_exit_2(CliRunner().invoke(main, ["validate", "hopfield_3d", "grid_points=1000"]),
+                    "grid_points, random_points, num_steps", "GB of memory", "1 GB available")
+    assert CliRunner().invoke(main, ["validate", "hopfield_3d", "grid_points=11"]).exit_code == 0
+
+
+@pytest.mark.parametrize("out", ["/proc/self/anndl_run", "/sys/anndl_run", "/tmp/" + "/".join(["d" * 100] * 50)])
+def test_out_paths_that_cannot_hold_results_are_usage_errors(out):
+    one_line_exit_2(CliRunner().invoke(main, ["run", "hopfield_2d", "--quick", "--out", out]), "pass")
+    assert not os.path.lexists(out[:4000])
+
+
+def test_a_santa_fe_series_too_large_to_standardise_is_bad_data(tmp_path):
+    series = tmp_path / "laser.dat"
+    series.write_text("\n".join(["1.0"] * 2000 + ["1e308"]) + "\n")
+    one_line_exit_2(CliRunner().invoke(main, ["validate", "mlp_santafe", f"series_path={series}"]),
+                    "too large to standardise")
+
+
+def test_show_says_process_gone_for_a_sigkilled_run_not_yet_reaped(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "anndl.cli", "run", "hopfield_digits", "--quick", "--out",
+                                str(out)], env={**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not (out / "cells").is_dir():
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+        time.sleep(0.5)  # not reaped yet: a zombie, which os.kill(pid, 0) still finds
+        shown = CliRunner().invoke(main, ["show", str(out)])
+        assert "interrupted (process gone)" in shown.output.splitlines()[0], shown.output
+    finally:
+        process.wait()
+
+
+def test_a_diverged_fit_trainlm_ends_in_one_error_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "anndl.cli", "run", "fit_trainlm", "--quick", "noise_std=1e200",
+                             "epochs=3", "--out", str(tmp_path / "r")], capture_output=True, text=True,
+                            env={**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}, timeout=600)
+    assert result.returncode == 1 and "diverged" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_jpeg_whose_compressed_data_end_early_is_bad_data(tmp_path):
+    """libjpeg fills such a picture with grey and only warns; the run would complete on it."""
+    original = (REPO / "data" / "rocket.jpg").read_bytes()
+    scan = original.index(b"\xff\xda")
+    image = tmp_path / "corrupt.jpg"
+    image.write_bytes(original[:scan + 14] + b"\xff\xd9")
+    one_line_exit_2(CliRunner().invoke(main, ["validate", "ot_color_transfer", f"target_image={image}"]),
+                    "corrupt JPEG")
+    assert CliRunner().invoke(main, ["validate", "ot_color_transfer"]).exit_code == 0

@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import click
@@ -73,13 +74,20 @@ class Group(click.Group):
     """Turns known errors into one line and an exit code; tracebacks only with --debug."""
 
     def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings(record=True) as caught:
+            result = self._invoke(ctx)  # an error (exit) leaves the warnings behind: an error is one line
+        for line in dict.fromkeys(f"warning: {w.category.__name__}: {w.message}" for w in caught):
+            click.echo(line, err=True)  # a command that succeeds names each warning once, one line each
+        return result
+
+    def _invoke(self, ctx: click.Context):
         debug = ctx.params.get("debug", False)
         try:
             return super().invoke(ctx)
         except AnndlError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
             ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("interrupted: finished cells are kept; re-run the same command to resume", err=True)
@@ -92,8 +100,27 @@ class Group(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)", err=True)
+            click.echo(f"error: run failed: {type(exc).__name__}: {one_line(exc)} (--debug shows the traceback)",
+                       err=True)
             ctx.exit(EXIT_FAILED)
+
+
+MAX_ERROR_CHARS = 600
+"""An error line longer than this is cut (a value quoted in full could make it megabytes long)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message as one line of at most :data:`MAX_ERROR_CHARS` characters."""
+    text = " ".join(str(exc).split("\n"))
+    return text if len(text) <= MAX_ERROR_CHARS else f"{text[:MAX_ERROR_CHARS]}... ({len(text)} characters)"
+
+
+def _exists(path: str | Path) -> bool:
+    """``Path(path).exists()``, False for a name the file system cannot even look up (too long)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _silence_stdout() -> None:
@@ -131,7 +158,7 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others,
     CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
     if config is None and resume is None:
         raise click.UsageError("give a CONFIG file (see `anndl list`) or --resume RUN_DIR")
-    if config is not None and "=" in config.name and not config.exists():
+    if config is not None and "=" in config.name and not _exists(config):
         raise click.UsageError(f"{config}: the first argument must be a config file, overrides come after it")
     if resume is not None:
         config = config or resume / "config.yaml"
@@ -205,7 +232,7 @@ def cp(name: str, dest: Path | None, force: bool) -> None:
 def validate(args, quick) -> None:
     """Check configs strictly (keys, types, ranges, quick variant) and the data files they name,
     without running them; KEY=VALUE overrides apply to every CONFIG."""
-    overrides = [a for a in args if "=" in a.split("/")[0] and not Path(a).exists()]
+    overrides = [a for a in args if "=" in a.split("/")[0] and not _exists(a)]
     configs = [a for a in args if a not in overrides]
     if not configs:
         raise click.UsageError("give at least one CONFIG file before the KEY=VALUE overrides")
@@ -216,7 +243,7 @@ def validate(args, quick) -> None:
             registry.get(loaded.experiment).check_data(loaded.config)
         except AnndlError as exc:
             failures += 1
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
         else:
             click.echo(f"ok: {path} ({loaded.experiment})")
     if failures:

@@ -321,7 +321,8 @@ LOCK_NAME = ledger.LOCK_NAME
 
 
 def pid_alive(pid: Any) -> bool:
-    """Whether a process with this pid exists on this machine."""
+    """Whether a process with this pid runs on this machine (a killed process that its parent has
+    not reaped yet, a zombie, does not)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
@@ -330,7 +331,11 @@ def pid_alive(pid: Any) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # Linux: the state letter follows the parenthesised command name
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 @contextmanager

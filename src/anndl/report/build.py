@@ -140,18 +140,18 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
     if quick and not force and holds_full_report(out_dir):
         raise ConfigError(f"{out_dir}: holds a full-settings report (report.md) that --quick would replace; "
                           "pass another --out (the default is runs/report), or --force to replace it")
+    git = runs.git_state(SOURCE_DIR)  # before this report creates or rewrites anything
     with runs.output_folder(out_dir, keep_others=keep_others, names=OUTPUTS, check=(*OUTPUTS, "runs")):
         return _build_report(out_dir, quick=quick, only=only, force=force, executor_obj=executor_obj,
-                             progress=progress, command=command, self_contained=self_contained, pdf=pdf)
+                             progress=progress, command=command, self_contained=self_contained, pdf=pdf, git=git)
 
 
 def _build_report(out_dir: Path, *, quick: bool, only: Sequence[str], force: bool,
                   executor_obj: executor.Executor | None, progress: bool, command: str,
-                  self_contained: bool | None, pdf: bool) -> list[Verdict]:
+                  self_contained: bool | None, pdf: bool, git: dict) -> list[Verdict]:
     """:func:`build_report`'s work, in a folder the caller holds."""
     start = time.perf_counter()
     version = code_version()
-    git = runs.git_state(SOURCE_DIR)  # before this report rewrites its own tracked outputs
     configs = select_configs(only)
     cells = []
     for path in configs:
