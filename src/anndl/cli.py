@@ -20,6 +20,7 @@ import click
 from anndl import registry, runs
 from anndl.config import dump_yaml, field_docs, type_name
 from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
+from anndl.data.course import check_folder
 from anndl.errors import AnndlError
 from anndl.executor import EXECUTORS, close_executor, make_executor
 from anndl.sweep import run_sweep
@@ -68,6 +69,14 @@ def executor_options(command):
                                 "on 127.0.0.1.")(command)
     return click.option("--executor", "executor_kind", type=click.Choice(EXECUTORS), default="local",
                         show_default=True, help="Where cells run: local processes or a Dask cluster.")(command)
+
+
+def data_option(command):
+    """--data DIR: a folder of the course's files under their own names, given to each experiment's declared keys."""
+    return click.option("--data", "data_dir", type=click.Path(path_type=Path), metavar="DIR",
+                        help="A folder of the course's files (threes.mat, lasertrain.dat, ...): each experiment "
+                             "takes those it declares; absent ones leave it on the shipped data; KEY=VALUE "
+                             "overrides still win.")(command)
 
 
 class Group(click.Group):
@@ -150,8 +159,9 @@ def main(debug: bool) -> None:
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
 @keep_others_option
+@data_option
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others, executor_kind, scheduler,
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others, data_dir, executor_kind, scheduler,
         security) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
@@ -163,9 +173,13 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others,
     if resume is not None:
         config = config or resume / "config.yaml"
         out = out or resume
-    loaded = load_config_file(config, overrides, quick=quick, seed=seed)
+    if data_dir is not None:
+        data_dir = check_folder(data_dir)
+    loaded = load_config_file(config, overrides, quick=quick, seed=seed, data_dir=data_dir)
     resolved = {"experiment": loaded.experiment, **runs.resolved_config(loaded.config)}
     exp = registry.get(loaded.experiment)
+    if loaded.course is not None:
+        click.echo(loaded.course.note(exp.name), err=True)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
     runs.check_run_dir_path(run_dir)
     if dry_run:
@@ -321,19 +335,28 @@ def sweep(config, axes, base, out, jobs, quick, metric, keep_others, executor_ki
               help="Embed the PNGs in report.html, or link them by relative path "
                    "[default: link inside a git checkout, embed outside one].")
 @click.option("--pdf", is_flag=True, help="Also copy each figure's PDF into figures/ (not committed by default).")
-def report(quick, jobs, only, out, force, keep_others, executor_kind, scheduler, security, self_contained,
-           pdf) -> None:
+@data_option
+@click.option("--course-metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="claim_inputs.json of a report made with --data: its verdict sits beside each claim's "
+                   "(copied into --out as course_data_metrics.json).")
+def report(quick, jobs, only, out, force, keep_others, executor_kind, scheduler, security, self_contained, pdf,
+           data_dir, course_metrics) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
-               + "".join(f" --only {o}" for o in only))
+               + "".join(f" --only {o}" for o in only) + (f" --data {data_dir}" if data_dir else "")
+               + (f" --course-metrics {course_metrics}" if course_metrics else ""))
+    notes: list[str] = []
     pool = open_executor(jobs, executor_kind, scheduler, security)
     try:
         verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
-                                self_contained=self_contained, pdf=pdf, keep_others=keep_others)
+                                self_contained=self_contained, pdf=pdf, data_dir=data_dir,
+                                course_metrics=course_metrics, notes=notes, keep_others=keep_others)
     finally:
         close_executor(pool)
+    for line in notes:
+        click.echo(line, err=True)
     counts: dict[str, int] = {}
     for verdict in verdicts:
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1

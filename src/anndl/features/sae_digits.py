@@ -12,6 +12,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.nn.classic import AlgorithmName
 from anndl.registry import experiment
@@ -185,8 +186,13 @@ def check_data(cfg: SAEConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (CourseFiles({"data.train_images": "digittrain_dataset.mat", "data.test_images": "digittest_dataset.mat"},
+                           {"data.source": "course_mat"}),)
+"""Under ``--data DIR``: the course's 5000 training and 5000 test digits, as the course script uses them."""
+
+
 @experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: SAEConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     if cfg.share_greedy_layers:  # one cell per (repetition, first-layer size): its architectures share layers

@@ -89,7 +89,11 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
         "personal_regression", Metric("chosen.hidden_layers", "chosen hidden layers"),
         Metric("chosen.units", "chosen units per layer"),
         Metric("final.train_mse", "train MSE (trainbr)", "MSE"), Metric("final.val_mse", "validation MSE", "MSE"),
-        Metric("final.test_mse", "test MSE (trainbr)", "MSE")),
+        Metric("final.test_mse", "test MSE (trainbr)", "MSE"),
+        Metric("grid.hidden_layers", "grid: hidden layers per architecture", "layers", exact=True, headline=False),
+        Metric("grid.units", "grid: units per layer per architecture", "units", exact=True, headline=False),
+        Metric("grid.val_mse_mean", "grid: validation MSE (trainlm)", "MSE", std="grid.val_mse_std",
+               n=("config.repetitions",), headline=False)),
     "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
     "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
     "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
@@ -98,6 +102,11 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
     "mlp_santafe": _declare(
         "mlp_santafe", Metric("tuning_A.h", "tuning A (validation block): h"), Metric("tuning_A.p", "tuning A: p"),
         Metric("tuning_B.h", "tuning B (closed-loop window): h"), Metric("tuning_B.p", "tuning B: p"),
+        *[m for t, word in (("A", "one-step MSE on the validation block"), ("B", "closed-loop MSE on the window"))
+          for m in (Metric(f"tuning_{t}.grid.h", f"tuning {t} grid: h", "units", exact=True, headline=False),
+                    Metric(f"tuning_{t}.grid.p", f"tuning {t} grid: p", "units", exact=True, headline=False),
+                    Metric(f"tuning_{t}.grid.val_mse", f"tuning {t}: {word}", "MSE", std=f"tuning_{t}.grid.val_mse_std",
+                           n=("config.repetitions",), headline=False))],
         *[Metric(f"test.{name}.test_rmse_mean", f"test RMSE, {label}", "RMSE", std=f"test.{name}.test_rmse_std",
                  per_repetition=f"test.{name}.test_rmse_per_repetition")
           for name, label in (("small_lag", "small lag"), ("tuned_A", "tuning A"), ("tuned_B", "tuning B"))]),

@@ -45,11 +45,30 @@ def summary_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
     git = header.get("git") or {}
     commit = (git.get("commit") or "unknown")[:12] + (", dirty" if git.get("dirty") else "")
     tally = ", ".join(f"{n} {k}" for k, n in counts(verdicts).items()) or "none judged"
-    settings = "quick settings (fast, not the report's)" if header["quick"] else FULL_SETTINGS
+    settings = ("quick settings (fast, not the report's; verdicts indicative)" if header["quick"]
+                else FULL_SETTINGS)
     return (f"{len(verdicts)} claims: {tally}. Code version {header['code_version']} (commit {commit}); "
             f"{settings}; wall time {header['wall_time_s']:.0f} s on {os.cpu_count()} cores (experiments "
             f"{header.get('experiments_time_s', 0.0):.0f} s, reused results at their original time); "
-            f"generated {header['generated']} by {header['command']}.")
+            f"generated {header['generated']} by {header['command']}." + course_data_line(header, verdicts))
+
+
+def course_data_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
+    """What data the report ran on (when not the shipped data), and the tally of the course-data verdicts."""
+    text = f" Data: {header['data']}." if header.get("data", "shipped") != "shipped" else ""
+    course = header.get("course_data")
+    if course:
+        judged = [v.course_data for v in verdicts if v.course_data is not None]
+        tally = ", ".join(f"{n} {k}" for k, n in counts(judged).items()) or "none judged"
+        text += (f" On the course's data ({course.get('command')}, code version {course.get('code_version')}"
+                 f"{', quick: indicative' if course.get('quick') else ''}): {tally}.")
+    return text
+
+
+def _course_cell(v: Verdict) -> str:
+    """The course-data verdict of a row, with its reason (empty without a course-data report)."""
+    c = v.course_data
+    return "" if c is None else f"{c.verdict}: {c.ours}. {c.reason}".strip()
 
 
 def display_value(key: str, value: Any) -> str:
@@ -151,14 +170,15 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
 
 def _verdict_table(verdicts: Sequence[Verdict], *, link: bool) -> str:
     esc = html.escape
+    course = any(v.course_data is not None for v in verdicts)
     rows = ["<table><tr><th>§</th><th>the report says</th><th>report</th><th>ours</th><th>verdict</th>"
-            "<th>why</th></tr>"]
+            "<th>why</th>" + ("<th>on the course's data</th>" if course else "") + "</tr>"]
     for v in verdicts:
         anchor = "s" + v.claim.section.replace(".", "-")
         where = f"<a href='#{anchor}'>§{esc(v.claim.section)}</a>" if link else f"§{esc(v.claim.section)}"
         rows.append(f"<tr><td>{where}</td><td>“{esc(v.claim.quote)}”</td><td>{esc(v.claim.report_value)}</td>"
                     f"<td>{esc(v.ours)}</td><td class='{v.verdict.replace(' ', '-')}'><b>{esc(v.verdict)}</b></td>"
-                    f"<td>{esc(v.reason)}</td></tr>")
+                    f"<td>{esc(v.reason)}</td>" + (f"<td>{esc(_course_cell(v))}</td>" if course else "") + "</tr>")
     return "".join(rows) + "</table>"
 
 
@@ -199,10 +219,13 @@ def _cell(text: str) -> str:
 
 def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mapping[str, list[FigureFile]],
                     out_dir: Path) -> str:
+    course = any(v.course_data is not None for v in verdicts)
     lines = [f"# {TITLE}", "", summary_line(header, verdicts), "", "## Scorecard", "",
-             "| § | the report says | report | ours | verdict | why |", "|---|---|---|---|---|---|"]
+             "| § | the report says | report | ours | verdict | why |" + (" on the course's data |" if course else ""),
+             "|---|---|---|---|---|---|" + ("---|" if course else "")]
     lines += [f"| §{v.claim.section} | “{_cell(v.claim.quote)}” | {_cell(v.claim.report_value)} | {_cell(v.ours)} | "
-              f"**{v.verdict}** | {_cell(v.reason)} |" for v in verdicts]
+              f"**{v.verdict}** | {_cell(v.reason)} |" + (f" {_cell(_course_cell(v))} |" if course else "")
+              for v in verdicts]
     for section, section_entries in _by_section(entries):
         lines += ["", f"{'#' * min(section.depth + 1, 4)} {section.number} {section.title}", ""]
         section_verdicts = _section_verdicts(section, verdicts)

@@ -20,6 +20,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
 from anndl.nn.classic import AlgorithmName, resolve_algorithm
 from anndl.registry import experiment
@@ -186,11 +187,16 @@ def check_data(cfg: PersonalRegressionConfig) -> None:
         load_course_regression(cfg.data_path)
 
 
+COURSE_DATA = (CourseFiles({"data_path": "Data_Problem1_regression.mat"}),)
+"""Under ``--data DIR``: the course's personal regression data (X1, X2, T1 ... T5)."""
+
+
 @experiment(
     "personal_regression",
     PersonalRegressionConfig,
     "Personal regression: architecture grid search with trainlm, then trainbr (§1.2)",
     check_data=check_data,
+    course_data=COURSE_DATA,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
     problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed())
@@ -198,7 +204,7 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
     search = Training("lm", cfg.epochs, cfg.max_fail)
     grid = [ArchitectureCell(problem, L, h, search, cfg.repetitions) for L in cfg.hidden_layers for h in units]
     results = ctx.map(train_repetitions, grid, desc="architecture grid (repetitions batched)")
-    val, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
+    val, val_std, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
     ctx.write_table("personal_regression_grid_validation_mse", rows)
     best_i, best_j = np.unravel_index(np.argmin(val), val.shape)
     layers, width = cfg.hidden_layers[best_i], units[best_j]
@@ -216,21 +222,29 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
             "units": int(width),
             "grid_val_mse_mean": float(val[best_i, best_j]),
         },
+        "grid": {  # every architecture searched, row-major over (hidden_layers, units), for the choice's spread
+            "hidden_layers": [int(L) for L in cfg.hidden_layers for _ in units],
+            "units": [int(h) for _ in cfg.hidden_layers for h in units],
+            "val_mse_mean": [float(v) for v in val.ravel()],
+            "val_mse_std": [float(v) for v in val_std.ravel()],
+        },
         "final": {k: final[k] for k in ("train_mse", "val_mse", "test_mse", "epochs", "stop_reason", "n_params")}
         | {"gamma": float(final["gamma"][-1]), "algorithm": cfg.final_algorithm},
     }
 
 
 def _summarise_grid(grid: list[ArchitectureCell], results: list[dict], layers: list[int], units: list[int]):
-    """Mean validation MSE (len(layers), len(units)) over repetitions, and one table row per architecture."""
+    """Mean and std (ddof 0) of the validation MSE (len(layers), len(units)) over repetitions, and one table
+    row per architecture."""
     grouped = {(cell.layers, cell.units): res["runs"] for cell, res in zip(grid, results, strict=True)}
     val = np.array([[np.mean([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
+    val_std = np.array([[np.std([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
     rows = [
         {"hidden_layers": L, "units": h, "n_params": grouped[L, h][0]["n_params"], "val_mse_mean": float(val[i, j]),
          **{f"{k}_mean": float(np.mean([res[k] for res in grouped[L, h]])) for k in ("train_mse", "epochs", "seconds")}}
         for i, L in enumerate(layers) for j, h in enumerate(units)
     ]  # fmt: skip
-    return val, rows
+    return val, val_std, rows
 
 
 def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: tuple[int, int]) -> None:
