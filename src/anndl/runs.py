@@ -448,7 +448,8 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     resolved = resolved_config(config)
     check_run_dir_path(run_dir)
     exp.check_data(config)  # bad data is a one-line error before the run directory exists
-    with output_folder(run_dir, keep_others=keep_others, results=("cells", "checkpoints")):
+    # SIGTERM ends the run like Ctrl-C from the moment its folder is taken (status.json says so)
+    with sigterm_as_interrupt(), output_folder(run_dir, keep_others=keep_others, results=("cells", "checkpoints")):
         prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
         return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
                                   executor_obj=executor_obj)
