@@ -100,8 +100,11 @@ def test_run_writes_record_and_is_deterministic(runner, tmp_path):
 
 def test_rerun_into_a_directory_with_another_config_is_refused(runner, tmp_path):
     out = tmp_path / "r"
-    out.mkdir()
+    from anndl import ledger
+
+    ledger.claim(out)
     (out / "config.yaml").write_text("experiment: pca\nseed: 3\n")
+    ledger.record(out, out / "config.yaml")  # as an earlier anndl run there would have
     result = runner.invoke(main, ["run", PCA, "--out", str(out)])
     assert result.exit_code == 2 and "different config" in result.output
 

@@ -30,9 +30,10 @@ def test_local_cluster_listens_on_loopback_only_without_a_dashboard():
         assert all(a.startswith(f"{protocol}127.0.0.1:") for a in addresses), addresses
         http = [sock.getsockname() for sock in scheduler.http_server._sockets.values()]
         assert http and all(host == "127.0.0.1" for host, *_ in http), http
-        with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(f"http://127.0.0.1:{http[0][1]}/status", timeout=10)
-        assert missing.value.code == 404  # only the health/metrics routes, no dashboard pages
+        for page in ("/status", "/info/main/workers.html", "/health", "/metrics"):
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                urllib.request.urlopen(f"http://127.0.0.1:{http[0][1]}{page}", timeout=10)
+            assert missing.value.code == 404, page  # no dashboard, no info pages, no health or metrics
     finally:
         pool.close()
 
@@ -77,6 +78,13 @@ def test_sweep_on_a_tls_scheduler_with_a_security_file(tmp_path, certificates):
         assert bad.exit_code == 2 and len(lines) == 1, bad.output
         assert str(settings) in lines[0] and "client.cert" in lines[0]
         assert not (tmp_path / "r").exists()
+
+
+def test_tls_scheduler_without_certificates_is_one_line_exit_2(tmp_path):
+    result = CliRunner().invoke(main, ["sweep", HOPFIELD, "seed=0..1", "--quick", "--executor", "dask",
+                                       "--scheduler", "tls://127.0.0.1:1", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "needs certificates: pass --security" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_security_file_without_a_tls_scheduler_is_a_usage_error(tmp_path):

@@ -145,6 +145,11 @@ def test_report_writes_to_runs_report_and_keeps_a_full_report(runner):
     full = Path("lab")
     full.mkdir()
     (full / "report.md").write_text("# report\n- Variant: full settings\n")
+    from anndl import ledger
+    from anndl.report.build import OUTPUTS
+
+    ledger.claim(full, OUTPUTS)  # written by an earlier (full-settings) report, as its ledger records
+    ledger.record(full, full / "report.md")
     result = runner.invoke(main, ["report", "--quick", "--only", "hopfield_2d", "--out", "lab"])
     assert result.exit_code == 2 and "full-settings report" in result.output and "--force" in result.output
     assert (full / "report.md").read_text() == "# report\n- Variant: full settings\n" and not (full / "runs").exists()

@@ -247,7 +247,7 @@ def test_sigkilled_cnn_run_resumes_to_the_metrics_of_an_uninterrupted_run(tmp_pa
 
     shown = CliRunner().invoke(main, ["show", str(killed)])
     assert "interrupted (process gone)" in shown.output.splitlines()[0], shown.output
-    (killed / "checkpoints" / ".cnn_epoch0099.pt.x1y2.tmp").write_bytes(b"half a checkpoint")
+    (killed / "checkpoints" / ".cnn_epoch0099.pt.0a1b2c3d.tmp").write_bytes(b"half a checkpoint")
 
     done = subprocess.run([sys.executable, "-m", "anndl.cli", "run", "--resume", str(killed)], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=300)

@@ -179,7 +179,7 @@ def test_show_says_when_the_recorded_process_is_gone(tmp_path):
 def test_stale_temporaries_are_removed_when_a_run_starts(tmp_path):
     run_dir = tmp_path / "run"
     runs.execute(EXP, ToyConfig(seed=4, reps=2), run_dir)
-    stale = [run_dir / ".metrics.json.abc.tmp", run_dir / "cells" / ".x.json.def.tmp"]
+    stale = [run_dir / ".metrics.json.0a1b2c3d.tmp", run_dir / "cells" / ".x.json.deadbeef.tmp"]
     for path in stale:
         path.write_text("half")
     runs.execute(EXP, ToyConfig(seed=4, reps=2), run_dir)

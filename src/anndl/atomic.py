@@ -1,6 +1,8 @@
 """Atomic file writes: write to a temporary name in the same folder, then rename over the target.
 
 A reader (or a run killed mid-write) sees either the old file or the complete new one, never half.
+Inside an output folder with a ledger (:mod:`anndl.ledger`) every file written is recorded there,
+and a file the ledger does not list is never replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from anndl import ledger
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -23,14 +27,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
     The temporary file is created with mode 0666 less the umask (0644 under umask 022), as a plain
     ``open`` would, so the renamed file is as readable as any other file the user writes. Its data
     are fsynced before the rename and the folder after it, so a crash leaves the old or the new file.
+    Under a folder with a ledger, ``target`` is recorded there once renamed, and an existing
+    ``target`` that the ledger does not list is refused (:class:`anndl.ledger.ForeignFileError`).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    root, listed = ledger.check_replace(target)
     tmp_path = _create_temporary(target)
     try:
         yield tmp_path
         _fsync(tmp_path)
         os.replace(tmp_path, target)
+        if root is not None and not listed:
+            ledger.record(root, target)
         with suppress(OSError):  # a few file systems cannot sync a folder; the rename still happened
             _fsync(target.parent)
     finally:

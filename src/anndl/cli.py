@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import click
@@ -66,6 +67,14 @@ def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | 
     return make_executor(jobs, kind, scheduler, security, threads)
 
 
+def keep_others_option(command):
+    """--keep-others: write into an --out folder that holds files anndl did not write."""
+    return click.option("--keep-others", is_flag=True,
+                        help="Write into an --out folder that holds files anndl did not write, leaving them as "
+                             "they are (without it such a folder is refused; anndl never replaces or deletes "
+                             "them either way).")(command)
+
+
 def executor_options(command):
     """--executor local|dask, --scheduler ADDRESS and --security PATH, shared by run, sweep and report."""
     command = click.option("--security", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
@@ -90,13 +99,20 @@ class Group(click.Group):
     """Turns known errors into one line and an exit code; tracebacks only with --debug."""
 
     def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings(record=True) as caught:
+            result = self._invoke(ctx)  # an error (exit) leaves the warnings behind: an error is one line
+        for line in dict.fromkeys(f"warning: {w.category.__name__}: {w.message}" for w in caught):
+            click.echo(line, err=True)  # a command that succeeds names each warning once, one line each
+        return result
+
+    def _invoke(self, ctx: click.Context):
         debug = ctx.params.get("debug", False)
         try:
             return super().invoke(ctx)
         except AnndlError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
             ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("interrupted: finished cells are kept; re-run the same command to resume", err=True)
@@ -109,8 +125,27 @@ class Group(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)", err=True)
+            click.echo(f"error: run failed: {type(exc).__name__}: {one_line(exc)} (--debug shows the traceback)",
+                       err=True)
             ctx.exit(EXIT_FAILED)
+
+
+MAX_ERROR_CHARS = 600
+"""An error line longer than this is cut (a value quoted in full could make it megabytes long)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message as one line of at most :data:`MAX_ERROR_CHARS` characters."""
+    text = " ".join(str(exc).split("\n"))
+    return text if len(text) <= MAX_ERROR_CHARS else f"{text[:MAX_ERROR_CHARS]}... ({len(text)} characters)"
+
+
+def _exists(path: str | Path) -> bool:
+    """``Path(path).exists()``, False for a name the file system cannot even look up (too long)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _silence_stdout() -> None:
@@ -139,17 +174,18 @@ def main(debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
+@keep_others_option
 @data_option
 @threads_option
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, executor_kind, scheduler,
-        security, threads) -> None:
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others, data_dir, executor_kind,
+        scheduler, security, threads) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
     CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
     if config is None and resume is None:
         raise click.UsageError("give a CONFIG file (see `anndl list`) or --resume RUN_DIR")
-    if config is not None and "=" in config.name and not config.exists():
+    if config is not None and "=" in config.name and not _exists(config):
         raise click.UsageError(f"{config}: the first argument must be a config file, overrides come after it")
     if resume is not None:
         config = config or resume / "config.yaml"
@@ -172,7 +208,8 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, ex
     pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
         with process.command_settings(threads):
-            metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool)
+            metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool,
+                                   keep_others=keep_others)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {run_dir} keeps the finished cells; resume with "
                    f"`anndl run --resume {run_dir}`", err=True)
@@ -228,7 +265,7 @@ def cp(name: str, dest: Path | None, force: bool) -> None:
 def validate(args, quick) -> None:
     """Check configs strictly (keys, types, ranges, quick variant) and the data files they name,
     without running them; KEY=VALUE overrides apply to every CONFIG."""
-    overrides = [a for a in args if "=" in a.split("/")[0] and not Path(a).exists()]
+    overrides = [a for a in args if "=" in a.split("/")[0] and not _exists(a)]
     configs = [a for a in args if a not in overrides]
     if not configs:
         raise click.UsageError("give at least one CONFIG file before the KEY=VALUE overrides")
@@ -239,7 +276,7 @@ def validate(args, quick) -> None:
             registry.get(loaded.experiment).check_data(loaded.config)
         except AnndlError as exc:
             failures += 1
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
         else:
             click.echo(f"ok: {path} ({loaded.experiment})")
     if failures:
@@ -281,9 +318,11 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @jobs_option("Parallel cells")
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
+@keep_others_option
 @threads_option
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security, threads) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, keep_others, executor_kind, scheduler, security,
+          threads) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
@@ -292,7 +331,8 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
     start = time.perf_counter()
     try:
         with process.command_settings(threads):
-            rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
+            rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric,
+                             executor_obj=pool, keep_others=keep_others)
     finally:
         close_executor(pool)
     failed = [row for row in rows if row["state"] != "completed"]
@@ -312,6 +352,7 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               show_default=True, help="Where figures/, report.md, report.html and runs/ go (`--out .`: here).")
 @click.option("--force", is_flag=True, help="Re-run experiments even when a result for this config and code exists; "
               "allow a --quick report over a full-settings one.")
+@keep_others_option
 @executor_options
 @click.option("--self-contained/--linked", "self_contained", default=None,
               help="Embed the PNGs in report.html, or link them by relative path "
@@ -322,8 +363,8 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               help="claim_inputs.json of a report made with --data: its verdict sits beside each claim's "
                    "(copied into --out as course_data_metrics.json).")
 @threads_option
-def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf, data_dir,
-           course_metrics, threads) -> None:
+def report(quick, jobs, only, out, force, keep_others, executor_kind, scheduler, security, self_contained, pdf,
+           data_dir, course_metrics, threads) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
@@ -338,7 +379,7 @@ def report(quick, jobs, only, out, force, executor_kind, scheduler, security, se
         with process.command_settings(threads):
             verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
                                     self_contained=self_contained, pdf=pdf, data_dir=data_dir,
-                                    course_metrics=course_metrics, notes=notes)
+                                    course_metrics=course_metrics, notes=notes, keep_others=keep_others)
     finally:
         close_executor(pool)
     for line in notes:

@@ -11,6 +11,11 @@ Unknown keys, wrong types and out-of-range values raise :class:`ConfigError` nam
 key and what is allowed. Floats must be finite and lists non-empty unless a field says otherwise;
 duplicate keys and YAML aliases are refused. Dotted ``KEY=VALUE`` overrides are typed by the dataclass. The ``quick``
 mapping holds the overrides that ``--quick`` applies (a fast variant declared by the config itself).
+
+Sizes are bounded before anything is parsed or built, with limits far above any real config: a
+config file of at most :data:`MAX_FILE_BYTES`, an override of at most as many characters, a value
+(string or number) of at most :data:`MAX_TEXT` characters, a list or mapping of at most
+:data:`MAX_ITEMS` entries. Error lines quote a value cut to about 80 characters (:func:`shown`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,28 @@ import yaml
 from anndl.errors import ConfigError
 
 _BOUNDS = ("ge", "gt", "le", "lt")
+MAX_FILE_BYTES = 200_000
+"""The largest config file (and override) anndl reads, in bytes (the shipped ones are under 2 kB)."""
+MAX_TEXT = 10_000
+"""The most characters one value (a string, a number, a path) of a config may have."""
+MAX_ITEMS = 10_000
+"""The most entries one list or mapping of a config may have."""
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for an error line, cut to about ``limit`` characters (with the full length)."""
+    try:
+        if isinstance(value, str | list | dict | tuple) and len(value) > limit:
+            text = repr(value[:limit] if isinstance(value, str | list | tuple) else dict(list(value.items())[:limit]))
+        else:
+            text = repr(value)
+    except ValueError:  # an int too long for str()
+        return f"a number of about {value.bit_length() * 0.30103:.0f} digits" if isinstance(value, int) else "?"
+    if len(text) <= limit:
+        return text
+    if not hasattr(value, "__len__"):
+        return text[:limit] + "..."
+    return f"{text[:limit]}... ({len(value)} {'characters' if isinstance(value, str) else 'entries'})"
 
 
 def param(default: Any, *, ge: float | None = None, gt: float | None = None,
@@ -131,7 +158,7 @@ class _Builder:
 
     def build(self, cls: type, data: Any, prefix: str = "") -> Any:
         if not isinstance(data, Mapping):
-            self.fail(prefix.rstrip("."), f"expected a mapping of {cls.__name__} fields, got {data!r}")
+            self.fail(prefix.rstrip("."), f"expected a mapping of {cls.__name__} fields, got {shown(data)}")
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
         hints = typing.get_type_hints(cls)
         kwargs = {}
@@ -163,24 +190,26 @@ class _Builder:
                     return self.coerce(value, option, key, meta)
                 except ConfigError:
                     continue
-            self.fail(key, f"expected {type_name(tp)}, got {value!r}")
+            self.fail(key, f"expected {type_name(tp)}, got {shown(value)}")
         if origin is Literal:
             allowed = get_args(tp)
             if value not in allowed:
                 close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.fail(key, f"expected one of {', '.join(repr(a) for a in allowed)}, got {value!r}{hint}")
+                self.fail(key, f"expected one of {', '.join(repr(a) for a in allowed)}, got {shown(value)}{hint}")
             return value
         if origin is list:
             (item_tp,) = get_args(tp) or (Any,)
             if not isinstance(value, list):
-                self.fail(key, f"expected {type_name(tp)}, got {value!r}")
+                self.fail(key, f"expected {type_name(tp)}, got {shown(value)}")
+            if len(value) > MAX_ITEMS:
+                self.fail(key, f"a list of {len(value)} entries, configs allow at most {MAX_ITEMS}")
             if not value and not meta.get("empty_ok", False):
                 self.fail(key, f"expected a non-empty {type_name(tp)}, got []")
             return [self.coerce(v, item_tp, f"{key}[{i}]", meta) for i, v in enumerate(value)]
         if tp is dict or origin is dict:
             if not isinstance(value, Mapping):
-                self.fail(key, f"expected a mapping, got {value!r}")
+                self.fail(key, f"expected a mapping, got {shown(value)}")
             return dict(value)
         if tp is Any:
             return value
@@ -189,27 +218,29 @@ class _Builder:
     def _scalar(self, value: Any, tp: type, key: str, meta: Mapping[str, Any]) -> Any:
         if tp is bool:
             if not isinstance(value, bool):
-                self.fail(key, f"expected true or false, got {value!r}")
+                self.fail(key, f"expected true or false, got {shown(value)}")
             return value
         if tp is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                self.fail(key, f"expected an integer, got {value!r}")
+                self.fail(key, f"expected an integer, got {shown(value)}")
         elif tp is float:
             if isinstance(value, str):
                 try:
                     value = float(value)
                 except ValueError:
-                    self.fail(key, f"expected a number, got {value!r}")
+                    self.fail(key, f"expected a number, got {shown(value)}")
             if isinstance(value, bool) or not isinstance(value, int | float):
-                self.fail(key, f"expected a number, got {value!r}")
+                self.fail(key, f"expected a number, got {shown(value)}")
             value = float(value)
             if value != value:
                 self.fail(key, "expected a number, got nan")
             if math.isinf(value) and meta.get("finite", True):
-                self.fail(key, f"expected a finite number, got {value!r}")
+                self.fail(key, f"expected a finite number, got {shown(value)}")
         elif tp is str:
             if not isinstance(value, str):
-                self.fail(key, f"expected a string, got {value!r}")
+                self.fail(key, f"expected a string, got {shown(value)}")
+            if len(value) > MAX_TEXT:
+                self.fail(key, f"a string of {len(value)} characters, configs allow at most {MAX_TEXT}: {shown(value)}")
         else:
             self.fail(key, f"unsupported field type {tp!r}")
         _check_bounds(self, key, value, meta.get("bounds", {}))
@@ -223,7 +254,7 @@ def _check_bounds(builder: _Builder, key: str, value: float, bounds: Mapping[str
         ok, symbol = tests[name]
         if not ok(value, bound):
             allowed = " and ".join(f"{tests[n][1]} {b}" for n, b in bounds.items())
-            builder.fail(key, f"must be {allowed}, got {value!r}")
+            builder.fail(key, f"must be {allowed}, got {shown(value)}")
 
 
 def _unknown_key_message(key: str, fields: Mapping[str, dataclasses.Field]) -> str:
@@ -234,9 +265,12 @@ def _unknown_key_message(key: str, fields: Mapping[str, dataclasses.Field]) -> s
 
 def parse_override(text: str, source: str = "override") -> tuple[str, str]:
     """Split ``a.b=value`` into (``a.b``, ``value``)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError(f"{source} {shown(text)}: {len(text)} characters, an override may have at most "
+                          f"{MAX_FILE_BYTES}")
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"{source} {text!r}: expected KEY=VALUE, e.g. seed=3 or data.path=my.mat")
+        raise ConfigError(f"{source} {shown(text)}: expected KEY=VALUE, e.g. seed=3 or data.path=my.mat")
     return key.strip(), value.strip()
 
 
@@ -299,7 +333,38 @@ class StrictLoader(yaml.SafeLoader):
                                f"allowed in configs; write the value out")
         return super().compose_node(parent, index)
 
+    def _check_size(self, node, count: int, limit: int, what: str) -> None:
+        """Refuse ``node`` when ``count`` > ``limit``: ``what`` names what has more than ``limit`` entries."""
+        if count > limit:
+            mark = node.start_mark
+            raise _YAMLRefusal(f"line {mark.line + 1}, column {mark.column + 1}: {what} longer than {limit}; "
+                               f"configs allow at most {limit}")
+
+    def construct_scalar(self, node):
+        self._check_size(node, len(node.value), MAX_TEXT, f"a value of {len(node.value)} characters,")
+        return super().construct_scalar(node)
+
+    def compose_sequence_node(self, anchor):
+        """As PyYAML's, but stops at the first entry past :data:`MAX_ITEMS` (before reading the rest)."""
+        start_event = self.get_event()
+        tag = start_event.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.SequenceNode, None, start_event.implicit)
+        node = yaml.SequenceNode(tag, [], start_event.start_mark, None, flow_style=start_event.flow_style)
+        index = 0
+        while not self.check_event(yaml.SequenceEndEvent):
+            self._check_size(node, index + 1, MAX_ITEMS, "a list")
+            node.value.append(self.compose_node(node, index))
+            index += 1
+        node.end_mark = self.get_event().end_mark
+        return node
+
+    def construct_sequence(self, node, deep=False):
+        self._check_size(node, len(node.value), MAX_ITEMS, f"a list of {len(node.value)} entries,")
+        return super().construct_sequence(node, deep)
+
     def construct_mapping(self, node, deep=False):
+        self._check_size(node, len(node.value), MAX_ITEMS, f"a mapping of {len(node.value)} entries,")
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             try:
@@ -319,6 +384,8 @@ def load_yaml_text(text: str) -> Any:
     loader = StrictLoader(text)
     try:
         return loader.get_single_data()
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise _YAMLRefusal(f"a value that is not a usable number ({str(exc)[:80]})") from None
     finally:
         loader.dispose()
 
@@ -339,6 +406,9 @@ def read_yaml(path: Path) -> dict:
     """Strictly load a YAML mapping, turning every failure into a ConfigError naming the file."""
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: {size} bytes; a config file may have at most {MAX_FILE_BYTES} bytes")
     try:
         data = load_yaml_text(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

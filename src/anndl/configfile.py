@@ -34,8 +34,11 @@ def find_config(path_or_name: str | Path) -> Path:
     lists the shipped configs, with a suggestion for a typo.
     """
     path = Path(path_or_name)
-    if path.is_file():
-        return path
+    try:
+        if path.is_file():
+            return path
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise ConfigError(f"{str(path)[:80]}...: not a usable config path ({exc.strerror})") from None
     if path.parent == Path("."):
         found = shipped_config(path.name)
         if found is not None:

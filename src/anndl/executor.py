@@ -154,7 +154,8 @@ class DaskExecutor:
     or the scheduler at ``address`` (``tls://host:8786`` or ``tcp://...``, e.g. from ``dask-scheduler``
     or dask-jobqueue).
 
-    The LocalCluster listens on 127.0.0.1 only, serves no dashboard, and encrypts its traffic with
+    The LocalCluster listens on 127.0.0.1 only, serves no dashboard and no HTTP pages (its HTTP port,
+    8787 or a free one, answers 404 to every path), and encrypts its traffic with
     distributed's temporary TLS certificates when the ``cryptography`` package is installed. For
     ``address``, ``security`` (a ``distributed.Security``, see :func:`load_security`) holds the TLS
     certificates; without it, distributed's own config (``distributed.comm.tls``) applies.
@@ -170,14 +171,18 @@ class DaskExecutor:
         self.jobs, self.threads = jobs, threads
         self._cluster = None
         if address is None:
+            import dask
+
             env = dict.fromkeys(process.THREAD_VARIABLES, str(threads)) if threads else {}
-            self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None, env=env,
-                                         security=True if temporary_tls_available() else None)
+            # no HTTP pages: distributed's scheduler and workers always listen for HTTP, and these
+            # empty route lists leave them nothing to serve (every path answers 404)
+            with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+                self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None, env=env,
+                                             security=True if temporary_tls_available() else None)
             self.client = Client(self._cluster)
         else:
-            kwargs = {} if security is None else {"security": security}
-            self.client = Client(address, timeout="30s", **kwargs)
+            self.client = connect(address, security)
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         from distributed import as_completed
@@ -194,6 +199,32 @@ class DaskExecutor:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+CONNECT_TIMEOUT_S = 10
+"""How long a client tries to reach a ``--scheduler`` before giving up (distributed's default is 30 s)."""
+
+
+def connect(address: str, security: Any = None) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``; a ConfigError (one line, exit 2) when a
+    ``tls://`` address has no certificates (neither ``security`` nor dask's ``distributed.comm.tls``
+    config) or the scheduler cannot be reached within :data:`CONNECT_TIMEOUT_S` seconds."""
+    import dask
+    from distributed import Client
+
+    if address.startswith("tls://") and security is None and not dask.config.get("distributed.comm.tls.ca-file",
+                                                                                    None):
+        raise ConfigError(f"--scheduler {address}: a tls:// scheduler needs certificates: pass --security "
+                          f"distributed.yaml (see the README), or set distributed.comm.tls in dask's config")
+    kwargs = {} if security is None else {"security": security}
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"--scheduler {address}: cannot reach it within {CONNECT_TIMEOUT_S} s ({str(exc)[:80]}); "
+                          f"check the address and that the scheduler runs") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"--scheduler {address}: cannot connect ({str(exc)[:120]}); check --security and "
+                          f"the address") from None
 
 
 def temporary_tls_available() -> bool:

@@ -7,6 +7,7 @@ Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>/`` (or ``--out``)::
                    digests, Python and package versions, threads, device, quick
     status.json    running | completed | failed | interrupted, with times, pid and the error if any
     run.lock       the pid of the process writing here (while it runs)
+    anndl-files.txt  every file anndl wrote here: the only files it ever replaces or deletes (anndl.ledger)
     metrics.json   the experiment's final numbers, flat dotted names
     figures/       every figure as PNG and PDF
     tables/        CSV and Markdown tables
@@ -38,7 +39,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import anndl
-from anndl import allocator, atomic, digests, executor, process
+from anndl import allocator, atomic, digests, executor, ledger, process
 from anndl.config import ExperimentConfig, config_to_dict, dump_yaml, read_yaml
 from anndl.errors import AnndlError, ConfigError
 from anndl.registry import Experiment
@@ -93,7 +94,9 @@ class RunContext:
 
         Seeds are children of one child of the run's SeedSequence, in cell order; finished cells are
         stored under ``cells/`` so that a re-run into the same directory only computes the rest. A cell's
-        cache key covers the whole resolved config, the code version and the data files read so far.
+        cache key covers the resolved config as config.yaml records it (:func:`resolved_config`, so
+        that ``--resume`` from config.yaml computes the same keys), the code version and the data
+        files read so far.
         """
         (stream,) = self.seed_sequence.spawn(1)
         seeded = []
@@ -108,7 +111,7 @@ class RunContext:
         if self.env is not None:
             self.env["data_files"] = dict(self.reads)
             atomic.write_json(self.run_dir / "env.json", self.env)
-        context = {"config": config_to_dict(self.config), "code": self.code_version,
+        context = {"config": resolved_config(self.config), "code": self.code_version,
                    "data": digests.content_key(self.reads)}
         cache = executor.CellCache(self.run_dir / "cells")
         return executor.map_cells(fn, seeded, executor=self.executor, cache=cache, desc=desc,
@@ -259,13 +262,20 @@ def resolved_config(config: ExperimentConfig) -> dict:
 
 def check_run_dir_path(run_dir: Path) -> None:
     """ConfigError, before anything is written, when ``run_dir`` cannot become a directory this process
-    writes into: a part of it is a file, a name is too long for the file system, or its nearest
-    existing parent is not writable."""
+    writes into: a part of it is a file, a name or the whole path is too long for the file system, it
+    lies in a kernel file system (/proc, /sys), or its nearest existing parent is not writable."""
     path = Path(run_dir).absolute()
     try:
         name_max = os.pathconf(Path.cwd(), "PC_NAME_MAX")
+        path_max = os.pathconf(Path.cwd(), "PC_PATH_MAX")
     except (OSError, ValueError):
-        name_max = 255
+        name_max, path_max = 255, 4096
+    if len(str(path).encode()) >= path_max - 64:  # room for the files a run writes inside it
+        raise ConfigError(f"{str(run_dir)[:80]}...: the path is {len(str(path).encode())} bytes long, the file "
+                          f"system allows {path_max} with the run's own file names; pass a shorter --out")
+    if len(path.parts) > 1 and path.parts[1] in ("proc", "sys"):
+        raise ConfigError(f"{str(run_dir)[:80]}: /{path.parts[1]} is a kernel file system, not a place for "
+                          f"results; pass another --out")
     for part in path.parts:
         if len(part.encode()) > name_max:
             raise ConfigError(f"{run_dir}: the name {part[:24]!r}... is {len(part.encode())} bytes long, "
@@ -296,7 +306,7 @@ def prepare_run_dir(run_dir: Path, experiment: str, resolved: dict, *, replace: 
                 raise ConfigError(f"{run_dir}: holds a run with a different config (keys {', '.join(changed)} "
                                   f"differ); pass another --out to start a new run")
             note(f"{run_dir}: held a run with a different config (keys {', '.join(changed)}); recomputing")
-            shutil.rmtree(run_dir)
+            ledger.remove_recorded(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if not config_path.is_file():
         atomic.write_text(config_path, dump_yaml({"experiment": experiment, **resolved}))
@@ -307,11 +317,12 @@ def note(message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
 
-LOCK_NAME = "run.lock"
+LOCK_NAME = ledger.LOCK_NAME
 
 
 def pid_alive(pid: Any) -> bool:
-    """Whether a process with this pid exists on this machine."""
+    """Whether a process with this pid runs on this machine (a killed process that its parent has
+    not reaped yet, a zombie, does not)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
@@ -320,7 +331,11 @@ def pid_alive(pid: Any) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # Linux: the state letter follows the parenthesised command name
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 @contextmanager
@@ -351,8 +366,8 @@ def run_lock(run_dir: Path):
 
 
 def remove_stale_temporaries(run_dir: Path) -> int:
-    """Delete half-written ``.NAME.*.tmp`` files a killed run left (call while holding the lock)."""
-    stale = [path for path in Path(run_dir).rglob(".*.tmp") if path.is_file()]
+    """Delete half-written ``.NAME.<8 hex digits>.tmp`` files a killed run left (call while holding the lock)."""
+    stale = [path for path in Path(run_dir).rglob(".*.tmp") if path.is_file() and ledger.TEMPORARY.match(path.name)]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
@@ -372,7 +387,7 @@ def _read_json(path: Path) -> dict:
 
 def stale_reason(run_dir: Path, version: str) -> str | None:
     """Why the results in ``run_dir`` cannot be reused with code ``version``, or None when they can."""
-    if not any((Path(run_dir) / name).exists() for name in RESULTS):
+    if not any(rel.split("/", 1)[0] in RESULTS for rel in ledger.recorded(run_dir)):
         return None
     env = _read_json(Path(run_dir) / "env.json")
     recorded = env.get("code_version")
@@ -387,37 +402,57 @@ def stale_reason(run_dir: Path, version: str) -> str | None:
 
 
 def clear_results(run_dir: Path) -> None:
-    for name in RESULTS:
-        path = Path(run_dir) / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
+    """Delete the results anndl wrote in ``run_dir`` (what its ledger lists under :data:`RESULTS`)."""
+    ledger.remove_recorded(run_dir, RESULTS)
+
+
+@contextmanager
+def output_folder(folder: Path, *, keep_others: bool = False, names: Sequence[str] | None = None,
+                  check: Sequence[str] | None = None, results: Sequence[str] | None = None):
+    """Hold ``folder`` for one command (a run, a sweep, a report): create it, take its lock
+    (:func:`run_lock`), refuse files there that anndl did not write (under the top-level ``check``
+    names, else ``names``; unless ``keep_others``), and claim its ledger for the top-level ``names``
+    (None: the whole folder). A folder this call created is removed again when the command fails with
+    an AnndlError before it wrote any of ``results`` (None: any file)."""
+    folder = Path(folder)
+    check_run_dir_path(folder)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{str(folder)[:80]}: cannot create this folder ({exc.strerror or exc}); "
+                          f"pass another --out") from None
+    try:
+        with run_lock(folder):
+            ledger.refuse_foreign(folder, keep_others, check if check is not None else names)
+            ledger.claim(folder, names)
+            yield folder
+    except AnndlError:
+        written = ledger.recorded(folder)
+        if created and not any(results is None or rel.split("/", 1)[0] in results for rel in written):
+            shutil.rmtree(folder, ignore_errors=True)  # bad input found before any result: leave nothing
+        raise
 
 
 def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool = False, jobs: int = 1,
             progress: bool = True, executor_obj: executor.Executor | None = None,
-            replace: bool = False) -> dict[str, Any]:
+            replace: bool = False, keep_others: bool = False) -> dict[str, Any]:
     """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json.
 
     Results already in ``run_dir`` are reused only when they were made by the same code from the same
     data (otherwise a one-line note, and they are recomputed); a run that completed that way is not
-    run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`.
+    run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`. A
+    ``run_dir`` holding files that anndl did not write is refused (ForeignFileError, exit 2) unless
+    ``keep_others``; either way anndl never replaces or deletes them (:mod:`anndl.ledger`).
     """
     resolved = resolved_config(config)
     check_run_dir_path(run_dir)
     exp.check_data(config)  # bad data is a one-line error before the run directory exists
-    created = not Path(run_dir).exists()
-    prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
-    try:
-        with run_lock(run_dir):
-            return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
-                                      executor_obj=executor_obj)
-    except AnndlError:
-        if created and not any(path.is_file() for name in ("cells", "checkpoints")
-                               for path in (Path(run_dir) / name).rglob("*")):
-            shutil.rmtree(run_dir, ignore_errors=True)  # bad input found before any result: leave nothing
-        raise
+    # SIGTERM ends the run like Ctrl-C from the moment its folder is taken (status.json says so)
+    with sigterm_as_interrupt(), output_folder(run_dir, keep_others=keep_others, results=("cells", "checkpoints")):
+        prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
+        return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
+                                  executor_obj=executor_obj)
 
 
 def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool, jobs: int,

@@ -6,7 +6,10 @@ headline metrics) and ``sweep_<metric>.png`` (``--metric``, else the first metri
 the cells). Cells run through the executor (local processes or
 Dask) and are cached like any other cells, so a killed sweep restarted with the same command
 computes only the unfinished cells; a failing cell is listed with its error and does not stop the
-others.
+others. Axes that would silently disagree are refused (exit 2): a key given twice, a value given
+twice on one axis, a key that is both an axis and a ``--set`` override (or a part of one, as ``data``
+and ``data.path``). The sweep holds its folder's lock while it runs (a second sweep or report
+there is refused) and writes only beside files anndl wrote (``--keep-others``: beside others too).
 """
 
 from __future__ import annotations
@@ -56,6 +59,31 @@ def parse_axis(text: str) -> tuple[str, list[str]]:
             raise ConfigError(f"sweep axis {text!r}: empty range {low}..{high}")
         return key.strip(), [str(v) for v in range(low, high + 1)]
     return key.strip(), split_top_level(values)
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether dotted keys ``a`` and ``b`` set the same value (equal, or one inside the other)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def check_axes(axes: Sequence[tuple[str, list[str]]], base_overrides: Sequence[str] = ()) -> None:
+    """ConfigError naming the keys when the axes and ``--set`` overrides disagree: a key on two axes
+    (or one key inside another), a value twice on one axis, or a ``--set`` key that an axis also sets."""
+    for i, (key, values) in enumerate(axes):
+        for other, _ in axes[:i]:
+            if _overlap(key, other):
+                same = f"'{key}' is given twice" if key == other else f"'{other}' and '{key}' overlap"
+                raise ConfigError(f"sweep: axes {same}; give each key one axis, e.g. {key}=a,b,c")
+        seen = set()
+        for value in values:
+            if value in seen:
+                raise ConfigError(f"sweep axis '{key}': value {value[:80]!r} appears twice; give each value once")
+            seen.add(value)
+    for text in base_overrides:
+        fixed = text.partition("=")[0].strip()
+        for key, _ in axes:
+            if _overlap(fixed, key):
+                raise ConfigError(f"sweep: --set {fixed} and the axis '{key}' both set '{key}'; drop one of them")
 
 
 def grid(axes: Sequence[tuple[str, list[str]]]) -> list[dict[str, str]]:
@@ -122,11 +150,13 @@ def varying_metric(results: Sequence[dict], names: Sequence[str]) -> str | None:
 
 def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: bool = False,
               base_overrides: Sequence[str] = (), metric: str | None = None,
-              executor_obj: executor.Executor | None = None, progress: bool = True) -> list[dict[str, Any]]:
+              executor_obj: executor.Executor | None = None, progress: bool = True,
+              keep_others: bool = False) -> list[dict[str, Any]]:
     """Run the grid, write the summary table and figure, and return the summary rows."""
     axes = [parse_axis(text) for text in axis_texts]
     if not axes:
         raise ConfigError("sweep: give at least one axis, e.g. seed=0..4 or hidden_units=10,20")
+    check_axes(axes, base_overrides)
     combos = grid(axes)
     cells = []
     for index, values in enumerate(combos):
@@ -134,7 +164,14 @@ def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: 
         loaded = load_config_file(config, overrides, quick=quick)  # every cell is checked before any runs
         cells.append({"config": str(config), "overrides": overrides, "quick": quick,
                       "run_dir": str(out_dir / cell_name(index, values)), "resolved": config_to_dict(loaded.config)})
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with runs.output_folder(out_dir, keep_others=keep_others):
+        return _run_cells(cells, combos, axes, out_dir, metric=metric, executor_obj=executor_obj, progress=progress)
+
+
+def _run_cells(cells: list[dict], combos: list[dict[str, str]], axes: Sequence[tuple[str, list[str]]],
+               out_dir: Path, *, metric: str | None, executor_obj: executor.Executor | None,
+               progress: bool) -> list[dict[str, Any]]:
+    """Run the checked cells and write the summary (in a folder the caller holds)."""
     results = executor.map_cells(run_sweep_cell, cells, executor=executor_obj or executor.SerialExecutor(),
                                  cache=executor.CellCache(out_dir / "cells"), desc="sweep", progress=progress,
                                  context={"code": code_version()}, cache_if=executor.completed)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from anndl import ledger
 from anndl.cli import main
 from anndl.report import build
 from anndl.report.claims import VERDICTS
@@ -34,10 +35,17 @@ def two_configs(tmp_path, monkeypatch):
 def test_quick_report_writes_files_and_scorecard_and_reports_failures(two_configs, tmp_path):
     out = tmp_path / "report"
     (out / "figures").mkdir(parents=True)
+    ledger.claim(out, build.OUTPUTS)  # a figure an earlier report wrote (its ledger lists it) ...
     (out / "figures" / "fig9_9_renamed_long_ago.png").write_bytes(b"stale")
-    result = CliRunner().invoke(main, ["report", "--quick", "--out", str(out)])
+    ledger.record(out, out / "figures" / "fig9_9_renamed_long_ago.png")
+    (out / "figures" / "thesis_plot.png").write_bytes(b"mine")  # ... and one the report did not write
+    refused = CliRunner().invoke(main, ["report", "--quick", "--out", str(out)])
+    assert refused.exit_code == 2 and "figures/thesis_plot.png" in refused.output, refused.output
+    result = CliRunner().invoke(main, ["report", "--quick", "--out", str(out), "--keep-others"])
     assert result.exit_code == 0, result.output
     assert not (out / "figures" / "fig9_9_renamed_long_ago.png").exists(), "a full report drops stale figures"
+    assert (out / "figures" / "thesis_plot.png").read_bytes() == b"mine", "and keeps files it did not write"
+    (out / "figures" / "thesis_plot.png").unlink()
     markdown = (out / "report.md").read_text()
     assert "by anndl report --quick" in markdown and "wall time" in markdown and "`" not in markdown.splitlines()[2]
     assert "**Ours: pca_broken**" in markdown and "State: failed" in markdown and "corrupt.csv" in markdown

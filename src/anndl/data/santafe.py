@@ -44,6 +44,11 @@ def load_series(path: str | Path | None = None) -> np.ndarray:
         raise DataError(f"{path}: expected one value a line (a 1-D series), got shape {values.shape}")
     if not np.all(np.isfinite(values)):
         raise DataError(f"{path}: the series holds non-finite values")
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(np.std(values))
+    if not np.isfinite(spread):
+        raise DataError(f"{path}: values too large to standardise (largest |x| = {np.abs(values).max():.3g}: their "
+                        f"squares overflow); expected a series of ordinary magnitudes")
     return values
 
 

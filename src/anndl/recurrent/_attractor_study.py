@@ -8,8 +8,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from anndl import plotting
-from anndl.config import ExperimentConfig, param
+from anndl import memory, plotting
+from anndl.config import ExperimentConfig, param, shown
 from anndl.nn.hopfield.attractors import (
     classify_fixed_points,
     find_attractors,
@@ -45,9 +45,14 @@ class AttractorStudyConfig(ExperimentConfig):
     def __post_init__(self):
         rows, dim = self.patterns, self.dimension
         if not rows or any(len(row) != dim or set(row) - {-1, 1} for row in rows):
-            raise ValueError(f"patterns: expected rows of {dim} values, each -1 or 1, got {rows}")
+            raise ValueError(f"patterns: expected rows of {dim} values, each -1 or 1, got {shown(rows)}")
         if self.starts == "random" and self.random_points == 0:
             raise ValueError("starts=random needs random_points >= 1 (no initial states otherwise)")
+        starts = (self.grid_points ** dim if self.starts != "random" else 0) \
+            + (self.random_points if self.starts != "grid" else 0)
+        # the simulated trajectories, (num_steps + 1, starts, S) float64, and a working copy
+        memory.check(2 * 8 * (self.num_steps + 1) * starts * dim, "grid_points, random_points, num_steps",
+                     f"simulating {starts} starts for {self.num_steps} steps")
 
 
 def _patterns(cfg: AttractorStudyConfig, dim: int) -> np.ndarray:

@@ -12,6 +12,8 @@ Writes into the output folder::
                                              with ``--data``, whose verdicts sit beside each claim's
     report.md, report.html                   the course report's sections in its order, the scorecard
     runs/<config>-<code>/                    the run directories (reused while config and code stay the same)
+    anndl-files.txt, runs/anndl-files.txt    what the report wrote (anndl.ledger): the only files it replaces
+                                             or deletes; other files in the folder are left alone
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ import dataclasses
 import fnmatch
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from anndl import atomic, digests, executor, registry, runs
+from anndl import atomic, digests, executor, ledger, registry, runs
 from anndl.config import config_to_dict
 from anndl.configfile import load_config_file, shipped_configs
 from anndl.data.course import check_folder
@@ -36,6 +37,8 @@ from anndl.report.render import FULL_SETTINGS, FigureFile, caption_for, render_h
 from anndl.report.scorecard import CLAIMS, EXTRA_FIGURES, REPORT_FIGURES
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
+OUTPUTS = ("figures", "report.md", "report.html", "claim_inputs.json", "course_data_metrics.json")
+"""The top-level names a report writes in its folder besides ``runs/`` (its ledger's scope)."""
 FULL_SETTINGS_MARKERS = (f"; {FULL_SETTINGS};", f"Variant: {FULL_SETTINGS}")
 """How report.md's summary line (and the header of reports before it) marks a full-settings report."""
 
@@ -145,7 +148,7 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
                  executor_obj: executor.Executor | None = None, progress: bool = True,
                  command: str = "anndl report", self_contained: bool | None = None,
                  pdf: bool = False, data_dir: Path | None = None, course_metrics: Path | None = None,
-                 notes: list[str] | None = None) -> list[Verdict]:
+                 notes: list[str] | None = None, keep_others: bool = False) -> list[Verdict]:
     """Run the selected configs (reusing finished ones), then write figures, metrics and the report.
 
     A --quick report into a folder that holds a full-settings report is a ConfigError unless ``force``.
@@ -154,6 +157,9 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
     experiment's declared keys (every file checked before anything runs or is written). ``course_metrics``:
     the claim_inputs.json of a report made with ``--data``; each claim's verdict on it is shown beside ours.
     ``notes``: filled with one line per experiment saying which data it runs on under ``data_dir``.
+    The report holds ``out_dir``'s lock while it runs (a second report or sweep there is refused),
+    and refuses files under its outputs (:data:`OUTPUTS`) and runs/ that anndl did not write, unless
+    ``keep_others`` (then they are left as they are).
     """
     if quick and not force and holds_full_report(out_dir):
         raise ConfigError(f"{out_dir}: holds a full-settings report (report.md) that --quick would replace; "
@@ -161,9 +167,20 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
     course = read_claim_inputs(course_metrics) if course_metrics is not None else None
     data_dir = None if data_dir is None else check_folder(data_dir).resolve()
     notes = notes if notes is not None else []
+    git = runs.git_state(SOURCE_DIR)  # before this report creates or rewrites anything
+    with runs.output_folder(out_dir, keep_others=keep_others, names=OUTPUTS, check=(*OUTPUTS, "runs")):
+        return _build_report(out_dir, quick=quick, only=only, force=force, executor_obj=executor_obj,
+                             progress=progress, command=command, self_contained=self_contained, pdf=pdf, git=git,
+                             data_dir=data_dir, course=course, course_metrics=course_metrics, notes=notes)
+
+
+def _build_report(out_dir: Path, *, quick: bool, only: Sequence[str], force: bool,
+                  executor_obj: executor.Executor | None, progress: bool, command: str,
+                  self_contained: bool | None, pdf: bool, git: dict, data_dir: Path | None, course: dict | None,
+                  course_metrics: Path | None, notes: list[str]) -> list[Verdict]:
+    """:func:`build_report`'s work, in a folder the caller holds."""
     start = time.perf_counter()
     version = code_version()
-    git = runs.git_state(SOURCE_DIR)  # before this report rewrites its own tracked outputs
     configs = select_configs(only)
     cells = []
     for path in configs:
@@ -179,7 +196,8 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
                       "data_dir": None if data_dir is None else str(data_dir)})
     for cell in cells:
         if force and Path(cell["run_dir"]).exists():
-            shutil.rmtree(cell["run_dir"])
+            ledger.remove_recorded(Path(cell["run_dir"]))
+    ledger.claim(out_dir / "runs")
     cache = executor.CellCache(out_dir / "runs" / "cells")
     if force:
         for cell in cells:
@@ -200,7 +218,7 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
                                    recorded_data_files(Path(cell["run_dir"]))))
     figures = collect_figures(entries, out_dir / "figures", pdf=pdf)
     if not only:
-        remove_stale_figures(out_dir / "figures", figures)
+        remove_stale_figures(out_dir, figures)
     metrics = {e.config: e.result.get("metrics", {"state": e.result["state"], "error": e.result.get("error")})
                for e in entries}
     atomic.write_json(out_dir / "figures" / "metrics.json", metrics)
@@ -278,14 +296,14 @@ def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: b
     return collected
 
 
-def remove_stale_figures(figures_dir: Path, figures: dict[str, list[FigureFile]]) -> list[Path]:
-    """After a report of every config: delete files in ``figures_dir`` that this report did not write
-    (figures of renamed or removed experiments, PDFs of an earlier ``--pdf``)."""
-    kept = {p for files in figures.values() for f in files for p in (f.png, f.csv, f.pdf) if p is not None}
-    stale = [p for p in figures_dir.iterdir() if p.is_file() and p.name != "metrics.json" and p not in kept]
-    for path in stale:
-        path.unlink()
-    return stale
+def remove_stale_figures(out_dir: Path, figures: dict[str, list[FigureFile]]) -> list[str]:
+    """After a report of every config: delete the files in ``out_dir/figures`` that an earlier report
+    wrote (as its ledger lists) and this one did not (figures of renamed or removed experiments, PDFs
+    of an earlier ``--pdf``); files anndl did not write stay."""
+    kept = {ledger.relative(out_dir, p) for files in figures.values() for f in files
+            for p in (f.png, f.csv, f.pdf) if p is not None} | {"figures/metrics.json"}
+    stale = sorted(p for p in ledger.recorded(out_dir) if p.startswith("figures/") and p not in kept)
+    return ledger.remove_recorded(out_dir, paths=stale)
 
 
 def _report_label(figure: str) -> str:

@@ -52,6 +52,9 @@ def fit(cell: FitCell) -> dict:
     net = MLP.create([1, cell.hidden_units, 1], x, t, np.random.default_rng(weight_seq))
     trained, history = train(net, x, t, algorithm="lm", epochs=cell.epochs)
     y, y_test = trained.predict(x)[:, 0], trained.predict(x_test)[:, 0]
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged net's errors overflow to inf: reported as such
+        test_mse = float(np.mean((t_test - y_test) ** 2))
+        true_mse = float(np.mean((sin_squared(x_test) - y_test) ** 2))
     return {
         "x": x,
         "t": t,
@@ -60,8 +63,8 @@ def fit(cell: FitCell) -> dict:
         "t_test": t_test,
         "y_test": y_test,
         "train_mse": history.loss[-1],
-        "test_mse": float(np.mean((t_test - y_test) ** 2)),
-        "test_mse_vs_true_function": float(np.mean((sin_squared(x_test) - y_test) ** 2)),
+        "test_mse": test_mse,
+        "test_mse_vs_true_function": true_mse,
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "diverged": history.diverged,
