@@ -8,7 +8,9 @@ torch nor scikit-learn):
 - ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
   record (:mod:`anndl.nn.mlp`, :mod:`anndl.nn.training`);
 - ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield`);
-- ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`).
+- ``run_experiment``: ``anndl run`` from Python, returning a ``Run`` (:mod:`anndl.api`);
+- ``Run``, ``load_run``: a run directory as an object, found by path, ``"latest"`` or experiment
+  name (:mod:`anndl.results`); ``compare``: what differs between two runs (:mod:`anndl.comparison`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ _EXPORTS = {
     "newhop": "anndl.nn.hopfield",
     "HopfieldNet": "anndl.nn.hopfield",
     "run_experiment": "anndl.api",
+    "Run": "anndl.results",
+    "load_run": "anndl.results",
+    "compare": "anndl.comparison",
 }
 """Public name -> the module that defines it."""
 
@@ -34,6 +39,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.api import run_experiment as run_experiment
+    from anndl.comparison import compare as compare
     from anndl.estimators import MLPClassifier as MLPClassifier
     from anndl.estimators import MLPRegressor as MLPRegressor
     from anndl.nn.hopfield import HopfieldNet as HopfieldNet
@@ -41,6 +47,8 @@ if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.nn.mlp import MLP as MLP
     from anndl.nn.training import History as History
     from anndl.nn.training import train as train
+    from anndl.results import Run as Run
+    from anndl.results import load_run as load_run
 
 
 def __getattr__(name: str):

@@ -186,10 +186,33 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def default_run_dir(experiment: str, seed: int, root: Path = Path("runs")) -> Path:
-    """``runs/<experiment>/<UTC timestamp>_s<seed>``, made unique with a suffix if needed."""
+SLUG_CHARS = 40
+"""The longest override slug a run folder's name carries (longer ones are cut and given a digest)."""
+
+
+def overrides_slug(overrides: Sequence[str]) -> str:
+    """A short, file-name-safe summary of ``KEY=VALUE`` overrides: ``hidden_units=50_epochs=9``.
+
+    Brackets, quotes and spaces are dropped; beyond letters, digits and ``_ . = , + -`` every
+    character becomes ``-``; longer than
+    :data:`SLUG_CHARS`, it is cut and ends with 6 hex digits of the whole, so two runs stay apart.
+    """
+    import hashlib
+    import re
+
+    texts = [re.sub(r"[\[\]{}()'\"\s]+", "", o) for o in overrides]  # brackets, quotes, spaces: dropped
+    text = "_".join(re.sub(r"[^A-Za-z0-9_.=,+-]+", "-", o).strip("-") for o in texts)
+    if len(text) > SLUG_CHARS:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+        text = text[: SLUG_CHARS - 7].rstrip("-_") + "-" + digest
+    return text
+
+
+def default_run_dir(experiment: str, seed: int, root: Path = Path("runs"), overrides: Sequence[str] = ()) -> Path:
+    """``runs/<experiment>/<UTC timestamp>_s<seed>[_<overrides slug>]``, made unique with a suffix if needed."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = root / experiment / f"{stamp}_s{seed}"
+    slug = overrides_slug([o for o in overrides if not o.startswith("seed=")])
+    base = root / experiment / (f"{stamp}_s{seed}" + (f"_{slug}" if slug else ""))
     candidate, n = base, 1
     while candidate.exists():
         n += 1
@@ -230,6 +253,16 @@ def environment(device: str | None = None) -> dict[str, Any]:
         "device": device,
         "argv": sys.argv,
     }
+
+
+def interrupt_reason(exc: BaseException) -> str:
+    """What ended a run early, in words: ``Ctrl-C`` or ``SIGTERM`` (see :func:`sigterm_as_interrupt`)."""
+    detail = str(exc).strip()
+    if not detail:
+        return "Ctrl-C"
+    if detail == f"signal {int(signal.SIGTERM)}":
+        return "SIGTERM"
+    return detail
 
 
 @contextmanager
@@ -386,6 +419,19 @@ def stale_reason(run_dir: Path, version: str) -> str | None:
     return None
 
 
+def kept_work(run_dir: Path) -> str:
+    """What an interrupted run left to resume from, in words: ``3 finished cells and 2 training
+    checkpoints kept in runs/...`` (or that nothing had finished)."""
+    run_dir = Path(run_dir)
+    cells = len(list((run_dir / "cells").glob("*.json"))) if (run_dir / "cells").is_dir() else 0
+    stages = len(list((run_dir / "checkpoints").rglob("*.pt"))) if (run_dir / "checkpoints").is_dir() else 0
+    if not cells and not stages:
+        return f"no cell had finished, {run_dir} keeps nothing to reuse"
+    kept = [f"{cells} finished cell{'s' * (cells != 1)}"] if cells else []
+    kept += [f"{stages} training checkpoint{'s' * (stages != 1)}"] if stages else []
+    return f"{run_dir} keeps {' and '.join(kept)}"
+
+
 def clear_results(run_dir: Path) -> None:
     for name in RESULTS:
         path = Path(run_dir) / name
@@ -397,12 +443,14 @@ def clear_results(run_dir: Path) -> None:
 
 def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool = False, jobs: int = 1,
             progress: bool = True, executor_obj: executor.Executor | None = None,
-            replace: bool = False) -> dict[str, Any]:
+            replace: bool = False, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json.
 
     Results already in ``run_dir`` are reused only when they were made by the same code from the same
     data (otherwise a one-line note, and they are recomputed); a run that completed that way is not
     run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`.
+    ``overrides``: the ``KEY=VALUE`` texts the run was started with, recorded in status.json
+    (``anndl runs`` shows them).
     """
     resolved = resolved_config(config)
     check_run_dir_path(run_dir)
@@ -412,7 +460,7 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     try:
         with run_lock(run_dir):
             return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
-                                      executor_obj=executor_obj)
+                                      executor_obj=executor_obj, overrides=overrides)
     except AnndlError:
         if created and not any(path.is_file() for name in ("cells", "checkpoints")
                                for path in (Path(run_dir) / name).rglob("*")):
@@ -421,7 +469,8 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
 
 
 def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool, jobs: int,
-                       progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+                       progress: bool, executor_obj: executor.Executor | None,
+                       overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Reuse, recompute or run (the caller holds the run's lock)."""
     remove_stale_temporaries(run_dir)
     version = digests.code_version()
@@ -433,16 +482,18 @@ def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path,
         note(f"{run_dir}: already completed with this config, code and data; nothing to do")
         return _read_json(run_dir / "metrics.json")
     return _execute_locked(exp, config, run_dir, version, quick=quick, jobs=jobs, progress=progress,
-                           executor_obj=executor_obj)
+                           executor_obj=executor_obj, overrides=overrides)
 
 
 def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, version: str, *, quick: bool,
-                    jobs: int, progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+                    jobs: int, progress: bool, executor_obj: executor.Executor | None,
+                    overrides: Sequence[str] = ()) -> dict[str, Any]:
     env = {**environment(getattr(config, "device", None)), "code_version": version, "data_files": {},
            "quick": "applied" if quick else "not applied"}
     atomic.write_json(run_dir / "env.json", env)
     status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid(),
-              "host": platform.node()}
+              "host": platform.node(),
+              "overrides": list(overrides) or _read_json(run_dir / "status.json").get("overrides") or []}
     atomic.write_json(run_dir / "status.json", status)
     start = time.perf_counter()
     with digests.collect_reads() as reads:
@@ -460,7 +511,7 @@ def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, ve
             if partial:
                 atomic.write_json(run_dir / "metrics.json", {**flatten_metrics(partial), "partial": True})
             status.update(state=state, finished=utc_now(), wall_time_s=time.perf_counter() - start,
-                          error=f"{type(exc).__name__}: {exc}")
+                          error=interrupt_reason(exc) if state == "interrupted" else f"{type(exc).__name__}: {exc}")
             atomic.write_json(run_dir / "status.json", status)
             raise
         finally:
@@ -469,18 +520,3 @@ def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, ve
     status.update(state="completed", finished=utc_now(), wall_time_s=time.perf_counter() - start)
     atomic.write_json(run_dir / "status.json", status)
     return metrics
-
-
-def load_run(run_dir: Path) -> dict[str, Any]:
-    """Read a run directory's status, metrics and figure paths (for ``anndl show``)."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file():
-        raise ConfigError(f"{run_dir}: not a run directory (no config.yaml)")
-
-    status = _read_json(run_dir / "status.json")
-    if status.get("state") == "running" and status.get("host", platform.node()) == platform.node() \
-            and not pid_alive(status.get("pid")):
-        status["state"] = "interrupted (process gone)"
-    figures = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
-    tables = sorted((run_dir / "tables").glob("*.md")) if (run_dir / "tables").is_dir() else []
-    return {"status": status, "metrics": _read_json(run_dir / "metrics.json"), "figures": figures, "tables": tables}
