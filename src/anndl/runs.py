@@ -1,11 +1,12 @@
 """Run directories: resolved config, environment, status, metrics and figures of one run.
 
-Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>/`` (or ``--out``)::
+Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>[_<overrides slug>]/`` (or ``--out``)::
 
     config.yaml    the resolved config as it ran (`quick:` applied and dropped): `anndl run config.yaml` re-runs it
     env.json       anndl version, git commit + dirty flag, code version, the data files read with their
                    digests, Python and package versions, threads, device, quick
-    status.json    running | completed | failed | interrupted, with times, pid and the error if any
+    status.json    running | completed | failed | interrupted, with times, pid, the overrides given and the
+                   error (or what interrupted it: Ctrl-C, SIGTERM)
     run.lock       the pid of the process writing here (while it runs)
     metrics.json   the experiment's final numbers, flat dotted names
     figures/       every figure as PNG and PDF
