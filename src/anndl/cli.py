@@ -15,9 +15,10 @@ import traceback
 from pathlib import Path
 
 import click
+import yaml
 
 from anndl import registry, runs
-from anndl.config import dump_yaml, field_docs, type_name
+from anndl.config import dump_yaml, field_docs, read_yaml, type_name
 from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
 from anndl.errors import AnndlError
 from anndl.executor import EXECUTORS, close_executor, make_executor
@@ -86,6 +87,13 @@ class Group(click.Group):
                 traceback.print_exc()
             click.echo(f"error: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)", err=True)
             ctx.exit(EXIT_FAILED)
+
+
+def _where(path: Path) -> str:
+    """A shipped file as a path that exists from here: relative to the working directory when it lies
+    below it (``configs/pca.yaml`` in a checkout), else absolute (an installed wheel's copy)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def _silence_stdout() -> None:
@@ -159,7 +167,7 @@ def list_() -> None:
     """List the experiments: description, shipped config and module (imports none of them)."""
     configs: dict[str, list[str]] = {}
     for path in shipped_configs():
-        configs.setdefault(config_experiment(path) or "(invalid)", []).append(f"configs/{path.name}")
+        configs.setdefault(config_experiment(path) or "(invalid)", []).append(_where(path))
     experiments = registry.describe_all()
     width = max((len(name) for name, _, _ in experiments), default=0)
     for name, module, description in experiments:
@@ -224,6 +232,13 @@ def describe(experiment: str) -> None:
     docs = field_docs(exp.config_cls)
     click.echo(f"{exp.name}: {exp.description}")
     _describe_fields(exp.config_cls, docs, prefix="")
+    source = shipped_config(exp.name)
+    quick = read_yaml(source).get("quick") if source is not None else None
+    if isinstance(quick, dict) and quick:
+        click.echo(f"--quick applies the shipped config's quick overrides ({_where(source)}):")
+        for key, value in quick.items():
+            text = yaml.safe_dump(value, default_flow_style=True, width=float("inf")).removesuffix("\n...\n")
+            click.echo(f"  {key}={text.strip()}")
 
 
 def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
@@ -237,6 +252,9 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
             _describe_fields(tp, field_docs(tp), prefix=f"{prefix}{field.name}.")
             continue
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        if prefix == "" and field.name == "quick":
+            click.echo(f"  quick [dict]: {docs.get(field.name, '')} (listed at the end)")
+            continue
         bounds = field.metadata.get("bounds", {})
         limits = " ".join(f"{k} {v}" for k, v in bounds.items())
         extra = f" ({limits})" if limits else ""

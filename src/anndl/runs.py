@@ -88,18 +88,25 @@ class RunContext:
         (child,) = self.seed_sequence.spawn(1)
         return np.random.default_rng(child)
 
-    def map(self, fn: executor.CellFn, cells: Sequence[Any], desc: str = "cells") -> list[Any]:
+    def cell_seeds(self, n: int) -> list[int]:
+        """``n`` integer seeds, the children of one new child of the run's SeedSequence (what
+        :meth:`map` gives its cells when not handed ``seeds``)."""
+        (stream,) = self.seed_sequence.spawn(1)
+        return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in stream.spawn(n)]
+
+    def map(self, fn: executor.CellFn, cells: Sequence[Any], desc: str = "cells",
+            seeds: Sequence[int] | None = None) -> list[Any]:
         """Run ``fn(cell)`` for every cell (a frozen dataclass with a ``seed`` field, or a dict) through
         the run's executor, each with its own seed.
 
-        Seeds are children of one child of the run's SeedSequence, in cell order; finished cells are
-        stored under ``cells/`` so that a re-run into the same directory only computes the rest. A cell's
-        cache key covers the whole resolved config, the code version and the data files read so far.
+        Seeds are children of one child of the run's SeedSequence, in cell order (:meth:`cell_seeds`),
+        or ``seeds`` when given (e.g. one seed shared by the cells that split one piece of work);
+        finished cells are stored under ``cells/`` so that a re-run into the same directory only
+        computes the rest. A cell's cache key covers the whole resolved config, the code version and
+        the data files read so far.
         """
-        (stream,) = self.seed_sequence.spawn(1)
         seeded = []
-        for cell, child in zip(cells, stream.spawn(len(cells)), strict=True):
-            seed = int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        for cell, seed in zip(cells, self.cell_seeds(len(cells)) if seeds is None else seeds, strict=True):
             if dataclasses.is_dataclass(cell):  # a frozen cell with seed None gets its child seed
                 cell = cell if cell.seed is not None else dataclasses.replace(cell, seed=seed)
             else:
@@ -109,7 +116,7 @@ class RunContext:
         if self.env is not None:
             self.env["data_files"] = dict(self.reads)
             atomic.write_json(self.run_dir / "env.json", self.env)
-        context = {"config": config_to_dict(self.config), "code": self.code_version,
+        context = {"config": resolved_config(self.config), "code": self.code_version,
                    "data": digests.content_key(self.reads)}
         cache = executor.CellCache(self.run_dir / "cells")
         return executor.map_cells(fn, seeded, executor=self.executor, cache=cache, desc=desc,
