@@ -31,9 +31,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from anndl.data.regression import sin_squared, sin_squared_grid
-from anndl.nn.mlp import MLP
-from anndl.nn.train_many import train_many
-from anndl.nn.training import train
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.train_many import train_many
+from anndl.nn.feedforward.training import train
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_batched.json"
 ALGORITHMS = ("gd", "gdx", "lm", "br")

@@ -32,8 +32,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from anndl.nn import gan_training
-from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
+from anndl.nn.adversarial import training as gan_training
+from anndl.nn.adversarial.models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_gan_step.json"
 

@@ -29,12 +29,12 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from anndl.nn.allocator import retain_freed_memory
 from threadpoolctl import threadpool_limits
 
+from anndl.allocator import retain_freed_memory
 from anndl.data.regression import sin_squared, sin_squared_grid
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import train
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_trainers.json"
 
@@ -381,7 +381,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="50 epochs, no scaling rows")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--retain-freed-memory", action="store_true",
-                        help="raise glibc's malloc thresholds first (anndl.nn.allocator), to measure what that buys")
+                        help="raise glibc's malloc thresholds first (anndl.allocator), to measure what that buys")
     args = parser.parse_args()
     if args.retain_freed_memory:
         retain_freed_memory()

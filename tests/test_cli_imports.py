@@ -57,7 +57,7 @@ SEEDED_BEFORE_TORCH = """
 import importlib
 import sys
 
-from anndl import executor
+from anndl import executor, process
 
 
 def cell_fn(cell):
@@ -68,7 +68,8 @@ def cell_fn(cell):
     return {"draw": torch.rand(3).tolist(), "threads": torch.get_num_threads()}
 
 
-result, _ = executor.run_cell(cell_fn, {"seed": 7}, single_thread=True)
+with process.worker_settings(1):
+    result, _ = executor.run_cell(cell_fn, {"seed": 7})
 import torch
 
 torch.manual_seed(7)
@@ -76,7 +77,7 @@ assert result == {"draw": torch.rand(3).tolist(), "threads": 1}, result
 """
 
 
-@pytest.mark.parametrize("module", ["anndl.nn.torchkit", "anndl.nn.mlp"])
+@pytest.mark.parametrize("module", ["anndl.nn.torchkit", "anndl.nn.feedforward.mlp"])
 def test_a_cell_that_imports_torch_itself_is_seeded_and_single_threaded_as_before(module, tmp_path):
     """The worker seeds and limits threads before the cell function imports torch (anndl.deferred_torch)."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # torch's own thread default

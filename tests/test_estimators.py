@@ -18,9 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from anndl.estimators import MLPClassifier, MLPRegressor
-from anndl.nn.classic import ALGORITHMS
-from anndl.nn.mlp import MLP
-from anndl.nn.training import algorithm_defaults, train
+from anndl.nn.feedforward.classic import ALGORITHMS
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import algorithm_defaults, train
 
 FAST = {"hidden_layer_sizes": (5,), "epochs": 30, "random_state": 0}
 

@@ -25,9 +25,10 @@ from click.testing import CliRunner
 
 from anndl.cli import main
 from anndl.nn import torchkit
-from anndl.nn.autoencoder import train_stack
-from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
-from anndl.nn.convnets import DigitCNN, fit_classifier
+from anndl.nn.autoencoders.sparse import train_stack
+from anndl.nn.boltzmann.dbm import pretrain_dbm, train_dbm
+from anndl.nn.boltzmann.rbm import BernoulliRBM, make_generator, train_rbm
+from anndl.nn.conv.cnn import DigitCNN, fit_classifier
 from anndl.seeding import seed_globals
 
 REPO = Path(__file__).resolve().parents[1]

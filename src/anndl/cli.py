@@ -17,9 +17,10 @@ from pathlib import Path
 import click
 import yaml
 
-from anndl import registry, runs
+from anndl import process, registry, runs
 from anndl.config import dump_yaml, field_docs, read_yaml, type_name
 from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
+from anndl.data.course import check_folder
 from anndl.errors import AnndlError
 from anndl.executor import EXECUTORS, close_executor, make_executor
 from anndl.sweep import run_sweep
@@ -38,8 +39,24 @@ def jobs_option(help_text: str):
                         help=f"{help_text} (-1: all cores).")
 
 
-def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | None = None):
-    """The executor for --jobs/--executor/--scheduler; a usage error for options that cannot work."""
+def threads_option(command):
+    """--threads N: BLAS and torch threads per process (default 1; 0: the libraries' own defaults)."""
+    return click.option("--threads", type=click.IntRange(min=0), default=process.DEFAULT_THREADS, show_default=True,
+                        help="BLAS and torch threads per process (0: the libraries' defaults); "
+                             "jobs x threads may not exceed the cores.")(command)
+
+
+def checked_threads(threads: int, jobs: int, kind: str) -> int:
+    """--threads, or a usage error when --jobs local workers of that many threads oversubscribe the cores."""
+    try:
+        return process.check_threads(threads, jobs if kind == "local" else 1)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | None = None,
+                  threads: int = process.DEFAULT_THREADS):
+    """The executor for --jobs/--executor/--scheduler/--threads; a usage error for options that cannot work."""
     if scheduler is not None and kind != "dask":
         raise click.UsageError("--scheduler needs --executor dask (the local executor has no scheduler)")
     if kind == "dask":
@@ -47,7 +64,7 @@ def open_executor(jobs: int, kind: str, scheduler: str | None, security: Path | 
 
         if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("dask") is None:
             raise click.UsageError("--executor dask needs dask and distributed: pip install 'anndl[dask]'")
-    return make_executor(jobs, kind, scheduler, security)
+    return make_executor(jobs, kind, scheduler, security, threads)
 
 
 def executor_options(command):
@@ -60,6 +77,14 @@ def executor_options(command):
                                 "on 127.0.0.1.")(command)
     return click.option("--executor", "executor_kind", type=click.Choice(EXECUTORS), default="local",
                         show_default=True, help="Where cells run: local processes or a Dask cluster.")(command)
+
+
+def data_option(command):
+    """--data DIR: a folder of the course's files under their own names, given to each experiment's declared keys."""
+    return click.option("--data", "data_dir", type=click.Path(path_type=Path), metavar="DIR",
+                        help="A folder of the course's files (threes.mat, lasertrain.dat, ...): each experiment "
+                             "takes those it declares; absent ones leave it on the shipped data; KEY=VALUE "
+                             "overrides still win.")(command)
 
 
 class Group(click.Group):
@@ -122,9 +147,11 @@ def main(debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Continue an interrupted run in this directory.")
+@data_option
+@threads_option
 @executor_options
-def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kind, scheduler,
-        security) -> None:
+def run(config, overrides, out, seed, jobs, quick, dry_run, resume, data_dir, executor_kind, scheduler,
+        security, threads) -> None:
     """Run one experiment: anndl run CONFIG [KEY=VALUE ...].
 
     CONFIG is a config file or the name of a shipped config (`anndl run pca`; see `anndl list`)."""
@@ -135,20 +162,26 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, executor_kin
     if resume is not None:
         config = config or resume / "config.yaml"
         out = out or resume
-    loaded = load_config_file(config, overrides, quick=quick, seed=seed)
+    if data_dir is not None:
+        data_dir = check_folder(data_dir)
+    loaded = load_config_file(config, overrides, quick=quick, seed=seed, data_dir=data_dir)
     resolved = {"experiment": loaded.experiment, **runs.resolved_config(loaded.config)}
     exp = registry.get(loaded.experiment)
+    if loaded.course is not None:
+        click.echo(loaded.course.note(exp.name), err=True)
     run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed, overrides=overrides)
     runs.check_run_dir_path(run_dir)
+    threads = checked_threads(threads, jobs, executor_kind)
     if dry_run:
         exp.check_data(loaded.config)  # a real run checks its data in runs.execute
         click.echo(dump_yaml(resolved), nl=False)
         return
     start = time.perf_counter()
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
-        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool,
-                               overrides=overrides)
+        with process.command_settings(threads):
+            metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool,
+                                   overrides=overrides)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {runs.kept_work(run_dir)}; resume with `anndl run --resume {run_dir}`", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -269,15 +302,18 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
 @jobs_option("Parallel cells")
 @click.option("--quick", is_flag=True, help="Use each run's quick variant.")
 @click.option("--metric", help="Metric for the comparison figure (default: the first one that varies).")
+@threads_option
 @executor_options
-def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security) -> None:
+def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler, security, threads) -> None:
     """Run CONFIG over a grid: anndl sweep CONFIG KEY=v1,v2 [KEY2=a..b ...]."""
     loaded = load_config_file(config, base, quick=quick)
     out = out or runs.default_run_dir(f"sweeps/{loaded.experiment}", loaded.config.seed)
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+    threads = checked_threads(threads, jobs, executor_kind)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     start = time.perf_counter()
     try:
-        rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
+        with process.command_settings(threads):
+            rows = run_sweep(config, axes, out, quick=quick, base_overrides=base, metric=metric, executor_obj=pool)
     finally:
         close_executor(pool)
     failed = [row for row in rows if row["state"] != "completed"]
@@ -302,18 +338,32 @@ def sweep(config, axes, base, out, jobs, quick, metric, executor_kind, scheduler
               help="Embed the PNGs in report.html, or link them by relative path "
                    "[default: link inside a git checkout, embed outside one].")
 @click.option("--pdf", is_flag=True, help="Also copy each figure's PDF into figures/ (not committed by default).")
-def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf) -> None:
+@data_option
+@click.option("--course-metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="claim_inputs.json of a report made with --data: its verdict sits beside each claim's "
+                   "(copied into --out as course_data_metrics.json).")
+@threads_option
+def report(quick, jobs, only, out, force, executor_kind, scheduler, security, self_contained, pdf, data_dir,
+           course_metrics, threads) -> None:
     """Run every shipped config and write figures/, report.md and report.html with the scorecard."""
     from anndl.report.build import build_report
 
     command = ("anndl report" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
-               + "".join(f" --only {o}" for o in only))
-    pool = open_executor(jobs, executor_kind, scheduler, security)
+               + "".join(f" --only {o}" for o in only) + (f" --data {data_dir}" if data_dir else "")
+               + (f" --course-metrics {course_metrics}" if course_metrics else "")
+               + (f" --threads {threads}" if threads != process.DEFAULT_THREADS else ""))
+    notes: list[str] = []
+    threads = checked_threads(threads, jobs, executor_kind)
+    pool = open_executor(jobs, executor_kind, scheduler, security, threads)
     try:
-        verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
-                                self_contained=self_contained, pdf=pdf)
+        with process.command_settings(threads):
+            verdicts = build_report(out, quick=quick, only=only, force=force, executor_obj=pool, command=command,
+                                    self_contained=self_contained, pdf=pdf, data_dir=data_dir,
+                                    course_metrics=course_metrics, notes=notes)
     finally:
         close_executor(pool)
+    for line in notes:
+        click.echo(line, err=True)
     counts: dict[str, int] = {}
     for verdict in verdicts:
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1

@@ -73,6 +73,8 @@ class LoadedConfig:
     experiment: str
     config: ExperimentConfig
     source: str
+    course: Any = None
+    """With ``--data DIR``: the :class:`anndl.data.course.CourseChoice` applied (None without)."""
 
 
 def field_docs(cls: type) -> dict[str, str]:
@@ -353,8 +355,10 @@ def read_yaml(path: Path) -> dict:
 
 
 def build_config(data: Mapping, cls: type, source: str, *, quick: bool = False,
-                 overrides: Iterable[str] = (), seed: int | None = None) -> ExperimentConfig:
-    """Validate ``data`` (without the ``experiment`` key) into ``cls``, then apply quick/overrides/seed.
+                 overrides: Iterable[str] = (), seed: int | None = None,
+                 preset: Iterable[tuple[str, Any]] = ()) -> ExperimentConfig:
+    """Validate ``data`` (without the ``experiment`` key) into ``cls``, then apply quick, ``preset``
+    (typed ``(dotted key, value)`` pairs, e.g. the course files of ``--data``), overrides, seed.
 
     The config's own ``quick`` mapping is validated whether or not ``quick`` is set, so that
     ``anndl validate`` catches a broken fast variant.
@@ -369,6 +373,7 @@ def build_config(data: Mapping, cls: type, source: str, *, quick: bool = False,
     builder.build(cls, quick_data)
     if quick:
         data = quick_data
+    data = apply_overrides(data, cls, preset, f"{source} (--data)")
     parsed = [parse_override(text) for text in overrides]
     data = apply_overrides(data, cls, parsed, f"{source} (override)")
     if seed is not None:

@@ -61,9 +61,10 @@ def config_experiment(path: Path) -> str | None:
 
 
 def load_config_file(path: str | Path, overrides: Iterable[str] = (), *, quick: bool = False,
-                     seed: int | None = None) -> LoadedConfig:
+                     seed: int | None = None, data_dir: str | Path | None = None) -> LoadedConfig:
     """Load a config (a path or a shipped config's name): its ``experiment`` key picks the dataclass;
-    then quick, overrides, seed apply."""
+    then quick, the course files of ``data_dir`` (the experiment's declared keys), overrides, seed apply
+    (an explicit override wins over a course file)."""
     path = find_config(path)
     data = read_yaml(path)
     name = data.pop("experiment", None)
@@ -71,5 +72,7 @@ def load_config_file(path: str | Path, overrides: Iterable[str] = (), *, quick: 
         known = ", ".join(registry.names())
         raise ConfigError(f"{path}: key 'experiment' is missing; it names what to run, one of: {known}")
     exp = registry.get(str(name), source=str(path))
-    config = build_config(data, exp.config_cls, str(path), quick=quick, overrides=overrides, seed=seed)
-    return LoadedConfig(experiment=exp.name, config=config, source=str(path))
+    course = exp.course_choice(Path(data_dir)) if data_dir is not None else None
+    config = build_config(data, exp.config_cls, str(path), quick=quick, overrides=overrides, seed=seed,
+                          preset=course.overrides if course else ())
+    return LoadedConfig(experiment=exp.name, config=config, source=str(path), course=course)

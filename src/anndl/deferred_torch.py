@@ -3,7 +3,7 @@
 Experiment modules import torch only inside the functions that train, so that ``anndl describe`` and
 ``validate`` stay torch-free; a worker therefore seeds its globals and limits its threads before the
 cell function has loaded torch. :func:`call` makes a setting at once when torch is imported, and
-otherwise keeps it; :mod:`anndl.nn.torchkit` and :mod:`anndl.nn.mlp`, one of which every
+otherwise keeps it; :mod:`anndl.nn.torchkit` and :mod:`anndl.nn.feedforward.mlp`, one of which every
 torch-based ``anndl.nn`` module imports, apply the kept ones (:func:`apply`) when they are imported,
 before anything draws from torch's generator or computes with torch.
 The effect is that of having imported torch before the settings were made.
@@ -33,3 +33,8 @@ def apply(torch: Any) -> None:
     while _kept:
         name, args = _kept.popitem()
         getattr(torch, name)(*args)
+
+
+def forget(name: str) -> None:
+    """Drop a kept setting that has not been made (a scope that set it has ended)."""
+    _kept.pop(name, None)

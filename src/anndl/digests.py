@@ -17,7 +17,7 @@ SOURCE_DIR = Path(__file__).resolve().parent
 """anndl's package folder, whose ``.py`` files make up :func:`code_version`."""
 
 _open: list[dict[str, dict]] = []
-_hashes: dict[tuple[str, int, int], str] = {}
+_hashes: dict[tuple[str, int, int], tuple[str, str]] = {}
 
 
 def code_version(source_dir: Path = SOURCE_DIR) -> str:
@@ -30,17 +30,20 @@ def code_version(source_dir: Path = SOURCE_DIR) -> str:
 
 
 def file_digest(path: str | Path) -> dict:
-    """``{"size": bytes, "mtime_ns": int, "sha256": hex}`` of a file; the hash is recomputed only
-    when size or mtime changed since this process last hashed it."""
+    """``{"size": bytes, "mtime_ns": int, "sha256": hex, "md5": hex}`` of a file (md5 because some data
+    sets publish only that, e.g. CIFAR-10); the hashes are recomputed only when size or mtime changed
+    since this process last hashed it."""
     stat = os.stat(path)
     gate = (str(path), stat.st_size, stat.st_mtime_ns)
     if gate not in _hashes:
-        digest = hashlib.sha256()
+        digest, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        _hashes[gate] = digest.hexdigest()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _hashes[gate]}
+                md5.update(block)
+        _hashes[gate] = (digest.hexdigest(), md5.hexdigest())
+    sha256, md5_hex = _hashes[gate]
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256, "md5": md5_hex}
 
 
 def record_read(path: str | Path) -> None:

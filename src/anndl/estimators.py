@@ -2,8 +2,8 @@
 
 :class:`MLPRegressor` is MATLAB's ``feedforwardnet(hidden, 'trainlm')`` (tanh hidden layers, a
 linear output, mse in the target's units) and :class:`MLPClassifier` its ``patternnet`` (a softmax
-output, mean cross-entropy over one-hot targets). Both build an :class:`~anndl.nn.mlp.MLP` and
-train it with :func:`anndl.nn.training.train`, the one trainer the experiments use, so every
+output, mean cross-entropy over one-hot targets). Both build an :class:`~anndl.nn.feedforward.mlp.MLP` and
+train it with :func:`anndl.nn.feedforward.training.train`, the one trainer the experiments use, so every
 algorithm, stopping rule and default is MATLAB's and the same as in ``anndl run``.
 
 The names are scikit-learn's on purpose: the constructor shares ``hidden_layer_sizes`` and
@@ -25,9 +25,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from anndl.nn.classic import resolve_algorithm
-from anndl.nn.mlp import HIDDEN_ACTIVATIONS, MLP
-from anndl.nn.training import History, algorithm_defaults, train
+from anndl.nn.feedforward.classic import resolve_algorithm
+from anndl.nn.feedforward.mlp import HIDDEN_ACTIVATIONS, MLP
+from anndl.nn.feedforward.training import History, algorithm_defaults, train
 
 PATTERNNET_ALGORITHM = "scg"
 """patternnet's trainer: trainscg."""
@@ -40,7 +40,7 @@ _PARAMETERS_DOC = """
         Units per hidden layer (feedforwardnet's ``hiddenSizes``); an int for one layer, () for none.
     algorithm : str, default "lm" (regressor), PATTERNNET_ALGORITHM (classifier)
         Training algorithm by anndl's short name or MATLAB's (``"lm"`` or ``"trainlm"``); the known
-        ones are ``anndl.nn.classic.ALGORITHMS``. lm and br need the regressor's linear output.
+        ones are ``anndl.nn.feedforward.classic.ALGORITHMS``. lm and br need the regressor's linear output.
     epochs : int, default 1000
         Most epochs (updates) to run (``trainParam.epochs``).
     goal : float, default 0.0
@@ -67,8 +67,8 @@ _PARAMETERS_DOC = """
     verbose : bool, default False
         Show a progress bar over the epochs.
 
-    Fitted attributes (set by fit only): ``net_`` (the trained :class:`~anndl.nn.mlp.MLP`),
-    ``history_`` (:class:`~anndl.nn.training.History`, one entry per epoch), ``loss_curve_``
+    Fitted attributes (set by fit only): ``net_`` (the trained :class:`~anndl.nn.feedforward.mlp.MLP`),
+    ``history_`` (:class:`~anndl.nn.feedforward.training.History`, one entry per epoch), ``loss_curve_``
     (training loss after 0, 1, ... ``n_iter_`` epochs), ``n_iter_`` (epochs run),
     ``algorithm_params_`` (the algorithm's parameters used, defaults filled in),
     ``effective_params_`` (br only: γ, the effective number of parameters of ``net_``),

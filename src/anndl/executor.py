@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from anndl import atomic, deferred_torch, digests
+from anndl import atomic, digests, process
 from anndl.config import read_yaml
 from anndl.errors import ConfigError
 from anndl.seeding import seed_globals
@@ -80,10 +80,8 @@ class CellCache:
                                            "reads": reads or {}}, encode=lambda x: x)
 
 
-def run_cell(fn: CellFn, cell: Any, single_thread: bool = False) -> tuple[Any, dict]:
+def run_cell(fn: CellFn, cell: Any) -> tuple[Any, dict]:
     """Run one cell with seeded globals; returns the JSON-encoded result and the data files it read."""
-    if single_thread:
-        deferred_torch.call("set_num_threads", 1)
     seed_globals(int(cell_fields(cell).get("seed") or 0))
     with digests.collect_reads() as reads:
         result = atomic.to_jsonable(fn(cell if dataclasses.is_dataclass(cell) else dict(cell)))
@@ -109,23 +107,28 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Cells in ``jobs`` local worker processes (joblib's loky backend), one torch thread each."""
+    """Cells in ``jobs`` local worker processes (joblib's loky backend), ``threads`` BLAS and torch
+    threads each (0: the libraries' defaults), under :func:`anndl.process.worker_settings`."""
 
-    def __init__(self, jobs: int):
-        self.jobs = jobs
+    def __init__(self, jobs: int, threads: int = process.DEFAULT_THREADS):
+        self.jobs, self.threads = jobs, threads
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, parallel_config
 
-        parallel = Parallel(n_jobs=self.jobs, return_as="generator_unordered")
-        yield from parallel(delayed(_indexed)(fn, index, cell) for index, cell in cells)
+        inner = {"inner_max_num_threads": self.threads} if self.threads else {}
+        with parallel_config(backend="loky", **inner):  # loky sets OMP_NUM_THREADS & co. as workers start
+            parallel = Parallel(n_jobs=self.jobs, return_as="generator_unordered")
+        yield from parallel(delayed(_indexed)(fn, index, cell, self.threads) for index, cell in cells)
 
 
-def _indexed(fn: CellFn, index: int, cell: dict) -> tuple[int, Any, dict]:
+def _indexed(fn: CellFn, index: int, cell: dict, threads: int = process.DEFAULT_THREADS) -> tuple[int, Any, dict]:
+    """A cell in a worker process (loky or dask), under the worker's process-wide settings."""
     _exit_with_parent()
     _leave_interrupts_to_parent()
     _thread_lock_for_progress_bars()
-    return index, *run_cell(fn, cell, single_thread=True)
+    with process.worker_settings(threads):
+        return index, *run_cell(fn, cell)
 
 
 def _thread_lock_for_progress_bars() -> None:
@@ -179,18 +182,21 @@ class DaskExecutor:
     distributed's temporary TLS certificates when the ``cryptography`` package is installed. For
     ``address``, ``security`` (a ``distributed.Security``, see :func:`load_security`) holds the TLS
     certificates; without it, distributed's own config (``distributed.comm.tls``) applies.
-    Each worker runs one cell at a time with one torch thread. The cluster lives as long as this
-    object; :meth:`close` shuts down a LocalCluster it started.
+    Each worker runs one cell at a time with ``threads`` BLAS and torch threads (0: the libraries'
+    defaults). The cluster lives as long as this object; :meth:`close` shuts down a LocalCluster it
+    started.
     """
 
-    def __init__(self, jobs: int = 2, address: str | None = None, security: Any = None):
+    def __init__(self, jobs: int = 2, address: str | None = None, security: Any = None,
+                 threads: int = process.DEFAULT_THREADS):
         from distributed import Client, LocalCluster
 
-        self.jobs = jobs
+        self.jobs, self.threads = jobs, threads
         self._cluster = None
         if address is None:
+            env = dict.fromkeys(process.THREAD_VARIABLES, str(threads)) if threads else {}
             self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None,
+                                         host="127.0.0.1", dashboard_address=None, env=env,
                                          security=True if temporary_tls_available() else None)
             self.client = Client(self._cluster)
         else:
@@ -200,7 +206,7 @@ class DaskExecutor:
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
         from distributed import as_completed
 
-        futures = [self.client.submit(_indexed, fn, index, cell, pure=False) for index, cell in cells]
+        futures = [self.client.submit(_indexed, fn, index, cell, self.threads, pure=False) for index, cell in cells]
         try:
             for future in as_completed(futures):
                 yield future.result()
@@ -267,16 +273,17 @@ EXECUTORS = ("local", "dask")
 
 
 def make_executor(jobs: int, kind: str = "local", address: str | None = None,
-                  security: str | Path | None = None) -> Executor:
+                  security: str | Path | None = None, threads: int = process.DEFAULT_THREADS) -> Executor:
     """Serial for one local job, local processes for more, or Dask (LocalCluster or ``address``, with
-    the TLS certificates named in the ``security`` YAML file, see :func:`load_security`)."""
+    the TLS certificates named in the ``security`` YAML file, see :func:`load_security`). Workers
+    run with ``threads`` BLAS and torch threads each; serial cells run under the caller's settings."""
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
     if security is not None and (kind != "dask" or address is None):
         raise ConfigError(f"--security {security}: only used with --executor dask --scheduler tls://HOST:PORT")
     if kind == "dask":
-        return DaskExecutor(jobs, address, load_security(security) if security is not None else None)
-    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+        return DaskExecutor(jobs, address, load_security(security) if security is not None else None, threads)
+    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs, threads)
 
 
 def close_executor(executor: Executor) -> None:

@@ -10,6 +10,10 @@ An experiment that reads data files may register ``check_data=f``: ``f(cfg)`` lo
 config names with the experiment's own loaders (``anndl.data``, which raise a DataError naming the
 file), so ``validate`` and ``run`` reject bad data before a run directory exists. It must not import
 torch: ``validate`` stays light.
+
+An experiment that can run on the course's own files declares, next to its config class, which of
+its keys take which file (``course_data=`` a sequence of :class:`anndl.data.course.CourseFiles`);
+``--data DIR`` applies that declaration (:meth:`Experiment.course_choice`), for every experiment alike.
 """
 
 from __future__ import annotations
@@ -40,11 +44,19 @@ class Experiment:
     module: str
     data_check: Callable[[Any], None] | None = None
     """``data_check(cfg)`` loads the data files ``cfg`` names, raising a DataError on bad data (optional)."""
+    course_data: tuple = ()
+    """Which config keys take which of the course's files (:class:`anndl.data.course.CourseFiles` groups)."""
 
     def check_data(self, cfg: ExperimentConfig) -> None:
         """Load and check the data files ``cfg`` names (a no-op for an experiment without data files)."""
         if self.data_check is not None:
             self.data_check(cfg)
+
+    def course_choice(self, data_dir: Path):
+        """The overrides that point this experiment's declared keys at the course files in ``data_dir``."""
+        from anndl.data.course import choose
+
+        return choose(self.course_data, Path(data_dir))
 
 
 _REGISTRY: dict[str, Experiment] = {}
@@ -52,9 +64,10 @@ _discovered = False
 
 
 def experiment(name: str, config_cls: type[ExperimentConfig], description: str,
-               check_data: Callable[[Any], None] | None = None):
+               check_data: Callable[[Any], None] | None = None, course_data: tuple = ()):
     """Register ``run(cfg, ctx) -> metrics`` as experiment ``name`` configured by ``config_cls``;
-    ``check_data(cfg)``, when given, checks the data files a config names before anything runs."""
+    ``check_data(cfg)``, when given, checks the data files a config names before anything runs;
+    ``course_data``: the config keys that take the course's files under ``--data DIR``."""
     if not (dataclasses.is_dataclass(config_cls) and issubclass(config_cls, ExperimentConfig)):
         raise TypeError(f"experiment {name!r}: config class must be an ExperimentConfig dataclass")
 
@@ -62,7 +75,8 @@ def experiment(name: str, config_cls: type[ExperimentConfig], description: str,
         existing = _REGISTRY.get(name)
         if existing is not None and existing.module != func.__module__:
             raise ValueError(f"experiment {name!r} registered twice ({existing.module}, {func.__module__})")
-        _REGISTRY[name] = Experiment(name, config_cls, description, func, func.__module__, check_data)
+        _REGISTRY[name] = Experiment(name, config_cls, description, func, func.__module__, check_data,
+                                     tuple(course_data))
         return func
 
     return register

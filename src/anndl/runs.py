@@ -39,7 +39,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import anndl
-from anndl import atomic, digests, executor
+from anndl import allocator, atomic, digests, executor, process
 from anndl.config import ExperimentConfig, config_to_dict, dump_yaml, read_yaml
 from anndl.errors import AnndlError, ConfigError
 from anndl.registry import Experiment
@@ -250,14 +250,14 @@ def environment(device: str | None = None) -> dict[str, Any]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = None
-    torch = sys.modules.get("torch")
     return {
         "anndl": anndl.__version__,
         "git": git_state(Path(anndl.__file__).parent),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": versions,
-        "threads": {"cpu_count": os.cpu_count(), "torch": torch.get_num_threads() if torch else None},
+        "threads": process.threads_in_force(),
+        "malloc_thresholds_raised": allocator.retained(),
         "device": device,
         "argv": sys.argv,
     }

@@ -1,4 +1,4 @@
-"""The digit CNN, its trainer and the conv output-size formula (anndl.nn.convnets)."""
+"""The digit CNN, its trainer and the conv output-size formula (anndl.nn.conv.cnn)."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from anndl.data.course_digits import stratified_holdout
 from anndl.data.mnist import load_mnist_subset
-from anndl.nn.convnets import DigitCNN, conv_output_size, fit_classifier, predict_logits
+from anndl.nn.conv.cnn import DigitCNN, conv_output_size, fit_classifier, predict_logits
 
 
 @settings(max_examples=60, deadline=None)

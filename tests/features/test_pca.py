@@ -7,7 +7,7 @@ import pytest
 from sklearn.decomposition import PCA as SkPCA
 
 from anndl.data.threes import load_threes
-from anndl.nn.principal_components import PCA
+from anndl.nn.autoencoders.pca import PCA
 
 
 @pytest.fixture(params=[(200, 12), (30, 80)], ids=["tall", "wide"])

@@ -1,4 +1,4 @@
-"""Sparse autoencoder cost, gradient, softmax layer and greedy stacking (anndl.nn.autoencoder)."""
+"""Sparse autoencoder cost, gradient, softmax layer and greedy stacking (anndl.nn.autoencoders.sparse)."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from anndl.nn.autoencoder import (
+from anndl.nn.autoencoders.sparse import (
     SoftmaxLayer,
     SparseAutoencoder,
     StackedClassifier,

@@ -11,7 +11,8 @@ import torch
 from sklearn.neural_network import BernoulliRBM as SklearnRBM
 
 from anndl.data.mnist import load_mnist_subset
-from anndl.nn.boltzmann import BernoulliRBM, DeepBoltzmannMachine, pretrain_dbm, train_dbm, train_rbm
+from anndl.nn.boltzmann.dbm import DeepBoltzmannMachine, pretrain_dbm, train_dbm
+from anndl.nn.boltzmann.rbm import BernoulliRBM, train_rbm
 
 
 def _rbm(weights, visible_bias, hidden_bias, seed: int = 0, dtype=torch.float64) -> BernoulliRBM:

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from anndl.generative._gan_figures import display_images
 from anndl.nn import torchkit
-from anndl.nn.gan_figures import display_images
-from anndl.nn.gan_models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
-from anndl.nn.gan_training import (
+from anndl.nn.adversarial.models import DCGANDiscriminator, DCGANGenerator, MLPCritic, MLPGenerator
+from anndl.nn.adversarial.training import (
     OBJECTIVES,
     GanBudget,
     GanMethod,
@@ -254,7 +254,7 @@ def test_a_gan_cells_key_follows_what_the_training_depends_on_and_nothing_else()
 
     from anndl.executor import cell_key
     from anndl.generative.wgan_mnist import WGANConfig
-    from anndl.nn.gan_training import train_cell
+    from anndl.nn.adversarial.training import train_cell
 
     def key(cfg, variant="gp"):
         return cell_key(train_cell, cfg.cell(variant, split_seed=1, checkpoint_dir="c"))

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from anndl.nn.ot_transfer import barycentric_map, extend_to_pixels, sample_pixels, solve_plan, transfer_colors
+from anndl.nn.transport.color_transfer import (
+    barycentric_map,
+    extend_to_pixels,
+    sample_pixels,
+    solve_plan,
+    transfer_colors,
+)
 
 
 @pytest.fixture

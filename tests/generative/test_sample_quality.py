@@ -10,17 +10,17 @@ import pytest
 import scipy.linalg
 import torch
 
-from anndl.nn import convnets
-from anndl.nn.sample_quality import (
+from anndl.nn.adversarial.options import held_out_split
+from anndl.nn.adversarial.sample_quality import (
     class_entropy_bits,
     classifier_features,
     confident_fraction,
     frechet_distance,
     frechet_distance_of_features,
     gaussian_stats,
-    held_out_split,
     sample_quality,
 )
+from anndl.nn.conv import cnn
 
 
 def random_covariance(rng, d):
@@ -99,7 +99,7 @@ def test_held_out_split_takes_the_same_number_from_every_class():
 
 def test_scoring_real_digits_against_themselves():
     torch.manual_seed(0)
-    model = convnets.DigitCNN()
+    model = cnn.DigitCNN()
     digits = np.random.default_rng(3).random((64, 28, 28)).astype(np.float32)
     scores = sample_quality(model, digits, digits)
     features = classifier_features(model, digits)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from anndl.nn.batched_mlp import NetworkBatch
-from anndl.nn.mlp import MLP
-from anndl.nn.train_many import train_many
-from anndl.nn.training import divide, train
+from anndl.nn.feedforward.batched import NetworkBatch
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.train_many import train_many
+from anndl.nn.feedforward.training import divide, train
 
 FIELDS = ("loss", "val_loss", "test_loss", "grad_norm", "lr", "mu", "gamma", "alpha", "beta", "evaluations")
 

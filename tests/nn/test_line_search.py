@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from anndl.nn.classic.line_search import backtracking, charalambous
+from anndl.nn.feedforward.classic.line_search import backtracking, charalambous
 
 
 def quartic(theta):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from anndl.nn.mlp import MLP, MapMinMax, nguyen_widrow
+from anndl.nn.feedforward.mlp import MLP, MapMinMax, nguyen_widrow
 
 
 def make_net(sizes, activation="tanh", output="linear", n=40, seed=0):

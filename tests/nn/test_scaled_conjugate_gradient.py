@@ -5,11 +5,11 @@ import pytest
 import scipy.optimize as so
 
 from anndl.data.regression import sin_squared, sin_squared_grid
-from anndl.nn.classic import ALGORITHMS, resolve_algorithm
-from anndl.nn.classic.base import Objective
-from anndl.nn.classic.scaled_conjugate_gradient import ScaledConjugateGradient
-from anndl.nn.mlp import MLP
-from anndl.nn.training import train
+from anndl.nn.feedforward.classic import ALGORITHMS, resolve_algorithm
+from anndl.nn.feedforward.classic.base import Objective
+from anndl.nn.feedforward.classic.scaled_conjugate_gradient import ScaledConjugateGradient
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import train
 
 
 class Quadratic:

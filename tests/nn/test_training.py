@@ -5,10 +5,10 @@ import pytest
 import scipy.optimize as so
 from sklearn.linear_model import BayesianRidge
 
-from anndl.nn.classic import ALGORITHMS
-from anndl.nn.classic.levenberg_marquardt import DampedGaussNewton
-from anndl.nn.mlp import MLP
-from anndl.nn.training import divide, train
+from anndl.nn.feedforward.classic import ALGORITHMS
+from anndl.nn.feedforward.classic.levenberg_marquardt import DampedGaussNewton
+from anndl.nn.feedforward.mlp import MLP
+from anndl.nn.feedforward.training import divide, train
 
 
 def small_problem(seed=2, n=60):

@@ -6,9 +6,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from anndl.nn.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
-from anndl.nn.lagged_mlp import fit_lagged_mlp
-from anndl.nn.lstm import LSTMTrainingOptions
+from anndl.nn.recurrent.forecasting import closed_loop_forecast, forecast_errors, lag_matrix, mse
+from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
+from anndl.nn.recurrent.lstm import LSTMTrainingOptions
 from anndl.recurrent.lstm_santafe import LSTMCell, MLPCell, SeriesSplit, lstm_cell, mlp_cell
 from anndl.recurrent.mlp_santafe import FitCell, MLPSantaFeConfig, Training, Window, _validation_window, fit_cell
 

@@ -6,7 +6,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anndl.nn.attractors import (
+from anndl.nn.hopfield.attractors import (
     classify_fixed_points,
     find_attractors,
     fixed_points,
@@ -16,7 +16,7 @@ from anndl.nn.attractors import (
     linear_type,
     random_states,
 )
-from anndl.nn.hopfield import (
+from anndl.nn.hopfield.network import (
     STEP,
     TAU,
     HopfieldNet,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from anndl.nn.forecasting import lag_matrix
-from anndl.nn.lstm import LagLSTM, LSTMTrainingOptions, _clip, lstm_closed_loop, train_lstm
+from anndl.nn.recurrent.forecasting import lag_matrix
+from anndl.nn.recurrent.lstm import LagLSTM, LSTMTrainingOptions, _clip, lstm_closed_loop, train_lstm
 
 
 def sine_series(n=160):

@@ -6,7 +6,7 @@ import pytest
 from anndl.data.digit_bitmaps import load_hopfield_digits, read_bitmap_text
 from anndl.data.santafe import Standardiser, load_series, train_test_split
 from anndl.errors import DataError
-from anndl.nn.hopfield import newhop, step
+from anndl.nn.hopfield.network import newhop, step
 
 
 def test_shipped_santafe_series_has_10093_integer_points():

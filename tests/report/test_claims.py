@@ -7,13 +7,16 @@ import dataclasses
 import pytest
 
 from anndl.report.claims import (
+    DATA_FILES,
     INCONCLUSIVE,
     NO_DATA,
     NOT_APPLICABLE,
     NOT_COMPARABLE,
+    NOT_IN_QUICK,
     NOT_REPRODUCED,
     REPRODUCED,
     BestWithin,
+    Choice,
     Claim,
     Data,
     Equals,
@@ -108,13 +111,64 @@ def test_timing_claims_are_not_comparable_and_show_per_epoch_cost():
     assert verdict.verdict == NOT_COMPARABLE and "0.7 ms" in verdict.ours and "not recorded (gd_evals)" in verdict.ours
 
 
-def test_stand_in_data_is_not_applicable_and_names_the_data():
+def test_stand_in_data_is_decided_by_digest_and_names_the_data():
+    from anndl.data.course import DIGESTS
+
     claim = dataclasses.replace(_claim(Equals((_metric("h"),), (1,))),
-                                data=Data("the course's file", "path {config.path}", key="config.path", course=".mat"))
-    verdict = evaluate(claim, {"x": {"h": 1, "config.path": None}})
-    assert verdict.verdict == NOT_APPLICABLE and "path null" in verdict.reason
-    assert "would say reproduced" in verdict.reason
-    assert evaluate(claim, {"x": {"h": 1, "config.path": "course/data.mat"}}).verdict == REPRODUCED
+                                data=Data("the course's file", "path {config.path}", course=("digits.mat",)))
+    other = [{"file": "digits.mat", "sha256": "0" * 64}]  # the course's name, other content
+    verdict = evaluate(claim, {"x": {"h": 1, "config.path": "digits.mat", DATA_FILES: other}})
+    assert verdict.verdict == NOT_APPLICABLE and "path digits.mat" in verdict.reason
+    assert "would say reproduced" in verdict.reason and "none of the course's files read" in verdict.reason
+    course = [{"file": "renamed.mat", "sha256": DIGESTS["digits.mat"]["sha256"]}]  # any name, the course's content
+    judged = evaluate(claim, {"x": {"h": 1, "config.path": "renamed.mat", DATA_FILES: course}})
+    assert judged.verdict == REPRODUCED and "course files read (by digest): digits.mat" in judged.reason
+
+
+def test_a_run_without_a_record_of_its_data_files_is_no_data():
+    claim = dataclasses.replace(_claim(Equals((_metric("h"),), (1,))),
+                                data=Data("the course's file", "path {config.path}", course=("digits.mat",)))
+    verdict = evaluate(claim, {"x": {"h": 1, "config.path": "digits.mat"}})
+    assert verdict.verdict == NO_DATA and "recorded no data files" in verdict.reason
+
+
+def _choice_metrics(scores, stds, repetitions=5):
+    return {"L": [1, 2, 2, 3], "u": [10, 15, 10, 10], "val": scores, "val_std": stds,
+            "config.repetitions": repetitions}
+
+
+def test_a_choice_is_judged_against_the_spread_of_our_best():
+    test = Choice((_metric("L", exact=True), _metric("u", exact=True)),
+                  _metric("val", std="val_std", n=("config.repetitions",)), (3, 10))
+    # the report's 3 x 10 is ours too
+    assert evaluate(_claim(test), {"x": _choice_metrics([5e-8, 4e-8, 6e-8, 2e-8], [1e-8] * 4)}).verdict == REPRODUCED
+    # the numbers: 2 x 15 best at 2.28e-8 ± 0.85e-8 (SE), 3 x 10 at 7.09e-8 ± 3.4e-8: within 2 SE
+    se_to_std = 2.0  # std = SE * sqrt(n - 1) with n = 5
+    near = _choice_metrics([9e-8, 2.28e-8, 8e-8, 7.09e-8], [1e-8, 0.85e-8 * se_to_std, 1e-8, 3.4e-8 * se_to_std])
+    verdict = evaluate(_claim(test), {"x": near})
+    assert verdict.verdict == INCONCLUSIVE and "best 2 × 15" in verdict.ours and "report's 3 × 10" in verdict.ours
+    # worse by more than 2 SE of the difference (4.81e-8 > 2 * hypot(0.5e-8, 0.5e-8) = 1.41e-8)
+    far = _choice_metrics([9e-8, 2.28e-8, 8e-8, 7.09e-8], [1e-8, 1e-8, 1e-8, 1e-8])
+    assert evaluate(_claim(test), {"x": far}).verdict == NOT_REPRODUCED
+    # one repetition: no spread, so a different best is inconclusive, never "not reproduced"
+    single = _choice_metrics([9e-8, 2.28e-8, 8e-8, 7.09e-8], [0.0] * 4, repetitions=1)
+    assert evaluate(_claim(test), {"x": single}).verdict == INCONCLUSIVE
+
+
+def test_a_choice_outside_the_grid_is_no_data_and_not_in_the_quick_run_when_quick():
+    test = Choice((_metric("L", exact=True), _metric("u", exact=True)),
+                  _metric("val", std="val_std", n=("config.repetitions",)), (4, 10))
+    values = {"x": _choice_metrics([1.0, 2.0, 3.0, 4.0], [0.1] * 4)}
+    assert evaluate(_claim(test), values).verdict == NO_DATA
+    quick = evaluate(_claim(test), values, quick=True)
+    assert quick.verdict == NOT_IN_QUICK and "not in the grid" in quick.reason
+
+
+def test_quick_verdicts_are_marked_indicative():
+    test = InRange((_metric("a"),), high=1.0)
+    verdict = evaluate(_claim(test), {"x": {"a": 0.5}}, quick=True)
+    assert verdict.verdict == REPRODUCED and verdict.reason.startswith("Indicative only")
+    assert not evaluate(_claim(test), {"x": {"a": 0.5}}).reason.startswith("Indicative")
 
 
 def test_names_missing_catches_a_renamed_metric():
@@ -133,7 +187,9 @@ def test_claims_quote_the_report_and_sit_in_its_sections():
         assert all(section_of(e) is not None and section_of(e).number == claim.section for e in claim.experiments)
         for declared in claim.reads():
             assert metric(declared.experiment, declared.key) is declared
-    assert numbers == sorted(numbers, key=lambda n: [int(p) for p in n.split(".")])
+    part_one = [s.number for s in SECTIONS if s.part == 1]
+    assert part_one == sorted(part_one, key=lambda n: [int(p) for p in n.split(".")])
+    assert [s.part for s in SECTIONS] == sorted(s.part for s in SECTIONS), "Part II follows Part I"
     assert {e for _, e, _, _ in REPORT_FIGURES} <= {e for s in SECTIONS for e in s.experiments}
 
 

@@ -32,7 +32,7 @@ class Outline(HTMLParser):
             self.ids.append(attrs["id"])
         if tag == "a":
             self.links.append(attrs.get("href", ""))
-        if tag == "section" and re.fullmatch(r"s\d+(-\d+)*", attrs.get("id", "")):
+        if tag == "section" and re.fullmatch(r"s(\d+|II)(-\d+)*", attrs.get("id", "")):
             self.sections.append(attrs["id"])
         if tag == "figure":
             self.figures.append({"alt": None, "src": None, "caption": ""})
@@ -86,7 +86,7 @@ def test_html_has_contents_anchors_captioned_figures_and_the_reports_section_ord
     assert internal and set(internal) <= set(outline.ids), "every internal link has its target"
     assert outline.sections == [s.anchor for s in SECTIONS], "sections in the course report's order"
     assert {"contents", "scorecard", "summary"} <= set(outline.ids)
-    contents = [link for link in outline.links if re.fullmatch(r"#s\d+(-\d+)*", link)][:len(SECTIONS)]
+    contents = [link for link in outline.links if re.fullmatch(r"#s(\d+|II)(-\d+)*", link)][:len(SECTIONS)]
     assert contents == [f"#{s.anchor}" for s in SECTIONS], "the table of contents lists every section in order"
     for verdict in verdicts:
         assert f"<a href='#s{verdict.claim.section.replace('.', '-')}'>§{verdict.claim.section}</a>" in page
@@ -115,3 +115,37 @@ def test_save_figure_writes_the_plotted_series_as_csv(tmp_path):
     table = tmp_path / "tables" / "loss_curves.csv"
     assert table in paths and (tmp_path / "figures" / "loss_curves.png").is_file()
     assert table.read_text().splitlines() == ["step,gan,wgan", "1,3.0,5.0", "2,2.0,", "3,1.0,"]
+
+
+def test_part_two_states_the_set_up_public_values_beside_ours_and_the_notebooks_defects(tmp_path):
+    from anndl.report.render import PUBLIC_RUNS, reference_rows, render_markdown
+    from anndl.report.sections import PART_II, PART_II_TITLE
+
+    session2 = next(s for s in PART_II if s.number == "II.2")
+    metrics = {"lssm.max_noise_recovered_90pc": 4.0, "n_patterns": 10}
+    entry, figure = _entry(tmp_path, "hopfield_mnist", metrics)
+    header = {"command": "anndl report", "wall_time_s": 3.0, "code_version": "abc", "quick": False,
+              "generated": "today", "git": {}}
+    rows = reference_rows(session2, [entry])
+    digits = next(r for r in rows if r[0] == "digits recovered (newhop)")
+    assert digits[1].startswith("up to noise") and digits[2].startswith("4") and "hopfield_mnist" in digits[2]
+    assert any(o.startswith("not run in this report (forecasting_cv)") for _, _, o in rows)
+    page = render_html(header, [entry], [], {"hopfield_mnist": [figure]}, tmp_path)
+    import html
+
+    assert f"II {PART_II_TITLE}" in page and html.escape(PUBLIC_RUNS) in page
+    assert page.index("id='s4-4'") < page.index("id='sII'") < page.index("id='sII-2'")
+    assert all(d.split(";")[0][:40] in page.replace("&#x27;", "'").replace("&quot;", '"') for d in session2.defects)
+    text = render_markdown(header, [entry], [], {"hopfield_mnist": [figure]}, tmp_path)
+    assert "## II The course since 2024" in text and f"| quantity | {PUBLIC_RUNS} | ours |" in text
+
+
+def test_part_two_reference_values_name_declared_metrics_of_part_two_experiments():
+    from anndl.report.headlines import metric
+    from anndl.report.sections import PART_II
+
+    experiments = {e for s in PART_II for e in s.experiments}
+    for section in PART_II:
+        for ref in section.references:
+            if ref.metric:
+                assert ref.experiment in experiments and metric(ref.experiment, ref.metric).key == ref.metric

@@ -61,3 +61,30 @@ def test_three_samples_are_disjoint_and_sized():
     sets = three_samples(13600, (1000, 1000, 1000), np.random.default_rng(0))
     assert [len(sets[k]) for k in ("train", "val", "test")] == [1000, 1000, 1000]
     assert len(np.unique(np.concatenate(list(sets.values())))) == 3000
+
+
+def test_the_2024_course_csv_reads_like_the_mat_file_and_the_2024_split(tmp_path):
+    import numpy as np
+    import pytest
+
+    from anndl.data.regression import load_course_regression
+    from anndl.errors import DataError
+    from anndl.supervised.personal_regression import COURSE_2024_SIZES, Problem, load_problem
+
+    rng = np.random.default_rng(0)
+    data = rng.uniform(0, 1, (3100, 7))
+    path = tmp_path / "data.csv"
+    header = ["T3", "X1", "X2", "T1", "T2", "T4", "T5"]  # any column order
+    columns = {"X1": 0, "X2": 1, "T1": 2, "T2": 3, "T3": 4, "T4": 5, "T5": 6}
+    rows = [",".join(header)] + [",".join(f"{row[columns[h]]:.17g}" for h in header) for row in data]
+    path.write_text("\n".join(rows) + "\n")
+    X, T = load_course_regression(path)
+    np.testing.assert_array_equal(X, data[:, :2])
+    np.testing.assert_array_equal(T, data[:, 2:])
+    X3, t3, sets = load_problem(Problem(str(path), 1, (8, 8, 7, 5, 1), 1000, 7, "course_2024"))
+    assert tuple(len(sets[k]) for k in ("train", "val", "test")) == COURSE_2024_SIZES == (1800, 200, 1000)
+    assert len(np.unique(X3, axis=0)) == 3000 and len(t3) == 3000  # disjoint random draws
+    bad = tmp_path / "bad.csv"
+    bad.write_text("X1,X2,T1\n1,2,3\n")
+    with pytest.raises(DataError, match=r"missing columns \['T2', 'T3', 'T4', 'T5'\]"):
+        load_course_regression(bad)

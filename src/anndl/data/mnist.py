@@ -74,3 +74,11 @@ def load_mnist(images: str | Path = SUBSET_IMAGES, labels: str | Path = SUBSET_L
 def load_mnist_subset() -> tuple[np.ndarray, np.ndarray]:
     """The shipped 5000-image subset: float32 (5000, 28, 28) in [0, 1] and int64 labels (5000,)."""
     return load_mnist(SUBSET_IMAGES, SUBSET_LABELS)
+
+
+def first_of_each_class(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The first image of each digit 0-9 in file order, (10, H, W): the course's Hopfield patterns."""
+    missing = sorted(set(range(10)) - set(np.unique(labels).tolist()))
+    if missing:
+        raise DataError(f"MNIST labels lack the digits {missing}")
+    return np.stack([images[int(np.argmax(labels == d))] for d in range(10)])

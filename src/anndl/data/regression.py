@@ -65,26 +65,54 @@ def personal_target(T: np.ndarray, digits: list[int]) -> np.ndarray:
 
 
 def load_course_regression(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read the course's ``Data_Problem1_regression.mat``: inputs X (N, 2) = [X1, X2] and
-    the five targets T (N, 5) = [T1 … T5]."""
-    from scipy.io import loadmat
-
-    file = resolve(path, "course regression file (Data_Problem1_regression.mat)")
-    try:
-        mat = loadmat(file)
-    except Exception as exc:  # scipy raises several types for a corrupt file
-        raise DataError(f"{file}: not a readable MATLAB .mat file ({exc})") from None
+    """Read the course's regression data: inputs X (N, 2) = [X1, X2] and the five targets T (N, 5) =
+    [T1 … T5], from the 2023 ``Data_Problem1_regression.mat`` or the 2024 ``data.csv`` (a header row
+    naming X1, X2, T1…T5 in any order, comma-separated; 13600 rows in the course's file)."""
+    file = resolve(path, "course regression file (Data_Problem1_regression.mat or data.csv)")
     names = ["X1", "X2", "T1", "T2", "T3", "T4", "T5"]
-    missing = [k for k in names if k not in mat]
-    if missing:
-        raise DataError(f"{file}: missing variables {missing}; expected {names}")
-    columns = [np.asarray(mat[k], dtype=float).reshape(-1) for k in names]
+    if file.suffix.lower() == ".csv":
+        columns = _csv_columns(file, names)
+    else:
+        from scipy.io import loadmat
+
+        try:
+            mat = loadmat(file)
+        except Exception as exc:  # scipy raises several types for a corrupt file
+            raise DataError(f"{file}: not a readable MATLAB .mat file ({exc})") from None
+        missing = [k for k in names if k not in mat]
+        if missing:
+            raise DataError(f"{file}: missing variables {missing}; expected {names}")
+        columns = [np.asarray(mat[k], dtype=float).reshape(-1) for k in names]
     if len({c.size for c in columns}) != 1 or columns[0].size == 0:
         raise DataError(f"{file}: X1, X2, T1…T5 must be vectors of one common length")
     data = np.stack(columns, axis=1)
     if not np.all(np.isfinite(data)):
         raise DataError(f"{file}: holds non-finite values")
     return data[:, :2], data[:, 2:]
+
+
+def _csv_columns(file: Path, names: list[str]) -> list[np.ndarray]:
+    """The named columns of a CSV file with a header row, as float arrays."""
+    import csv
+
+    try:
+        with open(file, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file}: cannot read a CSV file ({exc})") from None
+    if not rows:
+        raise DataError(f"{file}: empty CSV file; expected a header row with {names}")
+    header = [h.strip().strip('"') for h in rows[0]]
+    missing = [k for k in names if k not in header]
+    if missing:
+        raise DataError(f"{file}: missing columns {missing}; the header names {header}, expected {names}")
+    try:
+        body = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=float)
+    except ValueError as exc:
+        raise DataError(f"{file}: a value is not a number ({exc})") from None
+    if body.ndim != 2 or body.shape[1] != len(header):
+        raise DataError(f"{file}: every row needs {len(header)} values, as the header")
+    return [body[:, header.index(k)] for k in names]
 
 
 def standin_regression(n_points: int = 13600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -128,3 +156,15 @@ def three_samples(n_total: int, sizes: tuple[int, int, int], rng: np.random.Gene
     perm = rng.permutation(n_total)
     bounds = np.cumsum((0, *sizes))
     return {k: perm[bounds[i] : bounds[i + 1]] for i, k in enumerate(("train", "val", "test"))}
+
+
+def damped_sinc_surface(points: int = 40, extent: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The 2024 course's surface z = sin(0.8 r²) / (r²)^0.9 with r² = x² + y², on a ``points`` ×
+    ``points`` grid of [-extent, extent]²: inputs (points², 2) as (x, y) rows, x varying slowest, and
+    targets (points²,). At r = 0 (an odd grid) z is its limit 0 (z ≈ 0.8 r^0.2 near the origin)."""
+    axis = np.linspace(-extent, extent, points)
+    x, y = np.meshgrid(axis, axis, indexing="ij")
+    r2 = (x**2 + y**2).ravel()
+    safe = np.where(r2 > 0, r2, 1.0)
+    z = np.where(r2 > 0, np.sin(0.8 * safe) / safe**0.9, 0.0)
+    return np.column_stack([x.ravel(), y.ravel()]), z

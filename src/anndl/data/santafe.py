@@ -2,7 +2,8 @@
 
 ``data/santafe_laser.dat`` holds the 10,093-point series, one integer a line (converted from the
 ``reservoirpy`` package's ``santafe_laser.npy``). Its first 1000 points are the course's
-``lasertrain.dat`` and the next 100 its ``laserpred.dat``; those files load the same way.
+``lasertrain.dat`` and the next 100 its ``laserpred.dat``; those files load the same way, and
+:func:`load_split` takes the pair as the course ships it (training part, test part).
 """
 
 from __future__ import annotations
@@ -74,3 +75,33 @@ def train_test_split(
             f"cannot take {n_train} training and {n_test} test points from a series of {series.size}"
         )
     return series[:n_train].copy(), series[n_train : n_train + n_test].copy()
+
+
+def load_joined(series_path: str | Path | None, test_path: str | Path | None) -> np.ndarray:
+    """The whole series: ``series_path`` (None: the shipped one), followed by ``test_path``'s values when given
+    (lengths are checked by :func:`load_split`, which every experiment calls first)."""
+    series = load_series(series_path)
+    return series if test_path is None else np.concatenate([series, load_series(test_path)])
+
+
+def load_split(series_path: str | Path | None, test_path: str | Path | None, n_train: int,
+               n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(series, train, test)``: the training part, the test points that follow it, and both joined.
+
+    Without ``test_path``, one series file (None: the shipped one) is split after ``n_train`` points.
+    With it, the two files are the parts as the course ships them (``lasertrain.dat``,
+    ``laserpred.dat``), each used whole: their lengths must be ``n_train`` and ``n_test``.
+    """
+    if test_path is None:
+        series = load_series(series_path)
+        train, test = train_test_split(series, n_train, n_test)
+        return series, train, test
+    if series_path is None:
+        raise DataError(f"{test_path}: test_path needs series_path, the training part it follows "
+                        "(e.g. the course's lasertrain.dat)")
+    train, test = load_series(series_path), load_series(test_path)
+    for path, part, key, wanted in ((series_path, train, "n_train", n_train), (test_path, test, "n_test", n_test)):
+        if part.size != wanted:
+            raise DataError(f"{path}: holds {part.size} values but {key} is {wanted}; with test_path each "
+                            f"file is used whole, so set {key}={part.size}")
+    return np.concatenate([train, test]), train, test

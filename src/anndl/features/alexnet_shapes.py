@@ -74,7 +74,7 @@ def formula_shapes(layers: OrderedDict[str, nn.Module], size: int, channels: int
     """Output shape of every layer from formula (3.1): (H, W, C) for image layers, (n,) after flatten."""
     from torch import nn
 
-    from anndl.nn.convnets import conv_output_size
+    from anndl.nn.conv.cnn import conv_output_size
 
     shapes, h, c = {}, size, channels
     flat = None

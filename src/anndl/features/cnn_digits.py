@@ -13,6 +13,7 @@ from matplotlib.ticker import LogFormatter
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.registry import experiment
 
@@ -69,7 +70,7 @@ class CNNCell:
 def _train_network(cell: CNNCell) -> dict:
     """Train one CNN on the digit split of ``cell`` and measure it on the test set."""
     from anndl.nn import torchkit
-    from anndl.nn.convnets import DigitCNN, fit_classifier, predict_logits
+    from anndl.nn.conv.cnn import DigitCNN, fit_classifier, predict_logits
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     model = DigitCNN(tuple(cell.filters), batch_norm=cell.batch_norm, pixel_scale=cell.pixel_scale)
@@ -99,8 +100,14 @@ def check_data(cfg: CNNConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (CourseFiles({"data.train_images": "digittrain_dataset.mat", "data.test_images": "digittest_dataset.mat"},
+                           {"data.source": "course_mat", "data.train_per_class": 750}),)
+"""Under ``--data DIR``: the course's synthetic digits, both files pooled, 750 per class for training and the
+rest for testing, as the course splits them for its CNN."""
+
+
 @experiment("cnn_digits", CNNConfig, "Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: CNNConfig, ctx) -> dict:
     ctx.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     data_seed = ctx.child_seed()

@@ -8,9 +8,10 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.spectra import COFFEE_SPECTRA, load_spectra
 from anndl.data.threes import SIDE, load_threes
-from anndl.nn.principal_components import PCA
+from anndl.nn.autoencoders.pca import PCA
 from anndl.registry import experiment
 
 
@@ -82,8 +83,12 @@ def check_data(cfg: PCAConfig) -> None:
     load_threes(cfg.threes_path, cfg.threes_count)
 
 
+COURSE_DATA = (CourseFiles({"threes_path": "threes.mat"}), CourseFiles({"spectra_path": "choles_all.csv"}))
+"""Under ``--data DIR``: the course's threes, and MATLAB's cholesterol spectra when exported (see README)."""
+
+
 @experiment("pca", PCAConfig, "PCA: eigenvalue spectra, explained variance, reconstructions, t-SNE (§3.1)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: PCAConfig, ctx) -> dict:
     rng = ctx.rng()
     datasets = {

@@ -12,8 +12,9 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.course_digits import DigitData, load_digits
-from anndl.nn.classic import AlgorithmName
+from anndl.nn.feedforward.classic import AlgorithmName
 from anndl.registry import experiment
 
 REPORT_TABLE_3_1 = {  # hidden layers -> (accuracy greedy, accuracy fine-tuned) in %, report's Table 3.1
@@ -46,7 +47,7 @@ class Baseline:
     hidden: list[int] = param([100, 50], ge=1)
     """Hidden layer sizes (tanh units; softmax output)."""
     algorithm: AlgorithmName = "cgf"
-    """Training algorithm of anndl.nn.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
+    """Training algorithm of anndl.nn.feedforward.training.train (traincgf: Fletcher-Reeves conjugate gradient)."""
     epochs: int = param(200, ge=1)
     """Maximum epochs."""
     val_fraction: float = param(0.2, ge=0, lt=1)
@@ -130,7 +131,7 @@ def _stack_architecture(cell: StackCell) -> dict:
     ``cell.checkpoint_dir`` when it finishes and read back, not retrained, by a restarted run or by
     another architecture of the same repetition that shares the layer.
     """
-    from anndl.nn.autoencoder import StackedClassifier, train_stack
+    from anndl.nn.autoencoders.sparse import StackedClassifier, train_stack
     from anndl.nn.torchkit import Checkpointer
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
@@ -158,8 +159,8 @@ def _stack_architecture(cell: StackCell) -> dict:
 
 def _baseline(cell: BaselineCell) -> dict:
     """One MLP with chapter 1's trainer; early stopping on a random val_fraction of the training set."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     X, X_test = _flat(data.train_images).astype(float), _flat(data.test_images).astype(float)
@@ -183,8 +184,13 @@ def check_data(cfg: SAEConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (CourseFiles({"data.train_images": "digittrain_dataset.mat", "data.test_images": "digittest_dataset.mat"},
+                           {"data.source": "course_mat"}),)
+"""Under ``--data DIR``: the course's 5000 training and 5000 test digits, as the course script uses them."""
+
+
 @experiment("sae_digits", SAEConfig, "Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: SAEConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     if cfg.share_greedy_layers:  # architectures with the same first layer share it within a repetition

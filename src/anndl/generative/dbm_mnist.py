@@ -67,7 +67,8 @@ def run(cfg: DBMConfig, ctx) -> dict:
     import torch
     from sklearn.model_selection import train_test_split
 
-    from anndl.nn.boltzmann import BernoulliRBM, make_generator, pretrain_dbm, train_dbm, train_rbm
+    from anndl.nn.boltzmann.dbm import pretrain_dbm, train_dbm
+    from anndl.nn.boltzmann.rbm import BernoulliRBM, make_generator, train_rbm
     from anndl.nn.torchkit import resolve_device
 
     device = resolve_device(cfg.device)

@@ -20,15 +20,23 @@ from matplotlib.ticker import MaxNLocator
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data import cifar10
-from anndl.nn.gan_figures import (
+from anndl.data.course import CIFAR_PY, CourseFiles
+from anndl.generative._gan_figures import (
     draw_last_accuracies,
     draw_last_losses,
     draw_snapshot_strip,
     last_accuracies_series,
     last_losses_series,
 )
-from anndl.nn.gan_options import CifarImages, DCGANNetworks, DigitImages, GanBudget, GanCell, GanMethod
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.nn.adversarial.options import (
+    CifarImages,
+    DCGANNetworks,
+    DigitImages,
+    GanBudget,
+    GanCell,
+    GanMethod,
+    QualityConfig,
+)
 from anndl.registry import experiment
 
 PAD = 2
@@ -37,9 +45,10 @@ PAD = 2
 @dataclasses.dataclass(kw_only=True)
 class DCGANConfig(ExperimentConfig):
     dataset: Literal["mnist", "cifar10"] = "mnist"
-    """mnist: the shipped 5000-digit subset; cifar10: one class of the CIFAR-10 binary batches."""
+    """mnist: the shipped 5000-digit subset; cifar10: one class of the CIFAR-10 training batches."""
     cifar_path: str | None = None
-    """Folder holding data_batch_1.bin ... data_batch_5.bin (from cifar-10-binary.tar.gz); cifar10 only."""
+    """Folder holding data_batch_1.bin ... data_batch_5.bin (cifar-10-binary.tar.gz) or the python batches
+    data_batch_1 ... data_batch_5 (cifar-10-batches-py from cifar-10-python.tar.gz); cifar10 only."""
     cifar_class: Literal[cifar10.CLASSES] = "dog"  # type: ignore[valid-type]
     """CIFAR-10 class trained on (the course used dog, label 5)."""
     max_train_images: int | None = param(None, ge=1)
@@ -75,13 +84,18 @@ def check_data(cfg: DCGANConfig) -> None:
         cifar10.load_class(cfg.cifar_path, cfg.cifar_class)
 
 
+COURSE_DATA = (CourseFiles({"cifar_path": CIFAR_PY}, {"dataset": "cifar10", "cifar_class": "dog"}),)
+"""Under ``--data DIR``: CIFAR-10's python batches (not in the course folder: add them), class 5 (dog)."""
+
+
 @experiment("dcgan", DCGANConfig, "DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: DCGANConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

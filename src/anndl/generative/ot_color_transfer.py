@@ -9,8 +9,9 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.images import load_rgb
-from anndl.nn.ot_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
+from anndl.nn.transport.color_transfer import SOLVERS, sample_pixels, solve_plan, transfer_colors
 from anndl.registry import experiment
 
 CHANNELS = ("red", "green", "blue")
@@ -44,8 +45,12 @@ def check_data(cfg: OTColorConfig) -> None:
     load_rgb(cfg.target_image, cfg.max_side)
 
 
+COURSE_DATA = (CourseFiles({"source_image": "ocean_day.jpg", "target_image": "ocean_sunset.jpg"}),)
+"""Under ``--data DIR``: the course's two photographs (ocean day recoloured towards ocean sunset)."""
+
+
 @experiment("ot_color_transfer", OTColorConfig, "Optimal-transport colour transfer, EMD vs Sinkhorn (§4.4)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: OTColorConfig, ctx) -> dict:
     if not cfg.solvers:
         raise ValueError(f"solvers is empty: choose at least one of {', '.join(SOLVERS)}")

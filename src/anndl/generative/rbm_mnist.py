@@ -17,7 +17,7 @@ from anndl.registry import experiment
 if TYPE_CHECKING:
     import torch
 
-    from anndl.nn.boltzmann import BernoulliRBM
+    from anndl.nn.boltzmann.rbm import BernoulliRBM
 
 SIDE = 28
 
@@ -65,7 +65,7 @@ class RBMConfig(ExperimentConfig):
 def run(cfg: RBMConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn.boltzmann import BernoulliRBM, make_generator, train_rbm
+    from anndl.nn.boltzmann.rbm import BernoulliRBM, make_generator, train_rbm
     from anndl.nn.torchkit import resolve_device
 
     device = resolve_device(cfg.device)

@@ -28,9 +28,8 @@ from matplotlib.ticker import MaxNLocator
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
-from anndl.nn.gan_figures import draw_last_losses, draw_snapshot_strip, last_losses_series
-from anndl.nn.gan_options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks
-from anndl.nn.sample_quality_options import QualityConfig
+from anndl.generative._gan_figures import draw_last_losses, draw_snapshot_strip, last_losses_series
+from anndl.nn.adversarial.options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks, QualityConfig
 from anndl.registry import experiment
 
 VARIANTS = {"clip": "wgan-clip", "gp": "wgan-gp", "bce": "bce"}
@@ -104,8 +103,9 @@ def check_data(cfg: WGANConfig) -> None:
 def run(cfg: WGANConfig, ctx) -> dict:
     import torch
 
-    from anndl.nn import sample_quality, torchkit
-    from anndl.nn.gan_training import digits_from, load_generator, train_cell
+    from anndl.nn import torchkit
+    from anndl.nn.adversarial import sample_quality
+    from anndl.nn.adversarial.training import digits_from, load_generator, train_cell
 
     device = torchkit.resolve_device(cfg.device)
     split_seed = ctx.child_seed()

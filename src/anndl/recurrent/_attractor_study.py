@@ -10,14 +10,14 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
-from anndl.nn.attractors import (
+from anndl.nn.hopfield.attractors import (
     classify_fixed_points,
     find_attractors,
     grid_states,
     is_fixed_point,
     random_states,
 )
-from anndl.nn.hopfield import SIM_STEPS, HopfieldNet, energy, newhop
+from anndl.nn.hopfield.network import SIM_STEPS, HopfieldNet, energy, newhop
 
 
 @dataclasses.dataclass(kw_only=True)

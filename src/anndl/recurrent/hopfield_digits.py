@@ -8,9 +8,10 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.digit_bitmaps import HEIGHT, WIDTH, load_hopfield_digits
 from anndl.data.paths import resolve
-from anndl.nn.hopfield import newhop, run_fixed_iterations
+from anndl.nn.hopfield.network import newhop, run_fixed_iterations
 from anndl.registry import experiment
 
 
@@ -66,11 +67,16 @@ def check_data(cfg: HopfieldDigitsConfig) -> None:
     load_hopfield_digits(None if cfg.digits_path is None else resolve(cfg.digits_path, "digits file"))
 
 
+COURSE_DATA = (CourseFiles({"digits_path": "digits.mat"}),)
+"""Under ``--data DIR``: the course's digits.mat (its ten attractor digits)."""
+
+
 @experiment(
     "hopfield_digits",
     HopfieldDigitsConfig,
     "Hopfield digit recovery: fraction recovered vs noise and iterations (§2.1)",
     check_data=check_data,
+    course_data=COURSE_DATA,
 )
 def run(cfg: HopfieldDigitsConfig, ctx) -> dict:
     path = None if cfg.digits_path is None else resolve(cfg.digits_path, "digits file")

@@ -10,18 +10,23 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.paths import resolve
-from anndl.data.santafe import Standardiser, load_series, train_test_split
-from anndl.nn.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
-from anndl.nn.lstm_options import LSTMTrainingOptions
+from anndl.data.santafe import Standardiser, load_split
+from anndl.nn.feedforward.classic import AlgorithmName
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
+from anndl.nn.recurrent.options import LSTMTrainingOptions
 from anndl.registry import experiment
 
 
 @dataclasses.dataclass(kw_only=True)
 class LSTMSantaFeConfig(ExperimentConfig):
     series_path: str | None = None
-    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file."""
+    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file
+    (with test_path: the training part, used whole, e.g. the course's lasertrain.dat)."""
+    test_path: str | None = None
+    """Null: the test points are the n_test values after n_train in series_path; or the file of the test
+    points that follow series_path's values, used whole (the course's laserpred.dat)."""
     n_train: int = param(1000, ge=50)
     """Training points: the first n_train values (the course's lasertrain.dat)."""
     n_test: int = param(100, ge=1)
@@ -56,6 +61,7 @@ class SeriesSplit:
     series_path: str | None
     n_train: int
     n_test: int
+    test_path: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,9 +94,9 @@ class MLPCell:
 
 def lstm_cell(cell: LSTMCell) -> dict:
     """Train one LSTM on the training part and forecast the test part in closed loop (original units)."""
-    from anndl.nn.lstm import lstm_closed_loop, train_lstm
+    from anndl.nn.recurrent.lstm import lstm_closed_loop, train_lstm
 
-    train, test = train_test_split(load_series(cell.data.series_path), cell.data.n_train, cell.data.n_test)
+    _, train, test = load_split(cell.data.series_path, cell.data.test_path, cell.data.n_train, cell.data.n_test)
     scaler = Standardiser.fit(train)
     fit = train_lstm(
         scaler.transform(train),
@@ -108,10 +114,10 @@ def lstm_cell(cell: LSTMCell) -> dict:
 
 def mlp_cell(cell: MLPCell) -> dict:
     """Train one lagged MLP on the training part; forecast the test part in closed loop (original units)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
-    series = load_series(cell.data.series_path)
-    train, test = train_test_split(series, cell.data.n_train, cell.data.n_test)
+    series, train, test = load_split(cell.data.series_path, cell.data.test_path, cell.data.n_train,
+                                     cell.data.n_test)
     fit = fit_lagged_mlp(series, cell.lag, cell.hidden, cell.data.n_train, cell.seed, cell.algorithm,
                          cell.division, cell.epochs)
     forecast = fit.forecast(train, cell.data.n_test)
@@ -119,23 +125,29 @@ def mlp_cell(cell: MLPCell) -> dict:
 
 
 def check_data(cfg: LSTMSantaFeConfig) -> None:
-    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points."""
-    from anndl.data.paths import resolve
-    from anndl.data.santafe import load_series, train_test_split
+    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points
+    (with ``test_path``: the two files hold n_train and n_test points)."""
+    load_split(*_paths(cfg), cfg.n_train, cfg.n_test)
 
-    path = resolve(cfg.series_path, "series file") if cfg.series_path else None
-    train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+
+def _paths(cfg: LSTMSantaFeConfig) -> tuple[str | None, str | None]:
+    """``series_path`` and ``test_path`` resolved to absolute paths (None stays None)."""
+    return tuple(str(resolve(p, "series file")) if p else None for p in (cfg.series_path, cfg.test_path))
+
+
+COURSE_DATA = (CourseFiles({"series_path": "lasertrain.dat", "test_path": "laserpred.dat"}),)
+"""Under ``--data DIR``: the course's training part and its 100 test points, as it ships them."""
 
 
 @experiment("lstm_santafe", LSTMSantaFeConfig, "Santa Fe: LSTM closed-loop forecast vs lagged MLP (§2.3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
     from anndl.nn.torchkit import resolve_device
 
-    path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
-    train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    path, test_path = _paths(cfg)
+    _, train, test = load_split(path, test_path, cfg.n_train, cfg.n_test)
     device = str(resolve_device(cfg.device))
-    data = SeriesSplit(path, cfg.n_train, cfg.n_test)
+    data = SeriesSplit(path, cfg.n_train, cfg.n_test, test_path)
     checkpoints = cfg.training.checkpoint_every > 0
     lstm_cells = [
         LSTMCell(data, r, cfg.hidden, cfg.lag, cfg.training, device,

@@ -9,18 +9,23 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.paths import resolve
-from anndl.data.santafe import load_series, train_test_split
+from anndl.data.santafe import load_joined, load_split
 from anndl.errors import ConfigError
-from anndl.nn.classic import AlgorithmName
-from anndl.nn.forecasting import forecast_errors, mse
+from anndl.nn.feedforward.classic import AlgorithmName
+from anndl.nn.recurrent.forecasting import forecast_errors, mse
 from anndl.registry import experiment
 
 
 @dataclasses.dataclass(kw_only=True)
 class MLPSantaFeConfig(ExperimentConfig):
     series_path: str | None = None
-    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file."""
+    """Null: the shipped Santa Fe series (data/santafe_laser.dat); or a one-value-a-line ASCII / .npy file
+    (with test_path: the training part, used whole, e.g. the course's lasertrain.dat)."""
+    test_path: str | None = None
+    """Null: the test points are the n_test values after n_train in series_path; or the file of the test
+    points that follow series_path's values, used whole (the course's laserpred.dat)."""
     n_train: int = param(1000, ge=50)
     """Training points: the first n_train values (the course's lasertrain.dat)."""
     n_test: int = param(100, ge=1)
@@ -61,6 +66,7 @@ class Training:
     division: str
     epochs: int
     max_fail: int
+    test_path: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +95,10 @@ class FitCell:
 
 def fit_cell(cell: FitCell) -> dict:
     """Train one lagged MLP on ``series[:stop]`` and score it (tuning A, tuning B or the test forecast)."""
-    from anndl.nn.lagged_mlp import fit_lagged_mlp
+    from anndl.nn.recurrent.lagged_mlp import fit_lagged_mlp
 
     t, window = cell.training, cell.window
-    series = load_series(t.series_path)
+    series = load_joined(t.series_path, t.test_path)
     fit = fit_lagged_mlp(series, cell.p, cell.h, window.stop, cell.seed, t.algorithm, t.division, t.epochs,
                          t.max_fail, window.validation_start)
     start, end = window.score
@@ -105,22 +111,28 @@ def fit_cell(cell: FitCell) -> dict:
 
 
 def check_data(cfg: MLPSantaFeConfig) -> None:
-    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points."""
-    from anndl.data.paths import resolve
-    from anndl.data.santafe import load_series, train_test_split
-
-    path = resolve(cfg.series_path, "series file") if cfg.series_path else None
-    train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    """The series file (``series_path`` or the shipped one) is numeric and holds n_train + n_test points
+    (with ``test_path``: the two files hold n_train and n_test points)."""
+    load_split(*_paths(cfg), cfg.n_train, cfg.n_test)
     _check_config(cfg)
+
+
+def _paths(cfg: MLPSantaFeConfig) -> tuple[str | None, str | None]:
+    """``series_path`` and ``test_path`` resolved to absolute paths (None stays None)."""
+    return tuple(str(resolve(p, "series file")) if p else None for p in (cfg.series_path, cfg.test_path))
+
+
+COURSE_DATA = (CourseFiles({"series_path": "lasertrain.dat", "test_path": "laserpred.dat"}),)
+"""Under ``--data DIR``: the course's training part and its 100 test points, as it ships them."""
 
 
 @experiment("mlp_santafe", MLPSantaFeConfig, "Santa Fe: lagged MLP, open-loop vs closed-loop tuning (§2.2)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: MLPSantaFeConfig, ctx) -> dict:
-    path = str(resolve(cfg.series_path, "series file")) if cfg.series_path else None
-    train, test = train_test_split(load_series(path), cfg.n_train, cfg.n_test)
+    path, test_path = _paths(cfg)
+    _, train, test = load_split(path, test_path, cfg.n_train, cfg.n_test)
     _check_config(cfg)
-    training = Training(path, cfg.algorithm, cfg.division, cfg.epochs, cfg.max_fail)
+    training = Training(path, cfg.algorithm, cfg.division, cfg.epochs, cfg.max_fail, test_path)
 
     # Tuning A and B over the (h, p) grid, every cell trained on data before its own validation part
     cells = [
@@ -165,7 +177,8 @@ def run(cfg: MLPSantaFeConfig, ctx) -> dict:
     ])  # fmt: skip
     return {
         "standardisation": {"train_mean": float(train.mean()), "train_std": float(train.std(ddof=1))},
-        **{f"tuning_{name}": {"h": h, "p": p, "val_mse": float(scores[name].min())}
+        **{f"tuning_{name}": {"h": h, "p": p, "val_mse": float(scores[name].min()),
+                              "grid": _grid_metrics(cfg, cells, results, name, scores[name])}
            for name, (h, p) in selected.items()},
         "test": test_metrics,
     }  # fmt: skip
@@ -206,6 +219,17 @@ def _grid_scores(cfg: MLPSantaFeConfig, cells: list[FitCell], results: list[dict
                      if cell.group == tuning])  # fmt: skip
     combine = np.mean if cfg.aggregate == "mean" else np.median
     return combine(mses.reshape(len(cfg.hidden_grid), len(cfg.lag_grid), cfg.repetitions), axis=2)
+
+
+def _grid_metrics(cfg: MLPSantaFeConfig, cells: list[FitCell], results: list[dict], tuning: str,
+                  scores: np.ndarray) -> dict:
+    """Every (h, p) of one tuning, row-major over (hidden_grid, lag_grid): its aggregated validation MSE and
+    the std (ddof 0) over repetitions, for judging the chosen (h, p) against the spread."""
+    mses = np.array([res["mse"] for cell, res in zip(cells, results, strict=True) if cell.group == tuning])
+    std = mses.reshape(len(cfg.hidden_grid), len(cfg.lag_grid), cfg.repetitions).std(axis=2)
+    return {"h": [int(h) for h in cfg.hidden_grid for _ in cfg.lag_grid],
+            "p": [int(p) for _ in cfg.hidden_grid for p in cfg.lag_grid],
+            "val_mse": [float(v) for v in scores.ravel()], "val_mse_std": [float(v) for v in std.ravel()]}
 
 
 def _argmin_config(cfg: MLPSantaFeConfig, scores: np.ndarray) -> tuple[int, int]:

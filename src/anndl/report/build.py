@@ -6,6 +6,10 @@ Writes into the output folder::
                                              (.pdf too with ``pdf``; .csv where the run wrote the
                                              figure's data as tables/<name>.csv)
     figures/metrics.json                     every experiment's metrics, by config name
+    claim_inputs.json                        what the claims read, per experiment: metrics, config values and
+                                             the digests of the data files the run read (no pictures)
+    course_data_metrics.json                 with ``course_metrics``: a copy of a report's claim_inputs.json made
+                                             with ``--data``, whose verdicts sit beside each claim's
     report.md, report.html                   the course report's sections in its order, the scorecard
     runs/<config>-<code>/                    the run directories (reused while config and code stay the same)
 """
@@ -25,8 +29,9 @@ from typing import Any
 from anndl import atomic, digests, executor, registry, runs
 from anndl.config import config_to_dict
 from anndl.configfile import load_config_file, shipped_configs
+from anndl.data.course import check_folder
 from anndl.errors import ConfigError
-from anndl.report.claims import Verdict, evaluate
+from anndl.report.claims import DATA_FILES, Verdict, evaluate
 from anndl.report.render import FULL_SETTINGS, FigureFile, caption_for, render_html, render_markdown
 from anndl.report.scorecard import CLAIMS, EXTRA_FIGURES, REPORT_FIGURES
 
@@ -71,7 +76,7 @@ def run_report_cell(cell: dict) -> dict:
     run_dir = Path(cell["run_dir"])
     start = time.perf_counter()
     try:
-        loaded = load_config_file(cell["config"], quick=cell["quick"])
+        loaded = load_config_file(cell["config"], quick=cell["quick"], data_dir=cell.get("data_dir"))
         metrics = runs.execute(registry.get(loaded.experiment), loaded.config, run_dir, quick=cell["quick"],
                                progress=False)
     except Exception as exc:
@@ -91,6 +96,21 @@ class ReportEntry:
     result: dict[str, Any]
     config_values: dict[str, Any] = dataclasses.field(default_factory=dict)
     """The run's resolved config, flat, keys prefixed ``config.`` (read by claims and captions)."""
+    data_files: list[dict] | None = None
+    """The data files the run read, ``[{"file": name, "sha256": ..., "md5": ...}]`` (None: not recorded)."""
+
+
+def recorded_data_files(run_dir: Path) -> list[dict] | None:
+    """The data files a run read, from its env.json, by file name with their digests (None: no record)."""
+    try:
+        env = json.loads((Path(run_dir) / "env.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = env.get("data_files") if isinstance(env, dict) else None
+    if not isinstance(files, dict):
+        return None
+    return [{"file": Path(path).name, **{k: v for k, v in digest.items() if k in ("sha256", "md5")}}
+            for path, digest in sorted(files.items()) if isinstance(digest, dict)]
 
 
 def select_configs(only: Sequence[str]) -> list[Path]:
@@ -124,29 +144,42 @@ def in_git_checkout(path: Path) -> bool:
 def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = (), force: bool = False,
                  executor_obj: executor.Executor | None = None, progress: bool = True,
                  command: str = "anndl report", self_contained: bool | None = None,
-                 pdf: bool = False) -> list[Verdict]:
+                 pdf: bool = False, data_dir: Path | None = None, course_metrics: Path | None = None,
+                 notes: list[str] | None = None) -> list[Verdict]:
     """Run the selected configs (reusing finished ones), then write figures, metrics and the report.
 
     A --quick report into a folder that holds a full-settings report is a ConfigError unless ``force``.
     ``self_contained``: embed the PNGs in report.html (None: embed only outside a git checkout);
-    ``pdf``: also copy each figure's PDF into figures/.
+    ``pdf``: also copy each figure's PDF into figures/. ``data_dir``: the course's files, given to each
+    experiment's declared keys (every file checked before anything runs or is written). ``course_metrics``:
+    the claim_inputs.json of a report made with ``--data``; each claim's verdict on it is shown beside ours.
+    ``notes``: filled with one line per experiment saying which data it runs on under ``data_dir``.
     """
     if quick and not force and holds_full_report(out_dir):
         raise ConfigError(f"{out_dir}: holds a full-settings report (report.md) that --quick would replace; "
                           "pass another --out (the default is runs/report), or --force to replace it")
+    course = read_claim_inputs(course_metrics) if course_metrics is not None else None
+    data_dir = None if data_dir is None else check_folder(data_dir).resolve()
+    notes = notes if notes is not None else []
     start = time.perf_counter()
     version = code_version()
     git = runs.git_state(SOURCE_DIR)  # before this report rewrites its own tracked outputs
     configs = select_configs(only)
     cells = []
     for path in configs:
-        loaded = load_config_file(path, quick=quick)
+        loaded = load_config_file(path, quick=quick, data_dir=data_dir)
+        if data_dir is not None:  # bad course files stop the report before anything runs or is written
+            registry.get(loaded.experiment).check_data(loaded.config)
+            if loaded.course.used or loaded.course.absent:
+                notes.append(loaded.course.note(path.stem))
         resolved = json.dumps(config_to_dict(loaded.config), sort_keys=True, default=str)
         key = hashlib.sha256(f"{version}{resolved}".encode()).hexdigest()[:10]
         run_dir = out_dir / "runs" / f"{path.stem}-{key}"
-        if force and run_dir.exists():
-            shutil.rmtree(run_dir)
-        cells.append({"config": str(path), "quick": quick, "run_dir": str(run_dir), "key": key})
+        cells.append({"config": str(path), "quick": quick, "run_dir": str(run_dir), "key": key,
+                      "data_dir": None if data_dir is None else str(data_dir)})
+    for cell in cells:
+        if force and Path(cell["run_dir"]).exists():
+            shutil.rmtree(cell["run_dir"])
     cache = executor.CellCache(out_dir / "runs" / "cells")
     if force:
         for cell in cells:
@@ -160,10 +193,11 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
         results[i] = result
     entries = []
     for path, cell, result in zip(configs, cells, results, strict=True):
-        loaded = load_config_file(path, quick=quick)
+        loaded = load_config_file(path, quick=quick, data_dir=data_dir)
         exp = registry.get(loaded.experiment)
         entries.append(ReportEntry(path.stem, exp.name, chapter_of(exp.module), exp.description,
-                                   Path(cell["run_dir"]), result, config_values(loaded.config)))
+                                   Path(cell["run_dir"]), result, config_values(loaded.config),
+                                   recorded_data_files(Path(cell["run_dir"]))))
     figures = collect_figures(entries, out_dir / "figures", pdf=pdf)
     if not only:
         remove_stale_figures(out_dir / "figures", figures)
@@ -171,10 +205,21 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
                for e in entries}
     atomic.write_json(out_dir / "figures" / "metrics.json", metrics)
     by_experiment = claim_metrics(entries)
-    verdicts = [evaluate(c, by_experiment) for c in CLAIMS if any(e in by_experiment for e in c.experiments)]
+    verdicts = [evaluate(c, by_experiment, quick=quick) for c in CLAIMS
+                if any(e in by_experiment for e in c.experiments)]
     header = {"command": command, "wall_time_s": time.perf_counter() - start, "code_version": version,
               "experiments_time_s": sum(float(r.get("wall_time_s", 0.0)) for r in results),
-              "quick": quick, "generated": runs.utc_now(), "git": git}
+              "quick": quick, "generated": runs.utc_now(), "git": git,
+              "data": "the course's files (--data): " + "; ".join(notes) if data_dir is not None else "shipped"}
+    atomic.write_json(out_dir / "claim_inputs.json", {"header": {k: v for k, v in header.items() if k != "git"},
+                                                      "experiments": by_experiment})
+    if course is not None:
+        copy = out_dir / "course_data_metrics.json"
+        if Path(course_metrics).resolve() != copy.resolve():
+            atomic.write_json(copy, course)
+        header["course_data"] = course["header"]
+        for verdict in verdicts:
+            verdict.course_data = evaluate(verdict.claim, course["experiments"], quick=bool(course["header"]["quick"]))
     atomic.write_text(out_dir / "report.md", render_markdown(header, entries, verdicts, figures, out_dir))
     embed = not in_git_checkout(out_dir) if self_contained is None else self_contained
     atomic.write_text(out_dir / "report.html", render_html(header, entries, verdicts, figures, out_dir,
@@ -183,13 +228,27 @@ def build_report(out_dir: Path, *, quick: bool = False, only: Sequence[str] = ()
 
 
 def claim_metrics(entries: Sequence[ReportEntry]) -> dict[str, dict | None]:
-    """Metrics (with the run's ``config.*`` values) per experiment for the claims: the config named after
-    the experiment wins, then any completed config of that experiment."""
+    """Metrics (with the run's ``config.*`` values and, when recorded, the data files it read) per experiment
+    for the claims: the config named after the experiment wins, then any completed config of that experiment."""
     chosen: dict[str, dict | None] = {}
     for entry in sorted(entries, key=lambda e: (e.config != e.experiment, e.result["state"] != "completed")):
         metrics = entry.result.get("metrics")
-        chosen.setdefault(entry.experiment, {**metrics, **entry.config_values} if metrics else None)
+        files = {} if entry.data_files is None else {DATA_FILES: entry.data_files}
+        chosen.setdefault(entry.experiment, {**metrics, **entry.config_values, **files} if metrics else None)
     return chosen
+
+
+def read_claim_inputs(path: Path) -> dict:
+    """A report's claim_inputs.json (``{"header", "experiments"}``); a ConfigError naming the file if it is not one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: --course-metrics: cannot read a report's claim_inputs.json ({exc})") from None
+    if not (isinstance(data, dict) and isinstance(data.get("header"), dict)
+            and isinstance(data.get("experiments"), dict) and "quick" in data["header"]):
+        raise ConfigError(f"{path}: --course-metrics: not a report's claim_inputs.json (expected header and "
+                          "experiments, as `anndl report --data DIR` writes it)")
+    return data
 
 
 def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: bool = False

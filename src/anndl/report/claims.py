@@ -6,10 +6,19 @@ of a few kinds of test, and gets a verdict:
 - reproduced / not reproduced: the difference the claim is about exceeds 2 standard errors over the
   repetitions, in the claimed / the opposite direction (or an exact value matches / does not);
 - inconclusive: that difference is within 2 standard errors;
-- not applicable: the run used other data than the report (the data are named);
+- not applicable: the run used other data than the report (the data are named); decided by content:
+  the digests of the data files the run read against those of the course's files
+  (:data:`anndl.data.course.DIGESTS`);
 - not comparable: a wall-time ordering of MATLAB's toolbox (its per-call overhead is not the
   algorithm's cost); per-epoch times and function evaluations per epoch are shown instead;
-- no data: the experiment did not run, or a metric the claim reads is missing.
+- not in the quick run: a quick report's run does not produce a metric the claim reads;
+- no data: the experiment did not run, a metric the claim reads is missing, or the run recorded no
+  data files where the claim needs to know them.
+
+A choice the report made by the lowest score over a grid (an architecture, a lag) is judged with the
+spread (:class:`Choice`): reproduced when our best is the same point, inconclusive when the report's
+choice lies within 2 standard errors of our best, not reproduced when it is worse by more. Verdicts of a
+quick report are marked indicative (one or two repetitions).
 
 A claim that does not reproduce is a finding, not a failure. Claims are never tuned to pass.
 """
@@ -23,11 +32,16 @@ from typing import Any
 
 import numpy as np
 
+from anndl.data.course import identify
 from anndl.report.quantities import Estimate, Metric, Metrics, fill, format_number
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
 NOT_APPLICABLE, NOT_COMPARABLE, NO_DATA = "not applicable", "not comparable", "no data"
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_APPLICABLE, NOT_COMPARABLE, NO_DATA)
+NOT_IN_QUICK = "not in the quick run"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_APPLICABLE, NOT_COMPARABLE, NOT_IN_QUICK, NO_DATA)
+DATA_FILES = "run.data_files"
+"""Key of a run's claim inputs holding the data files it read: ``[{"file": name, "sha256": ..., "md5": ...}]``."""
+INDICATIVE = "Indicative only (quick run: its few repetitions and short trainings do not settle a claim). "
 Z = 2.0
 """A difference counts when it exceeds Z standard errors."""
 
@@ -186,27 +200,79 @@ class Timing:
                        "compare function evaluations per epoch")
 
 
-Test = Ordering | InRange | Equals | BestWithin | Timing
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """The report chose ``expected``, the grid point with the lowest ``score``: reproduced when our lowest
+    is the same point; inconclusive when the report's choice is within Z standard errors (of the
+    difference) of our best; not reproduced when worse by more.
+
+    ``coordinates``: one metric per grid axis, each a list with one value per grid point; ``score``: the
+    list of mean scores (lower is better), with its spread declared as usual.
+    """
+
+    coordinates: tuple[Metric, ...]
+    score: Metric
+    expected: tuple[Any, ...]
+
+    def reads(self) -> tuple[Metric, ...]:
+        return (self.score, *self.coordinates)
+
+    def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
+        points = list(zip(*(list(_values(m, metrics).value) for m in self.coordinates), strict=True))
+        estimate = _values(self.score, metrics)
+        values = np.asarray(estimate.value, float)
+        se = None if estimate.se is None else np.asarray(estimate.se, float)
+        wanted = tuple(float(e) for e in self.expected)
+        chosen = [i for i, point in enumerate(points) if tuple(float(v) for v in point) == wanted]
+        name = " × ".join(format_number(e) for e in self.expected)
+        if not chosen:
+            raise KeyError(f"the report's choice {name} is not in the grid searched")
+        mine, best = chosen[0], int(np.argmin(values))
+
+        def shown(i: int) -> str:
+            return self.score.format(values[i], None if se is None else se[i])
+
+        best_name = " × ".join(format_number(v) for v in points[best])
+        ours = f"best {best_name}: {shown(best)}; the report's {name}: {shown(mine)}"
+        if mine == best:
+            return Outcome(REPRODUCED, ours, f"{self.score.label}: our lowest is the report's choice {name}")
+        diff = values[mine] - values[best]
+        if se is None:
+            return Outcome(INCONCLUSIVE, ours, f"{self.score.label}: no spread recorded to judge the difference "
+                                                f"{format_number(diff)} against")
+        bound = Z * math.hypot(se[mine], se[best])
+        verdict = INCONCLUSIVE if diff <= bound else NOT_REPRODUCED
+        return Outcome(verdict, ours, f"{self.score.label}: the report's choice is {format_number(diff)} above our "
+                                      f"best; 2 SE of the difference = {format_number(bound)}")
+
+
+Test = Ordering | InRange | Equals | BestWithin | Timing | Choice
 
 
 @dataclasses.dataclass(frozen=True)
 class Data:
-    """The data a claim is measured on: the report's, ours, and how to tell whether ours is the course's.
+    """The data a claim is measured on: the report's, ours, and which of the course's files the report's are.
 
-    ``ours`` may name metrics or config keys in braces (``{config.spectra_path}``). With ``key`` and
-    ``course``, a run whose ``key`` does not contain ``course`` (case-insensitive) used stand-in data.
+    ``ours`` may name metrics or config keys in braces (``{config.spectra_path}``). ``course``: names of
+    the course's files (:data:`anndl.data.course.DIGESTS`); a run that did not read every one of them,
+    judged by the digests it recorded, used stand-in data.
     """
 
     report: str
     ours: str
-    key: str | None = None
-    course: str | None = None
+    course: tuple[str, ...] = ()
 
     def describe(self, metrics: Metrics) -> str:
-        return fill(self.ours, metrics)
+        text = fill(self.ours, metrics)
+        if DATA_FILES in metrics:
+            found = identify(metrics[DATA_FILES])
+            text += (f"; course files read (by digest): {', '.join(found)}" if found
+                     else "; none of the course's files read")
+        return text
 
     def stand_in(self, metrics: Metrics) -> bool:
-        return self.key is not None and str(self.course).lower() not in str(metrics.get(self.key)).lower()
+        """Whether the run read other data than the course files the report used."""
+        return bool(self.course) and not set(self.course) <= set(identify(metrics.get(DATA_FILES, ())))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,19 +311,35 @@ class Verdict:
     ours: str
     verdict: str
     reason: str
+    course_data: Verdict | None = None
+    """The same claim judged on the runs of a report on the course's data (``--course-metrics``), if given."""
 
 
-def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None]) -> Verdict:
-    """Judge one claim on the metrics (and ``config.*`` keys) of the runs it names."""
+def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None], *, quick: bool = False) -> Verdict:
+    """Judge one claim on the metrics (and ``config.*`` keys, and the data files read) of the runs it names;
+    ``quick``: the runs are quick variants (verdicts indicative, a metric they lack "not in the quick run")."""
+    verdict = _evaluate(claim, metrics_by_experiment, quick)
+    if quick and verdict.verdict in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE):
+        verdict.reason = INDICATIVE + verdict.reason
+    return verdict
+
+
+def _evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None], quick: bool) -> Verdict:
     missing = [name for name in claim.experiments if not metrics_by_experiment.get(name)]
     if missing:
         return Verdict(claim, "", NO_DATA, f"{', '.join(missing)} did not run or failed")
     metrics = {name: metrics_by_experiment[name] for name in claim.experiments}
     first = metrics[claim.experiments[0]]
+    if claim.data.course and DATA_FILES not in first:
+        return Verdict(claim, "", NO_DATA, f"the {claim.experiments[0]} run recorded no data files, so whether it "
+                                           f"used the report's data ({claim.data.report}) cannot be told")
     data = f"Data: {claim.data.describe(first)} (report: {claim.data.report})."
     try:
         outcome = claim.test.judge(metrics)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
+        if quick:
+            return Verdict(claim, "", NOT_IN_QUICK, f"the quick variant does not produce what the claim reads "
+                                                    f"({exc}). {data}")
         return Verdict(claim, "", NO_DATA, f"metric missing: {exc}. {data}")
     spread = _missing_spread(claim, metrics)
     single = [m.key for m in claim.reads() if not isinstance(claim.test, Equals | Timing)

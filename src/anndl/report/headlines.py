@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from anndl.nn.classic import REPORT_ALGORITHMS
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS
 from anndl.report.quantities import Metric
 
 SAE_TABLE = ("(200, 100, 50, 25)", "(200)", "(200, 100, 50)", "(100, 50, 25)", "(100, 50)", "(100)", "(200, 100)")
@@ -79,6 +79,17 @@ def _sae() -> list[Metric]:
     return rows
 
 
+def _hopfield_mnist() -> list[Metric]:
+    rows = []
+    for rule, name in (("lssm", "newhop"), ("hebb", "Hebb")):
+        rows += [Metric(f"{rule}.patterns_fixed", f"{name}: stored digits that are fixed points"),
+                 Metric(f"{rule}.max_noise_recovered_90pc", f"{name}: largest noise std with ≥ 90 % recovered, "
+                        "most iterations", "std"),
+                 Metric(f"{rule}.recovered.noise_5.iterations_*", f"{name}: recovered at noise 5, most iterations",
+                        "%", scale=100, proportion=True, n=("n_patterns", "config.repetitions"))]
+    return rows
+
+
 HEADLINES: dict[str, tuple[Metric, ...]] = {
     "training_algorithms": _declare("training_algorithms", *_training_algorithms()),
     "generalization": _declare("generalization", *_generalization()),
@@ -89,15 +100,55 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
         "personal_regression", Metric("chosen.hidden_layers", "chosen hidden layers"),
         Metric("chosen.units", "chosen units per layer"),
         Metric("final.train_mse", "train MSE (trainbr)", "MSE"), Metric("final.val_mse", "validation MSE", "MSE"),
-        Metric("final.test_mse", "test MSE (trainbr)", "MSE")),
+        Metric("final.test_mse", "test MSE (trainbr)", "MSE"),
+        Metric("grid.hidden_layers", "grid: hidden layers per architecture", "layers", exact=True, headline=False),
+        Metric("grid.units", "grid: units per layer per architecture", "units", exact=True, headline=False),
+        Metric("grid.val_mse_mean", "grid: validation MSE (trainlm)", "MSE", std="grid.val_mse_std",
+               n=("config.repetitions",), headline=False)),
     "hopfield_2d": _declare("hopfield_2d", *_hopfield(2)),
     "hopfield_3d": _declare("hopfield_3d", *_hopfield(3)),
+    "hopfield_mnist": _declare("hopfield_mnist", *_hopfield_mnist()),
+    "optimizers_surface": _declare(
+        "optimizers_surface",
+        *[Metric(f"optimizers.{label}.test_mse_mean", f"{label}: test MSE", "MSE",
+                 std=f"optimizers.{label}.test_mse_std", n=("config.repetitions",))
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")],
+        *[Metric(f"optimizers.{label}.ms_per_epoch", f"{label}: time per epoch", "ms", headline=False)
+          for label in ("sgd_full_batch", "sgd_batch40", "nesterov", "adam", "lbfgs", "lm", "br", "scg", "bfg")]),
+    "cnn_mnist_optimizers": _declare(
+        "cnn_mnist_optimizers",
+        *[Metric(f"{label}.test_accuracy_mean", f"{label}: test accuracy", "%", scale=100,
+                 std=f"{label}.test_accuracy_std", n=("config.repetitions",))
+          for label in ("adam", "sgd", "adadelta")],
+        Metric("n_train", "training images"), Metric("n_test", "test images")),
+    "forecasting_cv": _declare(
+        "forecasting_cv",
+        *[Metric(f"{series}.{model}.{which}_test_mse_mean", f"{series}, {name}: test MSE ({label})", "raw units²",
+                 per_repetition=f"{series}.{model}.{which}_test_mse_per_repetition")
+          for series in ("santafe", "mackey_glass") for model, name in (("mlp", "MLP"), ("rnn", "SimpleRNN"),
+                                                                      ("lstm", "LSTM"))
+          for which, label in (("chosen", "lag and H by CV"), ("default", "course defaults"))],
+        *[Metric(f"{series}.{model}.chosen_lag", f"{series}, {model}: lag chosen by CV", headline=False)
+          for series in ("santafe", "mackey_glass") for model in ("mlp", "rnn", "lstm")],
+        *[Metric(f"{series}.eda.adf_pvalue", f"{series}: ADF test p-value") for series in ("santafe", "mackey_glass")]),
+    "hopfield_capacity": _declare(
+        "hopfield_capacity",
+        *[Metric(f"{rule}.capacity_load_90pc", f"{name}: largest load P/D with ≥ 90 % of patterns fixed points")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        *[Metric(f"{rule}.recall_load_90pc", f"{name}: largest load with ≥ 90 % recalled from 10 % flipped bits")
+          for rule, name in (("hebb", "Hebb"), ("lssm", "newhop"), ("modern", "modern"))],
+        Metric("hebb.bits_load_99pc", "Hebb: largest load with ≥ 99 % of bits recalled")),
     "hopfield_digits": _declare("hopfield_digits", _recovered(2, "*"), _recovered(6, "20"), _recovered(6, "*"),
                                 _recovered(10, "*"),
                                 Metric("patterns_are_fixed_points", "stored digits that are fixed points")),
     "mlp_santafe": _declare(
         "mlp_santafe", Metric("tuning_A.h", "tuning A (validation block): h"), Metric("tuning_A.p", "tuning A: p"),
         Metric("tuning_B.h", "tuning B (closed-loop window): h"), Metric("tuning_B.p", "tuning B: p"),
+        *[m for t, word in (("A", "one-step MSE on the validation block"), ("B", "closed-loop MSE on the window"))
+          for m in (Metric(f"tuning_{t}.grid.h", f"tuning {t} grid: h", "units", exact=True, headline=False),
+                    Metric(f"tuning_{t}.grid.p", f"tuning {t} grid: p", "units", exact=True, headline=False),
+                    Metric(f"tuning_{t}.grid.val_mse", f"tuning {t}: {word}", "MSE", std=f"tuning_{t}.grid.val_mse_std",
+                           n=("config.repetitions",), headline=False))],
         *[Metric(f"test.{name}.test_rmse_mean", f"test RMSE, {label}", "RMSE", std=f"test.{name}.test_rmse_std",
                  per_repetition=f"test.{name}.test_rmse_per_repetition")
           for name, label in (("small_lag", "small lag"), ("tuned_A", "tuning A"), ("tuned_B", "tuning B"))]),

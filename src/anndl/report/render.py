@@ -17,6 +17,7 @@ from typing import Any
 
 from anndl.report.claims import Verdict, counts
 from anndl.report.headlines import HEADLINES
+from anndl.report.headlines import metric as declared_metric
 from anndl.report.quantities import fill, format_number
 from anndl.report.scorecard import CLAIMS
 from anndl.report.sections import SECTIONS, Section
@@ -45,11 +46,30 @@ def summary_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
     git = header.get("git") or {}
     commit = (git.get("commit") or "unknown")[:12] + (", dirty" if git.get("dirty") else "")
     tally = ", ".join(f"{n} {k}" for k, n in counts(verdicts).items()) or "none judged"
-    settings = "quick settings (fast, not the report's)" if header["quick"] else FULL_SETTINGS
+    settings = ("quick settings (fast, not the report's; verdicts indicative)" if header["quick"]
+                else FULL_SETTINGS)
     return (f"{len(verdicts)} claims: {tally}. Code version {header['code_version']} (commit {commit}); "
             f"{settings}; wall time {header['wall_time_s']:.0f} s on {os.cpu_count()} cores (experiments "
             f"{header.get('experiments_time_s', 0.0):.0f} s, reused results at their original time); "
-            f"generated {header['generated']} by {header['command']}.")
+            f"generated {header['generated']} by {header['command']}." + course_data_line(header, verdicts))
+
+
+def course_data_line(header: Mapping[str, Any], verdicts: Sequence[Verdict]) -> str:
+    """What data the report ran on (when not the shipped data), and the tally of the course-data verdicts."""
+    text = f" Data: {header['data']}." if header.get("data", "shipped") != "shipped" else ""
+    course = header.get("course_data")
+    if course:
+        judged = [v.course_data for v in verdicts if v.course_data is not None]
+        tally = ", ".join(f"{n} {k}" for k, n in counts(judged).items()) or "none judged"
+        text += (f" On the course's data ({course.get('command')}, code version {course.get('code_version')}"
+                 f"{', quick: indicative' if course.get('quick') else ''}): {tally}.")
+    return text
+
+
+def _course_cell(v: Verdict) -> str:
+    """The course-data verdict of a row, with its reason (empty without a course-data report)."""
+    c = v.course_data
+    return "" if c is None else f"{c.verdict}: {c.ours}. {c.reason}".strip()
 
 
 def display_value(key: str, value: Any) -> str:
@@ -100,6 +120,61 @@ def _inputs(entry) -> dict[str, Any]:
     return {**entry.result.get("metrics", {}), **getattr(entry, "config_values", {})}
 
 
+PUBLIC_RUNS = "public run of the course's notebook (sanity band, not a claim)"
+
+
+def reference_rows(section: Section, entries) -> list[tuple[str, str, str]]:
+    """Part II: (quantity, the public run's value, ours) for each of the section's reference values;
+    ours is the declared headline metric of this report's run, or says why there is none."""
+    runs = {e.experiment: e for e in entries}
+    rows = []
+    for ref in section.references:
+        ours = "not measured by anndl"
+        if ref.experiment and ref.metric:
+            entry = runs.get(ref.experiment)
+            ours = f"not run in this report ({ref.experiment})"
+            if entry is not None:
+                declared = declared_metric(ref.experiment, ref.metric)
+                try:
+                    estimate = declared.estimate(_inputs(entry))
+                    ours = f"{declared.format(estimate.value, estimate.se)} ({ref.experiment})"
+                except KeyError:
+                    ours = f"not measured in this run ({ref.experiment})"
+        rows.append((ref.quantity, ref.value, ours))
+    return rows
+
+
+def _part_two_html(section: Section, entries) -> str:
+    esc = html.escape
+    parts = []
+    if section.setup:
+        parts.append("<p class='captions'>The course's set-up:</p><ul>"
+                     + "".join(f"<li>{esc(s)}</li>" for s in section.setup) + "</ul>")
+    rows = reference_rows(section, entries)
+    if rows:
+        parts.append(f"<table class='references'><tr><th>quantity</th><th>{esc(PUBLIC_RUNS)}</th><th>ours</th></tr>"
+                     + "".join(f"<tr><td>{esc(q)}</td><td>{esc(v)}</td><td>{esc(o)}</td></tr>" for q, v, o in rows)
+                     + "</table>")
+    if section.defects:
+        parts.append("<p class='captions'>Where the notebooks' code was wrong or differs, and what anndl does "
+                     "instead:</p><ul>" + "".join(f"<li>{esc(d)}</li>" for d in section.defects) + "</ul>")
+    return "\n".join(parts)
+
+
+def _part_two_markdown(section: Section, entries) -> list[str]:
+    lines = []
+    if section.setup:
+        lines += ["", "The course's set-up:", ""] + [f"- {_cell(s)}" for s in section.setup]
+    rows = reference_rows(section, entries)
+    if rows:
+        lines += ["", f"| quantity | {PUBLIC_RUNS} | ours |", "|---|---|---|"]
+        lines += [f"| {_cell(q)} | {_cell(v)} | {_cell(o)} |" for q, v, o in rows]
+    if section.defects:
+        lines += ["", "Where the notebooks' code was wrong or differs, and what anndl does instead:", ""]
+        lines += [f"- {_cell(d)}" for d in section.defects]
+    return lines
+
+
 # ---------------------------------------------------------------- HTML
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}
@@ -137,6 +212,8 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
         if section.captions:
             parts.append("<p class='captions'>The report's figures:</p><ul class='captions'>" + "".join(
                 f"<li><i>{esc(c)}</i></li>" for c in section.captions) + "</ul>")
+        if section.part == 2:
+            parts.append(_part_two_html(section, entries))
         if section.experiments and not section_entries:
             parts.append(f"<p>Not run in this report ({esc(', '.join(section.experiments))}).</p>")
         for entry in section_entries:
@@ -151,14 +228,15 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
 
 def _verdict_table(verdicts: Sequence[Verdict], *, link: bool) -> str:
     esc = html.escape
+    course = any(v.course_data is not None for v in verdicts)
     rows = ["<table><tr><th>§</th><th>the report says</th><th>report</th><th>ours</th><th>verdict</th>"
-            "<th>why</th></tr>"]
+            "<th>why</th>" + ("<th>on the course's data</th>" if course else "") + "</tr>"]
     for v in verdicts:
         anchor = "s" + v.claim.section.replace(".", "-")
         where = f"<a href='#{anchor}'>§{esc(v.claim.section)}</a>" if link else f"§{esc(v.claim.section)}"
         rows.append(f"<tr><td>{where}</td><td>“{esc(v.claim.quote)}”</td><td>{esc(v.claim.report_value)}</td>"
                     f"<td>{esc(v.ours)}</td><td class='{v.verdict.replace(' ', '-')}'><b>{esc(v.verdict)}</b></td>"
-                    f"<td>{esc(v.reason)}</td></tr>")
+                    f"<td>{esc(v.reason)}</td>" + (f"<td>{esc(_course_cell(v))}</td>" if course else "") + "</tr>")
     return "".join(rows) + "</table>"
 
 
@@ -199,10 +277,13 @@ def _cell(text: str) -> str:
 
 def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mapping[str, list[FigureFile]],
                     out_dir: Path) -> str:
+    course = any(v.course_data is not None for v in verdicts)
     lines = [f"# {TITLE}", "", summary_line(header, verdicts), "", "## Scorecard", "",
-             "| § | the report says | report | ours | verdict | why |", "|---|---|---|---|---|---|"]
+             "| § | the report says | report | ours | verdict | why |" + (" on the course's data |" if course else ""),
+             "|---|---|---|---|---|---|" + ("---|" if course else "")]
     lines += [f"| §{v.claim.section} | “{_cell(v.claim.quote)}” | {_cell(v.claim.report_value)} | {_cell(v.ours)} | "
-              f"**{v.verdict}** | {_cell(v.reason)} |" for v in verdicts]
+              f"**{v.verdict}** | {_cell(v.reason)} |" + (f" {_cell(_course_cell(v))} |" if course else "")
+              for v in verdicts]
     for section, section_entries in _by_section(entries):
         lines += ["", f"{'#' * min(section.depth + 1, 4)} {section.number} {section.title}", ""]
         section_verdicts = _section_verdicts(section, verdicts)
@@ -210,6 +291,8 @@ def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mappi
         if section.experiments and not section_entries:
             lines += ["", f"Not run in this report ({', '.join(section.experiments)})."]
         lines += [""] + [f"*{c}*  " for c in section.captions]
+        if section.part == 2:
+            lines += _part_two_markdown(section, entries)
         for entry in section_entries:
             result = entry.result
             error = f": {result['error']}" if result.get("error") else ""

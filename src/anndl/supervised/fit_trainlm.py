@@ -40,8 +40,8 @@ class FitCell:
 
 def fit(cell: FitCell) -> dict:
     """Train on one data set; return the fit on the training grid and on the test points."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     noise_seq, test_seq, weight_seq = np.random.SeedSequence(cell.seed).spawn(3)
     x = sin_squared_grid(cell.data.dx)

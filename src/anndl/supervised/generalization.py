@@ -3,7 +3,7 @@
 For each size, algorithm and repetition a 1-H-1 network is trained on all of x = 0:dx:3π (no
 validation set, so no early stopping) and tested on random points of [0, 3π]; with noisy
 training targets the test targets carry the same noise level (the report's ỹ). The repetitions
-of one size and algorithm are one cell, trained together by :func:`~anndl.nn.train_many.train_many`
+of one size and algorithm are one cell, trained together by :func:`~anndl.nn.feedforward.train_many.train_many`
 (each network as it would be trained alone).
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SIN_DOMAIN, SinSquaredData, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
 
@@ -58,7 +58,7 @@ class SizeCell:
 def repetition_data(cell: SizeCell, data_seed: int):
     """Training inputs and targets, test inputs and targets and the initial network of one
     repetition, all drawn from ``data_seed``."""
-    from anndl.nn.mlp import MLP
+    from anndl.nn.feedforward.mlp import MLP
 
     noise_seq, test_seq, weight_seq = np.random.SeedSequence(data_seed).spawn(3)
     x = sin_squared_grid(cell.data.dx)
@@ -73,7 +73,7 @@ def repetition_data(cell: SizeCell, data_seed: int):
 def train_and_test(cell: SizeCell) -> dict:
     """The repetitions (one per ``data_seeds`` entry) of one size and algorithm, trained together;
     {"runs": [{"train_mse", "test_mse"} per repetition]}."""
-    from anndl.nn.train_many import train_many
+    from anndl.nn.feedforward.train_many import train_many
 
     data = [repetition_data(cell, seed) for seed in cell.data_seeds]
     x = data[0][0]

@@ -6,7 +6,7 @@ The target Tnew mixes T1…T5 with the digits of a student number. The data are 
 stand-in of :func:`anndl.data.regression.standin_regression` (a problem of the same kind, not
 the course's data). Train, validation and test sets are three disjoint random samples. The
 repetitions of one architecture are one cell, trained together by
-:func:`~anndl.nn.train_many.train_many` (each network as it would be trained alone; their
+:func:`~anndl.nn.feedforward.train_many.train_many` (each network as it would be trained alone; their
 ``seconds`` are the batch's wall time divided by the repetitions).
 """
 
@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import CourseFiles
 from anndl.data.regression import load_course_regression, personal_target, standin_regression, three_samples
-from anndl.nn.classic import AlgorithmName, resolve_algorithm
+from anndl.nn.feedforward.classic import AlgorithmName, resolve_algorithm
 from anndl.registry import experiment
 
 if TYPE_CHECKING:
-    from anndl.nn.mlp import MLP
+    from anndl.nn.feedforward.mlp import MLP
 
 SPLITS = ("train", "val", "test")
 
@@ -33,11 +34,16 @@ SPLITS = ("train", "val", "test")
 @dataclasses.dataclass(kw_only=True)
 class PersonalRegressionConfig(ExperimentConfig):
     data_path: str | None = None
-    """The course's Data_Problem1_regression.mat; null for the built-in stand-in (not the course data)."""
+    """The course's Data_Problem1_regression.mat (2023) or data.csv (2024); null for the built-in stand-in
+    (not the course data)."""
     digits: list[int] = param([8, 8, 7, 5, 1], ge=0, le=9)
     """The five largest digits of the student number, largest first (report: 8, 8, 7, 5, 1)."""
     samples: int = param(1000, ge=10)
-    """Points in each of the train, validation and test samples (report: 1000)."""
+    """Points in each of the train, validation and test samples (report: 1000; split three_samples)."""
+    split: Literal["three_samples", "course_2024"] = "three_samples"
+    """three_samples: the report's three disjoint random samples of ``samples`` points; course_2024: the
+    2024 course's 2000 training points (the last 10 %, 200, held out for validation and early stopping,
+    as Keras's validation_split 0.1) and 1000 test points, drawn at random."""
     hidden_layers: list[int] = param([1, 2, 3], ge=1, le=5)
     """Numbers of equal hidden layers searched (report: 1-3)."""
     max_units: int = param(30, ge=1)
@@ -81,6 +87,15 @@ class Problem:
     digits: tuple[int, ...]
     samples: int
     sample_seed: int
+    split: str = "three_samples"
+
+    def sizes(self) -> tuple[int, int, int]:
+        """Points in the train, validation and test samples."""
+        return COURSE_2024_SIZES if self.split == "course_2024" else (self.samples,) * 3
+
+
+COURSE_2024_SIZES = (1800, 200, 1000)
+"""The 2024 course's split: 2000 training points (1800 fitted, 200 validation) and 1000 test points."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,18 +127,19 @@ def load_problem(problem: Problem) -> tuple[np.ndarray, np.ndarray, dict[str, np
         X, T = load_course_regression(problem.data_path)
     else:
         X, T = standin_regression(seed=problem.standin_seed)
-    n = problem.samples
-    picked = three_samples(len(X), (n, n, n), np.random.default_rng(problem.sample_seed))
+    sizes = problem.sizes()
+    picked = three_samples(len(X), sizes, np.random.default_rng(problem.sample_seed))
     order = np.concatenate([picked[k] for k in SPLITS])
-    sets = {k: np.arange(i * n, (i + 1) * n) for i, k in enumerate(SPLITS)}
+    bounds = np.cumsum((0, *sizes))
+    sets = {k: np.arange(bounds[i], bounds[i + 1]) for i, k in enumerate(SPLITS)}
     return X[order], personal_target(T[order], problem.digits), sets
 
 
 def train_repetitions(cell: ArchitectureCell) -> dict:
     """Train one architecture ``repetitions`` times, from the weights of the children of
     SeedSequence(seed), all together; {"runs": [one train_architecture result per repetition]}."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.train_many import train_many
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.train_many import train_many
 
     X, t, sets = load_problem(cell.problem)
     training = cell.training
@@ -140,8 +156,8 @@ def train_repetitions(cell: ArchitectureCell) -> dict:
 def train_architecture(cell: ArchitectureCell) -> dict:
     """Train one architecture once, from the weights of default_rng(seed); the MSEs are those
     of the returned network."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     X, t, sets = load_problem(cell.problem)
     training = cell.training
@@ -186,19 +202,24 @@ def check_data(cfg: PersonalRegressionConfig) -> None:
         load_course_regression(cfg.data_path)
 
 
+COURSE_DATA = (CourseFiles({"data_path": "Data_Problem1_regression.mat"}),)
+"""Under ``--data DIR``: the course's personal regression data (X1, X2, T1 ... T5)."""
+
+
 @experiment(
     "personal_regression",
     PersonalRegressionConfig,
     "Personal regression: architecture grid search with trainlm, then trainbr (§1.2)",
     check_data=check_data,
+    course_data=COURSE_DATA,
 )
 def run(cfg: PersonalRegressionConfig, ctx) -> dict:
-    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed())
+    problem = Problem(cfg.data_path, cfg.standin_seed, tuple(cfg.digits), cfg.samples, ctx.child_seed(), cfg.split)
     units = cfg.units()
     search = Training("lm", cfg.epochs, cfg.max_fail)
     grid = [ArchitectureCell(problem, L, h, search, cfg.repetitions) for L in cfg.hidden_layers for h in units]
     results = ctx.map(train_repetitions, grid, desc="architecture grid (repetitions batched)")
-    val, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
+    val, val_std, rows = _summarise_grid(grid, results, cfg.hidden_layers, units)
     ctx.write_table("personal_regression_grid_validation_mse", rows)
     best_i, best_j = np.unravel_index(np.argmin(val), val.shape)
     layers, width = cfg.hidden_layers[best_i], units[best_j]
@@ -216,21 +237,29 @@ def run(cfg: PersonalRegressionConfig, ctx) -> dict:
             "units": int(width),
             "grid_val_mse_mean": float(val[best_i, best_j]),
         },
+        "grid": {  # every architecture searched, row-major over (hidden_layers, units), for the choice's spread
+            "hidden_layers": [int(L) for L in cfg.hidden_layers for _ in units],
+            "units": [int(h) for _ in cfg.hidden_layers for h in units],
+            "val_mse_mean": [float(v) for v in val.ravel()],
+            "val_mse_std": [float(v) for v in val_std.ravel()],
+        },
         "final": {k: final[k] for k in ("train_mse", "val_mse", "test_mse", "epochs", "stop_reason", "n_params")}
         | {"gamma": float(final["gamma"][-1]), "algorithm": cfg.final_algorithm},
     }
 
 
 def _summarise_grid(grid: list[ArchitectureCell], results: list[dict], layers: list[int], units: list[int]):
-    """Mean validation MSE (len(layers), len(units)) over repetitions, and one table row per architecture."""
+    """Mean and std (ddof 0) of the validation MSE (len(layers), len(units)) over repetitions, and one table
+    row per architecture."""
     grouped = {(cell.layers, cell.units): res["runs"] for cell, res in zip(grid, results, strict=True)}
     val = np.array([[np.mean([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
+    val_std = np.array([[np.std([res["val_mse"] for res in grouped[L, h]]) for h in units] for L in layers])
     rows = [
         {"hidden_layers": L, "units": h, "n_params": grouped[L, h][0]["n_params"], "val_mse_mean": float(val[i, j]),
          **{f"{k}_mean": float(np.mean([res[k] for res in grouped[L, h]])) for k in ("train_mse", "epochs", "seconds")}}
         for i, L in enumerate(layers) for j, h in enumerate(units)
     ]  # fmt: skip
-    return val, rows
+    return val, val_std, rows
 
 
 def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: tuple[int, int]) -> None:

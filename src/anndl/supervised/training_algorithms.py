@@ -14,7 +14,7 @@ import numpy as np
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.data.regression import SIN_DATASETS, SinSquaredData, noisy, sin_squared, sin_squared_grid
-from anndl.nn.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
+from anndl.nn.feedforward.classic import REPORT_ALGORITHMS, AlgorithmName, check_algorithms, resolve_algorithm
 from anndl.registry import experiment
 
 
@@ -85,8 +85,8 @@ class RepetitionsCell:
 
 def train_one(cell: RunCell) -> dict:
     """One algorithm on one repetition's data; the weights and noise come from ``init_seed``."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.training import train
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.training import train
 
     training = cell.training
     x, t, weight_rng = sin_squared_data(cell.data.dx, cell.data.noise_std, cell.init_seed)
@@ -99,8 +99,8 @@ def train_one(cell: RunCell) -> dict:
 def train_repetitions(cell: RepetitionsCell) -> dict:
     """One algorithm on the repetitions of ``init_seeds``, trained together; {"runs": [one
     train_one result per repetition]}, each with the batch's wall time per network."""
-    from anndl.nn.mlp import MLP
-    from anndl.nn.train_many import train_many
+    from anndl.nn.feedforward.mlp import MLP
+    from anndl.nn.feedforward.train_many import train_many
 
     training = cell.training
     data = [sin_squared_data(cell.data.dx, cell.data.noise_std, seed) for seed in cell.init_seeds]

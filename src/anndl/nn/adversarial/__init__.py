@@ -1,0 +1,3 @@
+"""Adversarial nets: the DCGAN and WGAN networks (:mod:`.models`), their training loops by objective
+(:mod:`.training`), the torch-free option sections and training-cell parts that configs hold
+(:mod:`.options`) and the sample quality of digit generators (:mod:`.sample_quality`)."""
