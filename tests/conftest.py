@@ -9,6 +9,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# As the anndl command does (anndl.process.reproducible_mkl), before any test imports torch: tests
+# that compare one network trained alone with the same network in a batch need MKL's results not to
+# depend on memory alignment.
+os.environ.setdefault("MKL_CBWR", "AUTO")
+
 
 def course_data_dir() -> Path:
     return Path(os.environ.get("ANNDL_COURSE_DATA", REPO.parent / "shared" / "data" / "course"))

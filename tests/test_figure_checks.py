@@ -91,12 +91,127 @@ def test_bars_must_start_at_zero(horizontal):
     _close(fig)
 
 
-def test_log_scale_bars_pass():
+def test_log_scale_bars_are_flagged_and_a_dot_plot_passes():
     fig, ax = plotting.subplots()
-    ax.bar(["a", "b"], [1e-3, 1.0])
+    ax.bar(["a", "b"], [1e-3, 1.0], yerr=[5e-3, 0.1])  # the old fig1_1: br's std > its mean
+    ax.set_yscale("log")
+    assert any("bars on a log axis" in p for p in figure_problems(fig))
+    _close(fig)
+    fig, ax = plotting.subplots()
+    ax.errorbar([0, 1], [1e-3, 1.0], yerr=[[5e-4, 0.2], [1e-3, 0.3]], fmt="o", capsize=3)
     ax.set_yscale("log")
     assert figure_problems(fig) == []
     _close(fig)
+
+
+@pytest.mark.parametrize("where", ["title", "suptitle", "legend", "legend title"])
+def test_a_python_literal_is_flagged_where_a_reader_reads(where):
+    def draw(text):
+        fig, ax = plotting.subplots()
+        ax.plot([0, 1], [0, 1], label=text if where == "legend" else "a")
+        ax.plot([0, 1], [1, 0], label="b")
+        ax.legend(title=text if where == "legend title" else None)
+        if where == "title":
+            ax.set_title(text)
+        if where == "suptitle":
+            fig.suptitle(text)
+        return fig
+
+    fig = draw("patterns [[1, 1], [-1, -1]]")  # the old fig2_1 titles and legends
+    assert any("Python literal" in p for p in figure_problems(fig))
+    _close(fig)
+    fig = draw("[1.0, -1.0]: stored, stable")
+    assert any("Python literal" in p for p in figure_problems(fig))
+    _close(fig)
+    fig = draw("(1, −1): stored, stable; values in [0, 1]")  # a point and an interval are notation
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_overlapping_tick_labels_then_fewer_ticks():
+    fig, ax = plotting.subplots(width=2.0)
+    ax.plot(np.linspace(-1, 1, 5), np.zeros(5))
+    ticks = np.linspace(-1, 1, 17)
+    ax.set_xticks(ticks, [f"{t:.3f}" for t in ticks])  # the old 3-D fig2_1's x₁ axis, in 2-D
+    assert any("x tick labels overlap" in p for p in figure_problems(fig))
+    ax.set_xticks([-1, 0, 1])
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_overlapping_tick_labels_on_a_3d_panel():
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(plotting.STYLE)
+    fig = plt.figure(figsize=(9.0, 5.6))  # the old 3-D fig2_1: nine ticks a side on a foreshortened x₁ axis
+    ax = fig.add_subplot(projection="3d", position=[0.0, 0.05, 0.6, 0.85])
+    ax.plot([-1, 1], [-1, 1], [-1, 1])
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", zlabel="$x_3$")
+    assert any("x tick labels overlap" in p for p in figure_problems(fig))
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+        axis.labelpad = 10
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_an_axis_label_that_runs_into_its_ticks():
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("input x₂", labelpad=-12)
+    assert any("x label runs into" in p for p in figure_problems(fig))
+    ax.xaxis.labelpad = 4
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_a_colour_scale_needs_a_colour_bar():
+    rng = np.random.default_rng(0)
+    x, y, err = rng.random((3, 50))
+    fig, ax = plotting.subplots()
+    ax.scatter(x, y, c=err)  # the old fig1_6's error dots
+    assert any("colour scale" in p for p in figure_problems(fig))
+    fig.colorbar(ax.collections[0], ax=ax, label="|error|")
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_one_colour_bar_may_serve_panels_with_the_same_scale():
+    rng = np.random.default_rng(0)
+    fig, axes = plotting.subplots(1, 2)
+    dots = [ax.scatter(*rng.random((2, 20)), c=rng.random(20), vmin=0, vmax=1) for ax in axes]
+    fig.colorbar(dots[0], ax=axes)
+    assert figure_problems(fig) == []
+    dots[1].set_clim(0, 2)
+    assert any("panel 2" in p and "colour scale" in p for p in figure_problems(fig))
+    _close(fig)
+
+
+def test_a_picture_without_axes_needs_no_colour_bar():
+    fig, ax = plotting.subplots()
+    plotting.image_grid(ax, np.random.default_rng(0).random((4, 28, 28)), 2)
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
+def test_title_and_caption_must_name_the_same_statistic():
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [1, 0])
+    ax.set_title("train MSE per epoch (median, IQR)")  # the old fig1_1 curves
+    caption = "Train MSE against epoch for each algorithm, mean over repetitions (n = 20)."
+    problems = figure_problems(fig, caption)
+    assert any("names the interquartile range, median but the caption names the mean" in p for p in problems)
+    assert figure_problems(fig) == []  # no caption given: nothing to compare
+    fixed = "Train MSE against epoch: median and interquartile range over repetitions (n = 20)."
+    assert figure_problems(fig, fixed) == []
+    _close(fig)
+
+
+def test_caption_of_finds_the_reports_caption():
+    from anndl.figure_checks import caption_of
+
+    assert "interquartile" in caption_of("train_mse_vs_epoch_by_algorithm")
+    assert caption_of("no_such_figure") is None
 
 
 def test_compared_step_axes_must_match():

@@ -38,8 +38,9 @@ NN_FAMILIES = ("feedforward", "hopfield", "recurrent", "conv", "autoencoders", "
                "transport", "attention")
 """The model families of anndl.nn, one subpackage each (attention: self-attention and the ViT)."""
 
-NN_SHARED = ("divergence", "torchkit", "options")
-"""Modules at the top of anndl.nn, shared by the families (options: option base classes, when there are)."""
+NN_SHARED = ("divergence", "torchkit", "options", "minibatch")
+"""Modules at the top of anndl.nn, shared by the families (options: option base classes, when there are;
+minibatch: the one mini-batch training loop of the torch families)."""
 
 NOT_FROM_NN = (*registry.CHAPTER_PACKAGES, "anndl.report", "anndl.cli", "anndl.api", "anndl.sweep")
 """What the model layer never imports: data flows config -> experiment -> nn, never back."""

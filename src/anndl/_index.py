@@ -4,12 +4,16 @@ regenerate with ``python -c 'from anndl import registry; registry.write_index()'
 
 INDEX: dict[str, tuple[str, str]] = {
     'alexnet_shapes': ('anndl.features.alexnet_shapes', "AlexNet's per-layer output shapes by formula (3.1) and forward pass (§3.3)"),
+    'attention_vit': ('anndl.features.attention_vit', 'Self-attention in numpy and torch, and a Vision Transformer on MNIST (session 3)'),
+    'autoencoders_mnist': ('anndl.features.autoencoders_mnist', 'Undercomplete, denoising, sparse and contractive autoencoders with linear probes (session 3)'),
     'cnn_digits': ('anndl.features.cnn_digits', 'Template and doubled-filter CNNs on digits, SGD with momentum (§3.3)'),
+    'cnn_mnist': ('anndl.features.cnn_mnist', "The 2024 course's MNIST CNN: test accuracy per epoch with spread (session 3)"),
     'cnn_mnist_optimizers': ('anndl.supervised.cnn_mnist_optimizers', 'The Keras MNIST convnet with Adam vs SGD vs Adadelta from shared starts (2024 course, session 1)'),
     'dbm_mnist': ('anndl.generative.dbm_mnist', 'Two-layer deep Boltzmann machine on MNIST vs an RBM (§4.2)'),
     'dcgan': ('anndl.generative.dcgan', 'DCGAN on MNIST or one CIFAR-10 class, with sample quality (§4.3)'),
     'fit_trainlm': ('anndl.supervised.fit_trainlm', 'A 1-45-1 network trained with trainlm on noiseless and noisy sin(x²) (Fig. 1.4)'),
     'forecasting_cv': ('anndl.recurrent.forecasting_cv', 'Lagged MLP, SimpleRNN and stateful LSTM on Santa Fe and Mackey-Glass, (lag, H) by time-series CV, with EDA (2024 course, session 2)'),
+    'gan_mnist': ('anndl.generative.gan_mnist', "The 2024 course's vanilla and CNN-backbone GANs on MNIST, with sample quality (session 4)"),
     'generalization': ('anndl.supervised.generalization', 'Train and test MSE against hidden units, per algorithm (§1.1.2)'),
     'hopfield_2d': ('anndl.recurrent.hopfield_2d', '2-D Hopfield net: fixed points, spurious states, stability (§2.1)'),
     'hopfield_3d': ('anndl.recurrent.hopfield_3d', '3-D Hopfield net: fixed points, spurious states, stability (§2.1)'),
@@ -24,6 +28,8 @@ INDEX: dict[str, tuple[str, str]] = {
     'personal_regression': ('anndl.supervised.personal_regression', 'Personal regression: architecture grid search with trainlm, then trainbr (§1.2)'),
     'rbm_mnist': ('anndl.generative.rbm_mnist', 'Bernoulli RBM on MNIST: pseudo-likelihood, Gibbs chains, clamped reconstruction (§4.1)'),
     'sae_digits': ('anndl.features.sae_digits', 'Stacked sparse autoencoders vs an MLP on digits, Table 3.1 (§3.2)'),
+    'sae_mnist': ('anndl.features.sae_mnist', "The 2024 course's stacked autoencoder (SGD): pre-trained vs from scratch, with spread (session 3)"),
     'training_algorithms': ('anndl.supervised.training_algorithms', 'Six MATLAB training algorithms on sin(x²): time and MSE (§1.1.1)'),
+    'vae_mnist': ('anndl.generative.vae_mnist', "The 2024 course's variational autoencoder on MNIST, scored like the GANs (session 4)"),
     'wgan_mnist': ('anndl.generative.wgan_mnist', 'WGAN (clipping, gradient penalty) vs standard GAN on MNIST (§4.4)'),
 }

@@ -8,8 +8,17 @@
 - a heat map (a small matrix drawn with ``imshow`` / ``pcolormesh``, axes on) without its numbers in
   the cells;
 - bars whose value axis does not start at zero (on a linear scale), unless the panel says why in a
-  text containing "not from zero";
-- panels of one figure whose x label names steps, epochs or iterations but whose x ranges differ.
+  text containing "not from zero"; bars on a log axis at all (a bar's length from an arbitrary baseline
+  means nothing there: draw dots with an interval);
+- panels of one figure whose x label names steps, epochs or iterations but whose x ranges differ;
+- a title, suptitle, legend title or legend entry that prints a Python literal (``[[1, 1], [-1, -1]]``,
+  ``[1.0, -1.0]``, ``array(...)``) instead of writing it for a reader;
+- tick labels of one axis that overlap each other, or an axis label that runs into its tick labels
+  (3-D panels included);
+- a colour scale (points, surfaces or cells coloured through a colour map) without a colour bar, unless the
+  cells print their numbers;
+- titles that name a statistic (mean, median, IQR, std, …) that the figure's caption, when given, does
+  not name, when the caption names one: a reader is told two different things.
 
 The tests run every experiment's quick variant through it; ``ANNDL_STRICT_FIGURES=1`` makes
 :func:`anndl.plotting.save_figure` raise on a problem, so a report run can check its figures too.
@@ -30,6 +39,26 @@ HEAT_MAP_MAX_CELLS = 20
 TITLE_GAP_PX = 8
 """Titles of neighbouring panels closer than this (at 100 dpi) read as one."""
 STEP_LABEL = re.compile(r"\b(steps?|epochs?|iterations?)\b", re.IGNORECASE)
+_NUMBER = r"\s*[-−+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*"
+PYTHON_LITERAL = re.compile(
+    r"\[\s*\["  # nested list
+    rf"|\[(?:{_NUMBER},){{2,}}{_NUMBER}\]"  # a list of three or more numbers
+    r"|\[[^\]]*\d\.0\b[^\]]*\]"  # a list holding a float printed by Python (1.0)
+    r"|\b(?:array|tensor|np\.\w+)\("  # a numpy / torch repr
+    r"|\{\s*'"  # a dict repr
+)
+"""Text that is a Python repr rather than notation: an interval like [0, 1] is not flagged."""
+STATISTICS = {
+    "mean": re.compile(r"\bmeans?\b|\baverage", re.IGNORECASE),
+    "median": re.compile(r"\bmedians?\b", re.IGNORECASE),
+    "interquartile range": re.compile(r"\bIQR\b|interquartile", re.IGNORECASE),
+    "standard deviation": re.compile(r"\bstd\b|standard deviation|\bσ\b|±", re.IGNORECASE),
+    "minimum": re.compile(r"\bmin(?:imum)?\b", re.IGNORECASE),
+    "maximum": re.compile(r"\bmax(?:imum)?\b", re.IGNORECASE),
+}
+"""Statistics a title or caption may name, each with the words that name it."""
+TICK_GAP_PX = 1.0
+"""Tick label boxes may touch by this much (at 100 dpi) before they count as overlapping."""
 
 
 def _colour(artist) -> str | None:
@@ -159,11 +188,12 @@ def _bar_axis_problems(ax) -> list[str]:
     bars = [c for c in ax.containers if isinstance(c, BarContainer) and len(c.patches)]
     if not bars:
         return []
-    if any("not from zero" in t.get_text() for t in ax.texts):
-        return []
     horizontal = all(c.orientation == "horizontal" for c in bars)
     scale = ax.get_xscale() if horizontal else ax.get_yscale()
     if scale != "linear":
+        return [f"bars on a {scale} axis (their length from an arbitrary baseline means nothing): "
+                "draw dots with an interval"]
+    if any("not from zero" in t.get_text() for t in ax.texts):
         return []
     low, high = ax.get_xlim() if horizontal else ax.get_ylim()
     values = np.concatenate([c.datavalues for c in bars])
@@ -192,8 +222,109 @@ def _overlapping_titles(fig, panels) -> list[str]:
             for j, b in boxes[n + 1:] if a.overlaps(b)]
 
 
-def figure_problems(fig) -> list[str]:
-    """Everything :mod:`anndl.figure_checks` finds wrong with ``fig``, one sentence each."""
+def _texts_for_readers(fig) -> list[tuple[str, str]]:
+    """(where, text) of every title, suptitle, legend title and legend entry of ``fig``."""
+    found = [("suptitle", fig._suptitle.get_text())] if fig._suptitle is not None else []
+    legends = [*(ax.get_legend() for ax in fig.axes), *fig.legends]
+    for index, ax in enumerate(fig.axes):
+        found += [(f"panel {index + 1} title", t.get_text()) for t in (ax.title, ax._left_title, ax._right_title)]
+    for legend in legends:
+        if legend is not None:
+            found += [("legend title", legend.get_title().get_text())]
+            found += [("legend entry", t.get_text()) for t in legend.get_texts()]
+    return [(where, text) for where, text in found if text.strip()]
+
+
+def _literal_problems(fig) -> list[str]:
+    return [f"{where} {text!r} prints a Python literal; write it for a reader, e.g. (1, −1)"
+            for where, text in _texts_for_readers(fig) if PYTHON_LITERAL.search(text)]
+
+
+def _overlaps(boxes) -> bool:
+    shrunk = [b.padded(-TICK_GAP_PX / 2) for b in boxes]
+    return any(a.overlaps(b) for n, a in enumerate(shrunk) for b in shrunk[n + 1:])
+
+
+def _drawn_tick_labels(axis) -> list:
+    """The major tick labels ``axis`` drew in its view (``get_ticklabels`` would re-place a 3-D axis's)."""
+    locs = axis.get_majorticklocs()
+    low, high = sorted(axis.get_view_interval())
+    slack = 1e-9 * max(abs(low), abs(high), 1.0)
+    return [label for loc, tick in zip(locs, axis.get_major_ticks(len(locs)), strict=False)
+            if low - slack <= loc <= high + slack
+            for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text().strip()]
+
+
+def _tick_label_problems(fig, panels) -> list[str]:
+    """Tick labels of one axis that overlap, and axis labels that run into their own tick labels."""
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for index, ax in enumerate(panels):
+        if not (ax.axison or getattr(ax, "_axis3don", False)):  # a 3-D panel's axes are switched by _axis3don
+            continue
+        for name in ("x", "y", "z"):
+            axis = getattr(ax, f"{name}axis", None)
+            if axis is None or not axis.get_visible():
+                continue
+            labels = _drawn_tick_labels(axis)
+            ticks = [t.get_window_extent(renderer) for t in labels]
+            upright = all(t.get_rotation() % 90 == 0 for t in labels)  # slanted labels: their boxes overlap, not they
+            if upright and _overlaps(ticks):
+                problems.append(f"{_panel_name(ax, index)}: {name} tick labels overlap")
+            label = axis.label
+            if label.get_visible() and label.get_text().strip() and ticks:
+                box = label.get_window_extent(renderer).padded(-TICK_GAP_PX / 2)
+                if any(box.overlaps(t.padded(-TICK_GAP_PX / 2)) for t in ticks):
+                    problems.append(f"{_panel_name(ax, index)}: the {name} label runs into its tick labels")
+    return problems
+
+
+def _colour_scales(ax) -> list:
+    """Artists of ``ax`` coloured through a colour map: points or surfaces with an array of values, and heat
+    maps on a panel with axes (a larger image is a picture: its grey levels are what it shows)."""
+    scales = [c for c in ax.collections if c.get_array() is not None and np.size(c.get_array()) > 1]
+    if ax.axison:
+        scales += [image for image in ax.images if np.ndim(image.get_array()) == 2
+                   and max(np.shape(image.get_array())) <= HEAT_MAP_MAX_CELLS]
+    return scales
+
+
+def _colour_bar_problems(fig, panels) -> list[str]:
+    """A colour scale needs a colour bar: one drawn from it, or from a mappable with the same map and range."""
+    bars = [ax._colorbar.mappable for ax in fig.axes if hasattr(ax, "_colorbar")]
+    keys = {(m.get_cmap().name, m.norm.vmin, m.norm.vmax) for m in bars}
+    problems = []
+    for index, ax in enumerate(panels):
+        cells_printed = len([t for t in ax.texts if t.get_text().strip()])
+        for artist in _colour_scales(ax):
+            if any(artist is m for m in bars) or (artist.get_cmap().name, artist.norm.vmin, artist.norm.vmax) in keys:
+                continue
+            if cells_printed >= np.size(artist.get_array()):  # a heat map with its numbers in the cells
+                continue
+            problems.append(f"{_panel_name(ax, index)}: a colour scale ({artist.get_cmap().name}) without a colour bar")
+    return problems
+
+
+def statistics_named(text: str) -> set[str]:
+    """The statistics of :data:`STATISTICS` that ``text`` names."""
+    return {name for name, pattern in STATISTICS.items() if pattern.search(text)}
+
+
+def _statistic_problems(fig, caption: str | None) -> list[str]:
+    if not caption:
+        return []
+    in_caption = statistics_named(caption)
+    if not in_caption:
+        return []
+    titles = [(w, t) for w, t in _texts_for_readers(fig) if "title" in w]
+    return [f"{where} {text!r} names the {', '.join(sorted(extra))} but the caption names the "
+            f"{', '.join(sorted(in_caption))}" for where, text in titles
+            if (extra := statistics_named(text) - in_caption)]
+
+
+def figure_problems(fig, caption: str | None = None) -> list[str]:
+    """Everything :mod:`anndl.figure_checks` finds wrong with ``fig``, one sentence each; ``caption``: the
+    caption the report prints under it, when there is one (see :func:`caption_of`)."""
     fig.canvas.draw()
     problems = []
     panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
@@ -201,4 +332,15 @@ def figure_problems(fig) -> list[str]:
         for problem in (*_legend_problems(ax), *_reference_line_problems(ax), *_heat_map_problems(ax),
                         *_bar_axis_problems(ax)):  # fmt: skip
             problems.append(f"{_panel_name(ax, index)}: {problem}")
-    return problems + _step_axis_problems(panels) + _overlapping_titles(fig, panels)
+    return (problems + _step_axis_problems(panels) + _overlapping_titles(fig, panels) + _literal_problems(fig)
+            + _tick_label_problems(fig, panels) + _colour_bar_problems(fig, panels) + _statistic_problems(fig, caption))
+
+
+def caption_of(name: str) -> str | None:
+    """The report's caption of the figure saved as ``name`` (any experiment), or None: a figure the report
+    does not caption."""
+    from anndl.report.scorecard import EXTRA_FIGURES, REPORT_FIGURES
+
+    captions = [c for _, _, n, c in REPORT_FIGURES if n == name]
+    captions += [c for (_, n), c in EXTRA_FIGURES.items() if n == name]
+    return captions[0] if captions else None

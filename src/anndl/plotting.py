@@ -45,15 +45,22 @@ def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: floa
     return plt.subplots(nrows, ncols, **kwargs)
 
 
+def figure(*, width: float, height: float, **kwargs):
+    """``plt.figure`` in the house style (constrained layout), ``width`` × ``height`` inches."""
+    plt.rcParams.update(STYLE)
+    kwargs.setdefault("layout", "constrained")
+    return plt.figure(figsize=(width, height), **kwargs)
+
+
 def save_figure(fig, directory: Path, name: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write ``fig`` as ``directory/name.<fmt>`` for each format (atomically), close it, return paths.
 
     With ``ANNDL_STRICT_FIGURES=1`` in the environment, a figure that :mod:`anndl.figure_checks` finds
     a problem with raises ValueError (naming the figure and the problems) instead of being saved."""
     if os.environ.get("ANNDL_STRICT_FIGURES") == "1":
-        from anndl.figure_checks import figure_problems
+        from anndl.figure_checks import caption_of, figure_problems
 
-        problems = figure_problems(fig)
+        problems = figure_problems(fig, caption_of(name))
         if problems:
             plt.close(fig)
             raise ValueError(f"figure {name}: " + "; ".join(problems))
@@ -159,15 +166,43 @@ def log_y_if_positive(ax, values) -> None:
         ax.set_yscale("log")
 
 
-def mark_diverged(ax, x, y, count: int, color=None) -> None:
-    """Write "``count`` diverged" at (x, y) in data units, or at the axis bottom when y is not finite
-    (e.g. a mean over runs that all diverged); x is kept inside the x limits."""
+def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> None:
+    """Write "``count`` diverged, left out of the ``statistic``" at (x, y) in data units, or at the axis
+    bottom when y is not finite (e.g. a mean over runs that all diverged); x is kept inside the x limits."""
     if not count:
         return
     finite = bool(np.isfinite(y))
     if not finite:
         ax.update_datalim([(x, 0.0)], updatey=False)
         ax.autoscale_view(scaley=False)
-    ax.annotate(f"{count} diverged", (x, y if finite else 0.02),
+    ax.annotate(f"{count} diverged,\nleft out of the {statistic}", (x, y if finite else 0.02),
                 xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color,
-                xytext=(-20, 6), textcoords="offset points")
+                xytext=(-20, 6), textcoords="offset points", linespacing=0.9)
+
+
+def dense_log_ticks(ax, axis: str = "y", max_decades: float = 3.0) -> None:
+    """Label 1, 2 and 5 of each decade on a log axis spanning fewer than ``max_decades`` decades, where
+    matplotlib would label only one or two ticks."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if (ax.get_yscale() if axis == "y" else ax.get_xscale()) != "log":
+        return
+    low, high = sorted(ax.get_ylim() if axis == "y" else ax.get_xlim())
+    if low > 0 and np.log10(high / low) < max_decades:
+        target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        target.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
+        target.set_minor_formatter(NullFormatter())
+
+
+def mean_band(ax, x, runs, *, label: str, colour=None, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plot the mean of ``runs`` (repetitions, n) against ``x`` (n,) with a band of ± one standard
+    deviation across repetitions (none for one run), times ``scale``; returns (mean, std) (n,) scaled."""
+    runs = np.asarray(runs, dtype=float) * scale
+    mean = runs.mean(axis=0)
+    std = runs.std(axis=0, ddof=1) if len(runs) > 1 else np.zeros_like(mean)
+    suffix = f" (mean ± sd of {len(runs)})" if len(runs) > 1 else ""
+    (line,) = ax.plot(x, mean, color=colour, label=label + suffix, marker="o" if len(mean) < 3 else None, ms=3)
+    if len(runs) > 1:
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+    return mean, std

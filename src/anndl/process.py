@@ -81,6 +81,23 @@ def _torch_threads() -> int | None:
     return torch.get_num_threads() if torch is not None else None
 
 
+MKL_REPRODUCIBILITY = ("MKL_CBWR", "AUTO")
+"""MKL's conditional numerical reproducibility: with it unset, MKL (torch's BLAS/LAPACK on x86) may
+pick kernels by the memory alignment of each operand, so one system solved alone and as a slice of a
+batch (``train`` against ``train_many``), or the same run twice, can differ in the last bit (seen on
+AMD EPYC). ``AUTO`` keeps MKL's fastest code path for the processor but makes it alignment-independent."""
+
+
+def reproducible_mkl() -> bool:
+    """Ask MKL for alignment-independent results (``MKL_CBWR=AUTO``) unless the variable is already
+    set. MKL reads it once, when torch first loads it: call this before ``import torch``. The
+    ``anndl`` command does, and its worker processes inherit it; a library user may call it too.
+    Returns whether the setting reaches MKL (torch not loaded yet)."""
+    name, value = MKL_REPRODUCIBILITY
+    os.environ.setdefault(name, value)
+    return "torch" not in sys.modules
+
+
 @contextmanager
 def command_settings(threads: int = DEFAULT_THREADS) -> Iterator[None]:
     """What the ``anndl`` command's process runs under, for the command's duration: the allocator's
@@ -89,6 +106,7 @@ def command_settings(threads: int = DEFAULT_THREADS) -> Iterator[None]:
     caller's as they were; the allocator's cannot be."""
     global _requested
     retain_freed_memory()
+    reproducible_mkl()
     before = _requested, {name: os.environ.get(name) for name in THREAD_VARIABLES}, _torch_threads()
     _requested = threads
     try:

@@ -104,6 +104,76 @@ def test_html_has_contents_anchors_captioned_figures_and_the_reports_section_ord
     assert embedded.count("src='data:image/png;base64,") == 2
 
 
+def _page(tmp_path, course=None):
+    import json
+
+    from anndl.configfile import load_config_file
+    from anndl.report.build import config_values
+
+    repo = Path(__file__).resolve().parents[2]
+    hopfield = json.loads((repo / "figures" / "metrics.json").read_text())["hopfield_2d"]  # the committed run's
+    entry, figure = _entry(tmp_path, "hopfield_2d", hopfield)
+    values = config_values(load_config_file(repo / "configs" / "hopfield_2d.yaml").config)
+    by_experiment = {"hopfield_2d": {**hopfield, **values}}
+    verdicts = [evaluate(c, by_experiment) for c in CLAIMS if set(c.experiments) <= set(by_experiment)]
+    if course is not None:
+        for v in verdicts:
+            v.course_data = course(v)
+    header = {"command": "anndl report", "wall_time_s": 3.0, "code_version": "abc", "quick": False,
+              "generated": "today", "git": {"commit": "0123456789abcdef", "dirty": False}}
+    return render_html(header, [entry], verdicts, {"hopfield_2d": [figure]}, tmp_path), verdicts
+
+
+def test_scorecard_rows_are_short_with_the_rest_folded_and_a_course_data_slot(tmp_path):
+    page, verdicts = _page(tmp_path)
+    scorecard = page.split("<section id='scorecard'>")[1].split("</section>")[0]
+    header = scorecard.split("</tr>")[0]
+    assert [h for h in re.findall(r"<th>([^<]*)</th>", header)] == [
+        "§", "the report says", "report", "ours (deciding number)", "verdict, shipped data", "verdict, course's data"]
+    rows = [r for r in scorecard.split("<tr>")[2:]]
+    assert len(rows) == len(verdicts) and any(v.verdict != "no data" for v in verdicts)
+    for verdict, row in zip(verdicts, rows, strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        if verdict.verdict == "no data":
+            assert cells[3] == "—"
+            continue
+        assert verdict.deciding and verdict.deciding in cells[3], "our value: the deciding number"
+        assert len(cells[3]) < 120, "one short phrase, not a wall of numbers"
+        assert verdict.verdict in cells[4] and cells[5] == "not run", "course-data slot, empty without a run"
+    assert scorecard.count("<details><summary>details</summary>") == len(verdicts), "the rest folds under the row"
+    assert "Why this verdict:" in scorecard
+
+
+def test_a_course_data_verdict_fills_its_column(tmp_path):
+    import dataclasses
+
+    page, verdicts = _page(tmp_path, course=lambda v: dataclasses.replace(v, verdict="not reproduced"))
+    scorecard = page.split("<section id='scorecard'>")[1].split("</section>")[0]
+    assert scorecard.count("<td class='not-reproduced'><b>not reproduced</b></td>") >= len(verdicts)
+    assert "On the course's data:" in scorecard and "course&#x27;s data</text>" in page  # its bar in the chart
+
+
+def test_page_opens_with_an_overview_and_a_verdict_chart(tmp_path):
+    page, verdicts = _page(tmp_path)
+    overview = page.split("id='overview'>")[1].split("</p>")[0]
+    assert f"test {len(verdicts)} of its claims" in overview and "reproduced" in overview
+    chart = page.split("<svg class='verdicts'")[1].split("</svg>")[0]
+    kinds = {v.verdict for v in verdicts}
+    assert all(f"<title>{k}: {sum(v.verdict == k for v in verdicts)}</title>" in chart for k in kinds)
+    assert page.index("id='overview'") < page.index("<svg class='verdicts'") < page.index("id='scorecard'")
+
+
+def test_sections_put_the_reports_caption_beside_our_figure(tmp_path):
+    page, _ = _page(tmp_path)
+    section = page.split("<section id='s2-1'>")[1].split("</section>")[0]
+    pairs = section.split("<div class='pair'>")[1:]
+    assert "The report" in pairs[0] and "“We find 9 different attractors" in pairs[0] and "Ours" in pairs[0]
+    figure_pair = next(p for p in pairs if "Figure 2.1: Left: Trajectories" in p)
+    theirs, ours = figure_pair.split("<div class='ours'>")
+    assert "class='theirs'" in theirs and "<figure id='fig-fig_hopfield_2d'>" in ours, "our figure beside theirs"
+    assert "@media (max-width:900px){.pair{grid-template-columns:1fr}}" in page, "stacked on a narrow screen"
+
+
 def test_save_figure_writes_the_plotted_series_as_csv(tmp_path):
     from anndl.config import ExperimentConfig
     from anndl.runs import RunContext

@@ -172,7 +172,7 @@ def run(cfg: AlexNetConfig, ctx) -> dict:
 def _plot_sizes(ctx, rows: list[dict], image_size: int) -> None:
     fig, ax = plotting.subplots(1, 1, width=9, height=3.6)
     x = np.arange(len(rows))
-    ax.bar(x, [r["values"] for r in rows], color="tab:blue")
+    ax.plot(x, [r["values"] for r in rows], "o-", color="tab:blue", lw=0.8)  # dots: bars on a log axis mislead
     ax.set_yscale("log")
     ax.set_xticks(x, [r["name"] for r in rows], rotation=70, fontsize=8)
     fc6 = next(i for i, r in enumerate(rows) if r["name"] == "fc6")

@@ -121,15 +121,32 @@ def run(cfg: PCAConfig, ctx) -> dict:
     return metrics
 
 
+ROUND_OFF = 1e-9
+"""An RMSD below this times the data's RMSD at q = 1 is floating-point round-off (the data fully kept)."""
+
+
 def _plot_rmsd(ctx, curves: dict[str, tuple[np.ndarray, np.ndarray]], titles: dict[str, str]) -> None:
+    """RMSD against q on log axes, the y range clipped to the informative values: the round-off cliff
+    (RMSD ~1e-15 once q reaches the data's rank) is marked by triangles on the bottom edge, not drawn to
+    scale, so that it does not squash the range where the components matter."""
     fig, axes = plotting.subplots(1, len(curves))
     data = {}
     for ax, (name, (q, curve)) in zip(axes, curves.items(), strict=True):
-        drawn = np.maximum(curve, 1e-17)
-        ax.loglog(q, drawn, ".-", ms=3)
+        informative = curve > ROUND_OFF * curve[0]
+        ax.loglog(q[informative], curve[informative], ".-", ms=3, color="C0", label="reconstruction RMSD")
+        low = 10 ** np.floor(np.log10(curve[informative].min()))
+        ax.set_ylim(low, None)
+        if not informative.all():
+            cliff = q[~informative]
+            ax.plot(cliff, np.full(cliff.size, low), "v", ms=4, color="C3", clip_on=False,
+                    label="round-off (below the axis)")
+            ax.annotate(f"q ≥ {cliff[0]:g}: RMSD ≈ {np.median(curve[~informative]):.0e}\n(round-off), not to scale",
+                        (cliff[0], low), xytext=(-4, 14), textcoords="offset points", ha="right", fontsize=7,
+                        color="C3")
+        plotting.dense_log_ticks(ax)
         ax.set(xlabel="components kept q", ylabel="reconstruction RMSD (data units)", title=titles[name])
-        data |= {f"{name} components kept q": q,
-                 f"{name} reconstruction RMSD (data units, floored at 1e-17 for the log axis)": drawn}
+        data |= {f"{name} components kept q": q, f"{name} reconstruction RMSD (data units)": curve}
+    axes[0].legend(loc="lower left", fontsize=8)
     ctx.save_figure(fig, "pca_reconstruction_rmsd_vs_q", data=data)
 
 

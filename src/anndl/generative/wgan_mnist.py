@@ -28,7 +28,14 @@ from matplotlib.ticker import MaxNLocator
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
 from anndl.errors import DataError
-from anndl.generative._gan_figures import draw_last_losses, draw_snapshot_strip, last_losses_series
+from anndl.generative._gan_figures import (
+    draw_last_losses,
+    draw_smoothed,
+    draw_snapshot_strip,
+    last_losses_series,
+    smoothing_title,
+    smoothing_window,
+)
 from anndl.nn.adversarial.options import DigitImages, GanBudget, GanCell, GanMethod, MLPNetworks, QualityConfig
 from anndl.registry import experiment
 
@@ -144,19 +151,27 @@ def run(cfg: WGANConfig, ctx) -> dict:
 
 
 def _plot_wgan_last_steps(ctx, histories: dict, last: int) -> None:
-    """Report Figure 4.6: critic and (shifted) generator loss over the last steps, per WGAN."""
+    """Report Figure 4.6: critic (top) and generator (bottom) loss over the last steps, per WGAN, as trained."""
     wgans = [v for v in histories if v != "bce"]
     if not wgans:
         return
-    fig, axes = plotting.subplots(1, len(wgans), width=5.0, squeeze=False)
+    fig, axes = plotting.subplots(2, len(wgans), width=5.0, height=2.6, squeeze=False, sharex="col")
     data = {}
-    for ax, v in zip(axes[0], wgans, strict=True):
-        title = f"{TITLES[v]}: last {last} steps"
-        draw_last_losses(ax, histories[v], last, title=title, shift_generator=True, d_name="critic")
-        ax.set_ylabel("loss (generator shifted onto the critic's mean)")
-        series = last_losses_series(histories[v], last, shift_generator=True)
-        data |= {f"{TITLES[v]} {k}" + (" (shifted onto the critic's mean)" if k == "generator loss" else ""): c
-                 for k, c in series.items()}
+    for column, v in enumerate(wgans):  # critic above, generator below: each on its own scale, no offset
+        series = last_losses_series(histories[v], last)
+        steps, window = series["generator step"], smoothing_window(len(series["generator step"]))
+        for row, (key, colour, name) in enumerate((("discriminator loss", "tab:red", "critic"),
+                                                    ("generator loss", "tab:blue", "generator"))):
+            ax = axes[row, column]
+            draw_smoothed(ax, steps, series[key], colour, name, window)
+            ax.set_ylabel(f"{name} loss")
+        axes[0, column].set_title(f"{TITLES[v]}: last {last} steps")
+        axes[1, column].set_xlabel("generator step")
+        data |= {f"{TITLES[v]} {k}": c for k, c in series.items()}
+    for row, where in ((0, "upper"), (1, "lower")):
+        handles, labels = axes[row, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc=f"outside right {where}", fontsize=8, title_fontsize=8,
+                   title=smoothing_title(smoothing_window(last)).replace("; ", "\n"))
     ctx.save_figure(fig, "wgan_last_steps_critic_and_generator_loss", data=data)
 
 

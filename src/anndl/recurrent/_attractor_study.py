@@ -121,10 +121,15 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
+def _point(state) -> str:
+    """A state as a reader writes a point: (1, −1, −0.06), coordinates rounded to 2 decimals."""
+    return "(" + ", ".join(f"{v:g}".replace("-", "−") for v in np.round(np.asarray(state, float), 2) + 0.0) + ")"
+
+
 def _attractor_name(attractor) -> str:
     """An end state as the legends name it: its coordinates, stored or spurious, stable or not."""
     kind = f"{'stored' if attractor.stored else 'spurious'}, {'stable' if attractor.stable else 'unstable'}"
-    return f"{np.round(attractor.state, 2).tolist()}: {kind}"
+    return f"{_point(attractor.state)}: {kind}"
 
 
 NOT_CONVERGED = "no end state within the simulated steps"
@@ -162,16 +167,30 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
     for p in fixed:
         if p.linear_type != "stable" and not np.any(np.max(np.abs(ends - p.state), axis=1) <= 1e-6):
             ax.plot(*p.state[:, None], "D", color="grey", ms=6, mfc="none",
-                    label=f"{np.round(p.state, 2).tolist()}: fixed point ({p.linear_type}), no end state")
+                    label=f"{_point(p.state)}: fixed point ({p.linear_type}), no end state")
     axis_names = ["$x_1$", "$x_2$", "$x_3$"][:dim]
     ax.set(**{f"{n}label": name for n, name in zip("xyz", axis_names, strict=False)})
+    if dim == 3:  # five ticks an axis: the default nine overlap on the foreshortened x₁ axis
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+            axis.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+            axis.labelpad = 10
     ax.set_title(
-        f"{dim}-D Hopfield net: trajectories coloured by final attractor\n"
-        f"(patterns {patterns.astype(int).tolist()}; dots: initial states)",
+        f"{dim}-D Hopfield net: trajectories coloured by end state\n"
+        f"(stored patterns {', '.join(_point(p) for p in patterns)}; dots: initial states)",
         fontsize=9,
     )
     handles, names = _legend_entries(ax, attractors)
-    fig.legend(handles, names, fontsize=7, loc="upper left", bbox_to_anchor=(0.62 if dim == 3 else 1.0, 0.95))
+    stable = [(h, n) for h, n in zip(handles, names, strict=True) if n.endswith(", stable")]
+    others = [(h, n) for h, n in zip(handles, names, strict=True) if not n.endswith(", stable")]
+    anchor_x = 0.62 if dim == 3 else 1.0
+    first = fig.legend(*zip(*stable, strict=True), fontsize=7, loc="upper left", bbox_to_anchor=(anchor_x, 0.95),
+                       title="attractors (×, stable end states)", title_fontsize=8, alignment="left")
+    if others:
+        fig.legend(*zip(*others, strict=True), fontsize=7, loc="upper left", title_fontsize=8, alignment="left",
+                   title="not attractors (unstable): ○ end states of some\n"
+                         "starts, ◇ fixed points that no start ends in",
+                   bbox_to_anchor=(anchor_x, 0.93 - 0.045 * (len(stable) + 1)))
+    fig.add_artist(first)
     ctx.save_figure(fig, f"hopfield_{dim}d_trajectories_by_attractor")
 
 

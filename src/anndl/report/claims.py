@@ -51,6 +51,21 @@ class Outcome:
     verdict: str
     ours: str
     numbers: str
+    deciding: str = ""
+    """Our value in one short phrase: the number that decides the verdict, with its spread and n."""
+
+
+def _phrase(value: float, se: float | None, n: int | None, unit: str = "") -> str:
+    """"0.12 ± 0.03 ms (SE, n = 20)": a number with its standard error and repetitions, as known."""
+    text = format_number(float(value)) + (f" ± {format_number(float(se))}" if se is not None and se == se else "")
+    text += f" {unit}" if unit else ""
+    tags = [t for t in ("SE" if se is not None and se == se else "", f"n = {n}" if n else "") if t]
+    return text + (f" ({', '.join(tags)})" if tags else "")
+
+
+def _at(array, index: int):
+    array = np.asarray(array, float)
+    return float(array.ravel()[index]) if array.ndim else float(array)
 
 
 def _values(metric: Metric, metrics: Mapping[str, Metrics]) -> Estimate:
@@ -80,12 +95,21 @@ class Ordering:
     def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
         lows = [(m, _values(m, metrics)) for m in self.lower]
         highs = [(m, _values(m, metrics)) for m in self.higher]
-        states = []
-        for _, low in lows:
-            for _, high in highs:
+        states, weakest = [], None
+        for low_metric, low in lows:
+            for high_metric, high in highs:
                 diff = np.asarray(high.value, float) - self.factor * np.asarray(low.value, float)
                 se = np.sqrt((self.factor * _se(low)) ** 2 + _se(high) ** 2)
                 states.append(np.where(diff > Z * se, 1, np.where(diff < -Z * se, -1, 0)).ravel())
+                flat_diff, flat_se = np.ravel(diff), np.ravel(np.broadcast_to(se, np.shape(diff)))
+                with np.errstate(divide="ignore", invalid="ignore"):  # no spread: the difference's sign decides
+                    margin = np.where(flat_se > 0, flat_diff / np.where(flat_se > 0, flat_se, 1.0),
+                                      np.where(flat_diff > 0, np.inf, np.where(flat_diff < 0, -np.inf, 0.0)))
+                i = int(np.argmin(margin))
+                if weakest is None or margin[i] < weakest[0]:
+                    n = min((x for x in (low.n, high.n) if x), default=None)
+                    weakest = (margin[i], low_metric, high_metric, _at(diff, i), _at(se, i) if np.any(se) else None,
+                               n, i, margin.size)
         state = np.concatenate(states)
         verdict = NOT_REPRODUCED if (state == -1).any() else REPRODUCED if (state == 1).all() else INCONCLUSIVE
         sign = "<" if self.factor == 1 else f"< 1/{format_number(self.factor)} ×"
@@ -93,8 +117,13 @@ class Ordering:
         points = state.size // max(len(states), 1)
         detail = (f"holds beyond 2 SE in {(state == 1).sum()} of {state.size} comparisons, "
                   f"contradicted in {(state == -1).sum()}" + (f" ({points} points per curve)" if points > 1 else ""))
+        _, low_m, high_m, gap, gap_se, n, i, size = weakest
+        factor = "" if self.factor == 1 else f"{format_number(self.factor)} × "
+        point = f", point {i + 1} of {size}" if size > 1 else ""
+        deciding = (f"{high_m.label} − {factor}{low_m.label} = {_phrase(gap, gap_se, n, high_m.unit)}"
+                    f"{point}{', the closest of ' + str(state.size) if state.size > 1 else ''}")
         return Outcome(verdict, ours, f"{' and '.join(m.label for m, _ in lows)} {sign} "
-                                      f"{' and '.join(m.label for m, _ in highs)}: {detail}")
+                                      f"{' and '.join(m.label for m, _ in highs)}: {detail}", deciding)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,12 +138,17 @@ class InRange:
         return self.metrics
 
     def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
-        states, shown = [], []
+        states, shown, closest = [], [], None
         lo = -math.inf if self.low is None else self.low
         hi = math.inf if self.high is None else self.high
         for metric in self.metrics:
             estimate = _values(metric, metrics)
             value, se = np.asarray(estimate.value, float), _se(estimate)
+            distance = np.ravel(np.minimum(value - lo, hi - value) / np.where(se > 0, se, 1e-300))
+            i = int(np.argmin(distance))
+            if closest is None or distance[i] < closest[0]:
+                closest = (distance[i], metric, _at(value, i), _at(se, i) if estimate.se is not None else None,
+                           estimate.n)
             inside = (value - Z * se >= lo) & (value + Z * se <= hi)
             outside = (value + Z * se < lo) | (value - Z * se > hi)
             states.append(np.where(inside, 1, np.where(outside, -1, 0)).ravel())
@@ -124,7 +158,10 @@ class InRange:
         bounds = (f"in [{format_number(lo)}, {format_number(hi)}]" if self.low is not None and self.high is not None
                   else f"≥ {format_number(lo)}" if self.high is None else f"≤ {format_number(hi)}")
         unit = self.metrics[0].unit
-        return Outcome(verdict, "; ".join(shown), f"claim: {bounds}{' ' + unit if unit else ''}")
+        _, metric, value, se, n = closest
+        deciding = f"{metric.label} {_phrase(value, se, n, metric.unit)}" + (
+            ", the closest to the bound" if sum(s.size for s in states) > 1 else "")
+        return Outcome(verdict, "; ".join(shown), f"claim: {bounds}{' ' + unit if unit else ''}", deciding)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,7 +179,11 @@ class Equals:
         ok = all(g == e for g, e in zip(got, self.expected, strict=True))
         ours = "; ".join(f"{m.label} {m.format(g)}" for m, g in zip(self.metrics, got, strict=True))
         wanted = ", ".join(format_number(e) for e in self.expected)
-        return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours, f"report: {wanted}")
+        wrong = [(m, g) for m, g, e in zip(self.metrics, got, self.expected, strict=True) if g != e]
+        m, g = (wrong or list(zip(self.metrics, got, strict=True)))[0]
+        more = f" (and {len(self.metrics) - 1} more)" if len(self.metrics) > 1 else ""
+        deciding = ours if len(ours) <= 90 else f"{m.label} {m.format(g)}{more}"
+        return Outcome(REPRODUCED if ok else NOT_REPRODUCED, ours, f"report: {wanted}", deciding)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,19 +202,23 @@ class BestWithin:
     def judge(self, metrics: Mapping[str, Metrics]) -> Outcome:
         sizes = np.asarray(_values(self.sizes, metrics).value, float)
         in_range = np.flatnonzero((sizes >= self.low) & (sizes <= self.high))
-        passed, ours, numbers = [], [], []
+        passed, ours, numbers, decisive = [], [], [], []
         for curve in self.curves:
             estimate = _values(curve, metrics)
             values, se = np.asarray(estimate.value, float), _se(estimate)
             spread = (lambda i: None) if estimate.se is None else (lambda i, se=se: se[i])
             best = int(np.argmin(values))
             passed.append(any(values[i] - values[best] <= math.hypot(se[i], se[best]) for i in in_range))
+            decisive.append(f"{curve.label}: best at {format_number(sizes[best])} {self.sizes.unit}".rstrip()
+                            + (f" (n = {estimate.n})" if estimate.n else ""))
             ours.append(f"{curve.label}: best at {format_number(sizes[best])} {self.sizes.unit}, "
                         f"{curve.format(values[best], spread(best))}")
             near = ", ".join(f"{format_number(sizes[i])}: {curve.format(values[i], spread(i))}" for i in in_range)
             numbers.append(f"{curve.label} at {format_number(self.low)}–{format_number(self.high)}: "
                            f"{near or 'no size in the range was run'}")
-        return Outcome(REPRODUCED if all(passed) else NOT_REPRODUCED, "; ".join(ours), "; ".join(numbers))
+        failed = [d for d, ok in zip(decisive, passed, strict=True) if not ok]
+        deciding = (failed or decisive)[0] + (f" (1 of {len(decisive)} curves)" if len(decisive) > 1 else "")
+        return Outcome(REPRODUCED if all(passed) else NOT_REPRODUCED, "; ".join(ours), "; ".join(numbers), deciding)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,7 +242,8 @@ class Timing:
         return Outcome(NOT_COMPARABLE, "; ".join(shown + evaluations),
                        "MATLAB's per-epoch times include the toolbox's per-call overhead (line searches call "
                        "the network many times per epoch), so wall-time orderings describe the implementation; "
-                       "compare function evaluations per epoch")
+                       "compare function evaluations per epoch",
+                       f"not judged (MATLAB wall time); {len(self.per_epoch)} per-epoch times shown")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,8 +288,10 @@ class Choice:
                                                 f"{format_number(diff)} against")
         bound = Z * math.hypot(se[mine], se[best])
         verdict = INCONCLUSIVE if diff <= bound else NOT_REPRODUCED
+        deciding = (f"the report's {name} − our best {best_name} = "
+                    f"{_phrase(diff, math.hypot(se[mine], se[best]), estimate.n, self.score.unit)}")
         return Outcome(verdict, ours, f"{self.score.label}: the report's choice is {format_number(diff)} above our "
-                                      f"best; 2 SE of the difference = {format_number(bound)}")
+                                      f"best; 2 SE of the difference = {format_number(bound)}", deciding)
 
 
 Test = Ordering | InRange | Equals | BestWithin | Timing | Choice
@@ -313,6 +361,8 @@ class Verdict:
     reason: str
     course_data: Verdict | None = None
     """The same claim judged on the runs of a report on the course's data (``--course-metrics``), if given."""
+    deciding: str = ""
+    """Our value in one short phrase (the number that decides the verdict, its spread and n)."""
 
 
 def evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None], *, quick: bool = False) -> Verdict:
@@ -353,10 +403,10 @@ def _evaluate(claim: Claim, metrics_by_experiment: Mapping[str, Metrics | None],
     if claim.data.stand_in(first):
         return Verdict(claim, outcome.ours, NOT_APPLICABLE,
                        f"Stand-in data: {claim.data.describe(first)}, not {claim.data.report}; "
-                       f"our test would say {outcome.verdict}. {outcome.numbers}.")
+                       f"our test would say {outcome.verdict}. {outcome.numbers}.", deciding=outcome.deciding)
     if outcome.verdict == NOT_REPRODUCED:
         reason += f" Why: {claim.why_not or 'not explained yet (no known set-up difference).'}"
-    return Verdict(claim, outcome.ours, outcome.verdict, reason)
+    return Verdict(claim, outcome.ours, outcome.verdict, reason, deciding=outcome.deciding)
 
 
 def _missing_spread(claim: Claim, metrics: Mapping[str, Metrics]) -> str:

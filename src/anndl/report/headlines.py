@@ -199,6 +199,43 @@ HEADLINES: dict[str, tuple[Metric, ...]] = {
                  se=f"quality.{v}.class_entropy_bits_se")
           for v, label in (("wgan-clip", "WGAN-clip"), ("bce", "standard GAN"))],
         *[Metric(f"{v}.generator_steps", f"{v} generator steps") for v in ("clip", "gp", "bce")]),
+    "autoencoders_mnist": _declare(
+        "autoencoders_mnist",
+        *[Metric(f"{v}.probe_accuracy_mean", f"{label}: linear-probe test accuracy", "%", scale=100,
+                 per_repetition=f"{v}.probe_accuracy_per_repetition")
+          for v, label in (("plain", "plain"), ("gaussian", "Gaussian denoising"), ("masking", "masking"),
+                           ("salt_and_pepper", "salt-and-pepper"), ("l1_sparse", "L1-sparse"),
+                           ("kl_sparse", "KL-sparse"), ("contractive", "contractive"))],
+        Metric("pixels_probe_accuracy", "raw pixels: linear-probe test accuracy", "%", scale=100, exact=True),
+        Metric("plain.test_mse_mean", "plain: test reconstruction MSE", "MSE",
+               per_repetition="plain.test_mse_per_repetition")),
+    "sae_mnist": _declare(
+        "sae_mnist", *[Metric(f"{s}.test_accuracy_mean", f"{label} test accuracy", "%", scale=100,
+                              per_repetition=f"{s}.test_accuracy_per_repetition")
+                       for s, label in (("pretrained", "pre-trained + fine-tuned"), ("scratch", "from scratch"))]),
+    "cnn_mnist": _declare(
+        "cnn_mnist", Metric("test_accuracy_mean", "test accuracy after the last epoch", "%", scale=100,
+                            per_repetition="test_accuracy_per_repetition"),
+        Metric("n_parameters", "parameters", exact=True)),
+    "attention_vit": _declare(
+        "attention_vit", Metric("attention.max_abs_diff_output", "numpy vs torch attention: max |difference|",
+                                exact=True),
+        Metric("vit.test_accuracy_final", "ViT test accuracy", "%", scale=100, proportion=True, n=("n_test",)),
+        Metric("vit.n_parameters", "ViT parameters", exact=True)),
+    "gan_mnist": _declare(
+        "gan_mnist", *[Metric(f"quality.{v}.frechet_distance", f"{label} Fréchet distance")
+                       for v, label in (("mlp", "vanilla GAN"), ("cnn", "CNN GAN"), ("real", "real-vs-real floor"))],
+        Metric("quality.mlp.class_entropy_bits", "vanilla GAN class entropy", "bits"),
+        Metric("mlp.final_epoch_g_loss", "vanilla GAN generator loss, last epoch", "nats"),
+        Metric("mlp.final_epoch_d_loss_course_scale", "vanilla GAN discriminator loss (course scale)", "nats"),
+        Metric("mlp.generator_steps", "vanilla GAN generator steps")),
+    "vae_mnist": _declare(
+        "vae_mnist", Metric("final_epoch_nats_per_image.loss", "negative ELBO, last epoch", "nats"),
+        Metric("final_epoch_nats_per_image.reconstruction", "reconstruction, last epoch", "nats"),
+        Metric("final_epoch_nats_per_image.kl", "KL, last epoch", "nats"),
+        Metric("quality.vae.frechet_distance", "VAE Fréchet distance"),
+        Metric("quality.real.frechet_distance", "real-vs-real floor"),
+        Metric("quality.vae.class_entropy_bits", "VAE class entropy", "bits")),
 }
 
 

@@ -32,6 +32,8 @@ class Estimate:
     missing_se: str = ""
     single: bool = False
     """Measured in one repetition: there is no spread to judge a difference against."""
+    n: int | None = None
+    """Repetitions (or trials) behind the standard error, when known."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,11 +91,13 @@ class Metric:
         if (self.std and self._count(metrics) == 1) or (isinstance(reps, list) and len(reps) == 1):
             return Estimate(_plain(array * self.scale), None, f"{self.experiment}: {self.key} from one repetition",
                             single=True)
+        n = int(self._count(metrics)) or None
         if self.se and self.se in metrics:
             se = np.asarray(metrics[self.se], dtype=float)
         elif self.per_repetition and self.per_repetition in metrics:
             reps = np.asarray(metrics[self.per_repetition], dtype=float)
             se = np.asarray(reps.std(ddof=1) / math.sqrt(len(reps)) if len(reps) > 1 else np.nan)
+            n = len(reps)
         elif self.std and self.std in metrics and self._count(metrics):
             se = np.asarray(metrics[self.std], dtype=float) / math.sqrt(self._count(metrics) - 1)
         elif self.proportion and self._count(metrics):
@@ -102,7 +106,8 @@ class Metric:
             wanted = self.se or self.per_repetition or self.std or (self.n[0] if self.n else "")
             missing = f"{self.experiment}: {wanted}" if wanted else f"{self.experiment}: {self.key} has no spread"
         scaled = array * self.scale
-        return Estimate(_plain(scaled), None if se is None else _plain(se * self.scale), missing)
+        return Estimate(_plain(scaled), None if se is None else _plain(se * self.scale), missing,
+                        n=n if se is not None else None)
 
     def _count(self, metrics: Metrics) -> float:
         try:

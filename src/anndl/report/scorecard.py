@@ -232,21 +232,24 @@ CLAIMS: list[Claim] = [
 REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig1_1", "training_algorithms", "training_time_and_train_mse_by_algorithm",
      "Training time and final train MSE of the six algorithms, {config.hidden_units} hidden units, "
-     "{config.epochs} epochs, mean over repetitions (n = {config.repetitions})."),
+     "{config.epochs} epochs: median and interquartile range over repetitions (n = {config.repetitions}), "
+     "each repetition a grey dot; diverged runs left out."),
     ("fig1_1", "training_algorithms", "train_mse_vs_epoch_by_algorithm",
-     "Train MSE against epoch for each algorithm, mean over repetitions (n = {config.repetitions})."),
+     "Train MSE against epoch for each algorithm: median and interquartile range over repetitions "
+     "(n = {config.repetitions}); lm dashed and br dotted, as they end on the same curve."),
     ("fig1_2", "generalization", "generalization_noiseless_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noiseless targets, {config.epochs} epochs, mean over "
      "repetitions (n = {config.repetitions})."),
     ("fig1_3", "generalization", "generalization_noisy_train_and_test_mse_vs_hidden_units",
      "Train and test MSE against hidden units on noisy targets (σ = {config.noise_std}), mean over "
-     "repetitions (n = {config.repetitions})."),
+     "repetitions (n = {config.repetitions}); a run that diverged is left out of its mean, and marked."),
     ("fig1_4", "fit_trainlm", "fit_trainlm_45_hidden_fit_and_error",
      "Fit and error of a {config.hidden_units}-unit network trained with trainlm on noiseless and noisy targets."),
     ("fig1_5", "personal_regression", "personal_regression_grid_search_validation_mse",
      "Validation MSE over the grid of layers × units, mean over repetitions (n = {config.repetitions})."),
     ("fig1_6", "personal_regression", "personal_regression_surfaces_and_test_errors",
-     "Training surface, test surface with predictions, and absolute test errors of the trainbr network."),
+     "Training surface of the target t over the inputs (x₁, x₂), test surface with the trainbr network's "
+     "predictions, and the map of its absolute test errors (colour bar)."),
     ("fig2_1", "hopfield_2d", "hopfield_2d_trajectories_by_attractor",
      "Trajectories of the 2-D Hopfield net from {n_initial_states} starts, coloured by end state."),
     ("fig2_1", "hopfield_3d", "hopfield_3d_trajectories_by_attractor",
@@ -266,7 +269,9 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
     ("fig3_3", "pca", "pca_spectrum_spectra", "Eigenvalues and explained variance of the spectra (stand-in for "
      "the cholesterol data)."),
     ("fig3_4", "pca", "pca_spectrum_threes", "Eigenvalues and explained variance of the threes."),
-    ("fig3_4", "pca", "pca_reconstruction_rmsd_vs_q", "Reconstruction RMSD of the threes against q."),
+    ("fig3_4", "pca", "pca_reconstruction_rmsd_vs_q",
+     "Reconstruction RMSD against q for the three data sets. Once q reaches the data's rank the RMSD drops "
+     "to floating-point round-off (about 1e-15): those points are marked on the bottom edge, not to scale."),
     ("fig3_5", "pca", "pca_threes_mean_and_reconstructions", "The mean three and reconstructions with q components."),
     ("fig3_x", "pca", "pca_error_equals_dropped_eigenvalues",
      "Reconstruction error against the sum of the dropped eigenvalues, three data sets."),
@@ -279,13 +284,15 @@ REPORT_FIGURES: list[tuple[str, str, str, str]] = [
      "Components of the RBM and of the DBM's first and second layers."),
     ("fig4_3", "dbm_mnist", "dbm_samples_vs_rbm_samples", "Samples of the DBM and of the RBM."),
     ("fig4_4", "dcgan", "dcgan_last_steps_loss_and_accuracy",
-     "Discriminator and generator loss and accuracy over the last {config.last_steps} steps; dashed: means."),
+     "Discriminator and generator loss and accuracy over the last {config.last_steps} steps: faint, per "
+     "step; solid, running mean over a twentieth of the window; dashed, window means."),
     ("fig4_5", "ot_color_transfer", "ot_original_images_and_rgb_densities",
      "The two images and the densities of their red, green and blue values."),
     ("fig4_5", "ot_color_transfer", "ot_transported_images_emd_vs_sinkhorn",
      "The images with each other's colours, transported with EMD and with Sinkhorn."),
     ("fig4_6", "wgan_mnist", "wgan_last_steps_critic_and_generator_loss",
-     "Critic and generator loss of the WGANs over the last {config.last_steps} steps."),
+     "Critic (top) and generator (bottom) loss of the WGANs over the last {config.last_steps} steps, as "
+     "trained (no offset): faint, per step; solid, running mean; dashed, window means."),
 ]
 
 
@@ -358,6 +365,31 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
     ("rbm_mnist", "rbm_components"): "Components (weights of hidden units) of the RBM, {config.components} in all.",
     ("rbm_mnist", "rbm_training_pll_and_reconstruction_error"):
         "Pseudo-log-likelihood and reconstruction error against epoch, {config.epochs} epochs.",
+    ("attention_vit", "attention_numpy_softmax_vs_notebook_clipping"):
+        "Self-attention of {config.tokens} random tokens: anndl's row softmax against the course notebook's "
+        "clipped softmax, which is uniform.",
+    ("attention_vit", "attention_vit_test_accuracy_and_grid"):
+        "ViT test accuracy per epoch ({config.epochs} epochs) and the depth x dim grid "
+        "({config.grid_epochs} epochs each).",
+    ("attention_vit", "attention_vit_class_token_maps"):
+        "Class-token attention over the patches of test digits: last block and rollout over all blocks.",
+    ("autoencoders_mnist", "autoencoders_probe_accuracy_and_reconstruction_error"):
+        "Linear-probe test accuracy on the frozen codes and clean test reconstruction error per autoencoder "
+        "(± sd, n = {config.repetitions}).",
+    ("autoencoders_mnist", "autoencoders_reconstructions"): "Test digits and each autoencoder's reconstruction.",
+    ("autoencoders_mnist", "autoencoders_codes_pca"):
+        "Test codes of each autoencoder on their first two principal components.",
+    ("cnn_mnist", "cnn_mnist_test_accuracy_per_epoch"):
+        "Test accuracy and training loss per epoch of the course CNN (mean ± sd, n = {config.repetitions}).",
+    ("gan_mnist", "gan_mnist_losses_per_step"): "Generator and discriminator losses per generator step, course scale.",
+    ("gan_mnist", "gan_mnist_samples_over_training"): "Samples for fixed latent vectors during training.",
+    ("gan_mnist", "gan_mnist_latent_interpolation"): "Generated digits along straight latent paths.",
+    ("sae_mnist", "sae_mnist_pretraining_and_test_accuracy"):
+        "Greedy pre-training losses, and test accuracy per supervised epoch, pre-trained against from scratch "
+        "(mean ± sd, n = {config.repetitions}).",
+    ("vae_mnist", "vae_mnist_loss_curves"): "VAE loss per epoch in nats per image: total, reconstruction, KL.",
+    ("vae_mnist", "vae_mnist_reconstructions_samples_interpolation"):
+        "Held-out digits and their reconstructions, decoded prior samples, latent interpolation.",
     ("sae_digits", "sae_first_layer_features"): "Features learned by the first autoencoder layer.",
     ("wgan_mnist", "wgan_critic_gap_and_generator_loss_per_epoch"):
         "Critic gap (real minus fake score) and generator loss per epoch for each variant.",

@@ -196,6 +196,114 @@ PART_II: tuple[Section, ...] = (
                 "Keras 3 has no reset_states() for a stateful LSTM (the course pinned TensorFlow 2.12.1); anndl's "
                 "torch LSTM carries its state through an epoch and resets it explicitly.",
             )),
+    Section("II.3", "Session 3: deep feature learning", ("autoencoders_mnist", "sae_mnist", "cnn_mnist",
+                                                         "attention_vit"), part=2,
+            setup=(
+                "Autoencoder: 784 → 32 → 784, ReLU encoder, sigmoid decoder, MSE, Adam 1e-3, batch 32, 20 epochs, "
+                "on 10,000 MNIST training images. 2026 additions: denoising (Gaussian, masking, salt-and-pepper), "
+                "L1-sparse, KL-sparse and contractive autoencoders, judged by linear probes on the frozen codes.",
+                "Stacked autoencoder: 784-256-64 sigmoid layers, each pre-trained greedily as an autoencoder (SGD "
+                "0.1, MSE) with the earlier layers frozen, then a classifier (SGD 1, cross-entropy), then "
+                "fine-tuning of everything; 10 / 10 / 20 epochs, batch 128, 6000 training and 1000 test images. "
+                "2026: pre-training against training from scratch.",
+                "CNN: conv 3×3 stride 2 with 16, 32, 32 channels and conv 2×2 stride 2 with 64, each with batch "
+                "norm and ReLU, then dense 256 → 100 → 10; Adam 1e-3, batch 100, 20 epochs, 10,000 training and "
+                "2000 test images.",
+                "Self-attention: X of 32 × 256 and random Wq, Wk, Wv of 256 × 256, A = softmax(QKᵀ/√d), output AV, "
+                "in numpy and as a torch module. ViT on MNIST: patch 7, dim 64, depth 6, 8 heads, MLP dim 128, "
+                "pre-norm residual blocks, GELU, class token, learned position embedding; Adam 1e-3 with "
+                "ExponentialLR(0.95) per epoch, batch 128, 20 epochs of full MNIST on a T4 GPU.",
+                "anndl trains on the shipped 5000-digit MNIST subset (4000 training, 1000 test digits, stratified) "
+                "with the course's settings where they fit one core (autoencoders, stacked autoencoder, CNN: all "
+                "of them), and 6 ViT epochs plus a 2-epoch depth × dim grid (the course's 20 epochs: epochs=20; "
+                "full MNIST: data.source=idx). It adds repetitions and their spread.",
+            ),
+            references=(
+                Reference("stacked autoencoder test accuracy (pre-trained, fine-tuned)", "94.1 %, 95.5 %",
+                          "sae_mnist", "pretrained.test_accuracy_mean"),
+                Reference("CNN test accuracy after 20 epochs", "98.85–99.0 %", "cnn_mnist", "test_accuracy_mean"),
+                Reference("ViT test accuracy (20 epochs of full MNIST; a student's grid)", "97.8–98.7 %",
+                          "attention_vit", "vit.test_accuracy_final"),
+                Reference("numpy vs torch self-attention, max |difference|", "(not reported)", "attention_vit",
+                          "attention.max_abs_diff_output"),
+            ),
+            defects=(
+                "attention.ipynb's numpy softmax clips the scores with swapped bounds, np.clip(z, 100, -100), "
+                "which sets every score to −100 and makes the attention uniform, and normalises over the wrong "
+                "axis. anndl's softmax subtracts each row's maximum and normalises each row: it agrees with torch's "
+                "to 1e-6 and stays finite for scores of ±1e4 (tests/nn/test_attention.py); the first figure shows "
+                "both attention matrices.",
+                "The course's ViT divides the scores by √dim (64), not by √(dim / heads) as Vaswani et al.; anndl "
+                "keeps the course's scale (vit.scale=model) and offers vit.scale=head.",
+                "The CNN notebook has no activation between its two dense layers, so they compose to one linear map; "
+                "anndl keeps that (dense_activation=none) and offers dense_activation=relu.",
+                "The autoencoder notebook prints the sum of (batch MSE × batch size) over batches divided by the "
+                "number of batches, 32 times the per-pixel MSE; anndl logs the per-pixel MSE.",
+                "The stacked autoencoder's classifier stage froze only the layers before the last one, so the last "
+                "encoder trained with the classifier; anndl trains only the classification layer there "
+                "(freeze_encoders=false gives the notebook's behaviour).",
+            )),
+    Section("II.4", "Session 4: generative models", ("gan_mnist", "vae_mnist"), part=2,
+            setup=(
+                "RBM: scikit-learn's BernoulliRBM with the course's start of 10 components, learning rate 0.01 and "
+                "10 iterations; students raise the components. anndl's rbm_mnist runs it as "
+                "configs/rbm_mnist_sklearn_defaults.yaml beside the 256-component config (both in §4.1, with the "
+                "pseudo-likelihood figure).",
+                "DBM: a pretrained third-party TensorFlow model whose import the course commented out in March 2025; "
+                "anndl's own torch DBM is dbm_mnist (§4.2).",
+                "Vanilla GAN: latent 10; generator 10 → 256 → 512 → 1024 → 784 (leaky ReLU 0.2, tanh); "
+                "discriminator 784 → 1024 → 512 → 256 → 1 (leaky ReLU 0.2, dropout 0.3, sigmoid), BCE; Adam 1e-3 "
+                "with betas (0.5, 0.999) for both, batch 512, 50 epochs of full MNIST (about 5900 generator steps). "
+                "CNN-backbone GAN: transposed convs latent → 32·latent (5×5) → 16·latent (5×5) → latent (4×4, "
+                "stride 2) → 1 (4×4, stride 2) with batch norm and ReLU; the mirrored conv discriminator.",
+                "VAE: encoder 784 → 128 (ReLU) → μ, log σ² of 100; decoder 100 → 128 (ReLU) → 784 (sigmoid); "
+                "Xavier-uniform weights, biases 0.01; Bernoulli cross-entropy + KL; Adam 1e-3, betas (0.5, 0.999), "
+                "batch 3000, 50 epochs of full MNIST. The notebook states that GANs usually give higher-quality "
+                "samples than VAEs.",
+                "anndl trains both GANs through its one GAN training cell and scores every generator, the VAE's "
+                "decoder included, with one sample-quality code path on the same split: a digit classifier's "
+                "Fréchet distance to 1000 held-out digits (read against the real-vs-real floor), the share of "
+                "confident samples and the entropy of the predicted classes. Budgets that fit one core: 120 "
+                "vanilla-GAN steps at batch 512, 30 CNN-GAN steps at batch 64 (one step at batch 512 takes about "
+                "9 s on one core), 100 VAE epochs of the 4000 training digits (200 steps); the course's budgets are "
+                "overrides named in the configs.",
+            ),
+            references=(
+                Reference("RBM pseudo-likelihood after 30 iterations, 200 components, lr 0.1 / 0.05 / 0.02",
+                          "−86.5 / −76.5 / −68.0"),
+                Reference("RBM pseudo-likelihood after 30 iterations, 50 / 300 components, lr 0.1",
+                          "−108.6 / −84.6"),
+                Reference("vanilla GAN generator loss, last epoch", "≈ 3.2–3.4", "gan_mnist",
+                          "mlp.final_epoch_g_loss"),
+                Reference("vanilla GAN discriminator loss, (BCE real + BCE fake) / 2", "≈ 0.24", "gan_mnist",
+                          "mlp.final_epoch_d_loss_course_scale"),
+                Reference("VAE negative ELBO per image (printed 0.696 × 150: see the defects)", "≈ 104.4 nats",
+                          "vae_mnist", "final_epoch_nats_per_image.loss"),
+                Reference("VAE reconstruction per image (printed 0.518 × 150)", "≈ 77.7 nats", "vae_mnist",
+                          "final_epoch_nats_per_image.reconstruction"),
+                Reference("VAE KL per image (printed 0.178 × 150)", "≈ 26.7 nats", "vae_mnist",
+                          "final_epoch_nats_per_image.kl"),
+                Reference("sample quality: vanilla GAN Fréchet distance (lower is better)", "(not measured)",
+                          "gan_mnist", "quality.mlp.frechet_distance"),
+                Reference("sample quality: VAE Fréchet distance", "(not measured)", "vae_mnist",
+                          "quality.vae.frechet_distance"),
+                Reference("sample quality: real-vs-real floor", "(not measured)", "vae_mnist",
+                          "quality.real.frechet_distance"),
+            ),
+            defects=(
+                "vae.ipynb trains on the per-sample loss (BCE summed over pixels and the batch, then divided by the "
+                "batch size), but divides each batch's loss by the batch size again when logging and sums the "
+                "20 batches of an epoch: its printed losses are the per-sample ones × 20 / 3000. anndl logs nats "
+                "per image (tests/nn/test_course_autoencoders.py checks the loss on a hand-computed case) and "
+                "gives the course's printed scale beside it (final_epoch_course_printed_scale).",
+                "The GAN notebook feeds ToTensor images in [0, 1] to a discriminator that sees tanh samples in "
+                "[−1, 1]; anndl scales the real digits to [−1, 1], as its DCGAN does.",
+                "The GAN notebook's discriminator loss is (BCE real + BCE fake) / 2 and its sigmoid output feeds "
+                "BCELoss; anndl's shared trainer sums the two terms on logits (BCE-with-logits: the same gradients "
+                "up to Adam's scale invariance, without the sigmoid's saturation) and reports the course's scale.",
+                "The notebook's discriminator dropout is functional F.dropout, active in evaluation too; anndl's "
+                "is a module, active in training only.",
+            )),
 )
 
 SECTIONS: tuple[Section, ...] = PART_I + PART_II

@@ -152,11 +152,12 @@ def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg:
             for h, value, diverged in zip(cfg.hidden_units, mse, per_algo[a]["diverged_runs"], strict=True):
                 plotting.mark_diverged(ax, h, value, diverged, color=f"C{i}")
         plotting.log_y_if_positive(ax, [per_algo[a][f"{split}_mse_mean"] for a in algorithms])
+        plotting.dense_log_ticks(ax)
         target = "noisy targets ỹ" if dataset == "noisy" else "true targets y"
         ax.set(xlabel="hidden units", title=f"{split} MSE on {target}")
     runs = f"{cfg.repetitions} run{'s' if cfg.repetitions > 1 else ''}"
     axes[0, 0].set_ylabel("MSE (log scale)" if axes[0, 0].get_yscale() == "log" else "MSE")  # shared y axis
-    fig.suptitle(f"1-H-1 tanh nets: mean of {runs} per algorithm and H (diverged runs excluded)", fontsize=10)
+    fig.suptitle(f"1-H-1 tanh nets: mean of {runs} per algorithm and H (diverged runs left out)", fontsize=10)
     fig.legend(*axes[0, 1].get_legend_handles_labels(), title="algorithm", loc="outside right upper")
     data |= {f"{a} diverged runs": list(per_algo[a]["diverged_runs"]) for a in algorithms}
     ctx.save_figure(fig, f"generalization_{dataset}_train_and_test_mse_vs_hidden_units", data=data)

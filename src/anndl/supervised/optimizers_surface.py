@@ -174,7 +174,7 @@ def _plot_final(ctx, cfg: OptimizersSurfaceConfig, labels: list[str], final: dic
     axes[0].set(ylabel="final MSE (mean ± std)", title=f"Final MSE, n = {cfg.repetitions} starts")
     axes[0].legend(fontsize=8)
     times = [final[label]["ms_per_epoch"] for label in labels]
-    axes[1].bar(x, times, color="tab:grey")
+    axes[1].plot(x, times, "o", ms=6, color="tab:grey")  # dots: bars on a log axis start from nothing
     axes[1].set_yscale("log")
     axes[1].set_xticks(x, labels, rotation=45, ha="right")
     axes[1].set(ylabel="ms per epoch (one core)", title="Time per epoch")

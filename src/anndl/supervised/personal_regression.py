@@ -285,20 +285,28 @@ def _plot_grid(ctx, val: np.ndarray, layers: list[int], units: list[int], best: 
 
 
 def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
-    fig, axes = plotting.subplots(1, 3, width=4.4, height=4.0, subplot_kw={"projection": "3d"})
+    """Training and test surfaces of the target t over (x1, x2), coloured by t (one colour bar), the
+    network's test predictions as dots, and a map of the absolute test errors with its own colour bar."""
+    fig = plotting.figure(width=16.5, height=5.4)
+    grid = fig.add_gridspec(1, 3, width_ratios=(1.1, 1.1, 1.0))
+    axes = [fig.add_subplot(grid[0, i], projection="3d") for i in range(2)] + [fig.add_subplot(grid[0, 2])]
     tr, te = sets["train"], sets["test"]
-    axes[0].plot_trisurf(X[tr, 0], X[tr, 1], t[tr], cmap="viridis", lw=0)
-    axes[0].set_title("training data: Tnew surface")
-    axes[1].plot_trisurf(X[te, 0], X[te, 1], t[te], cmap="viridis", lw=0, alpha=0.6)
+    limits = {"vmin": float(t.min()), "vmax": float(t.max())}
+    surface = axes[0].plot_trisurf(X[tr, 0], X[tr, 1], t[tr], cmap="viridis", lw=0, **limits)
+    axes[0].set_title("training data: target surface")
+    axes[1].plot_trisurf(X[te, 0], X[te, 1], t[te], cmap="viridis", lw=0, alpha=0.6, **limits)
     axes[1].scatter(X[te, 0], X[te, 1], prediction, s=2, color="k", label=f"network ({label})")
     axes[1].set_title("test data (surface) and predictions (dots)")
     axes[1].legend(loc="upper right", fontsize=8)
+    for ax in axes[:2]:
+        ax.set_xlabel("input x₁", labelpad=10)
+        ax.set_ylabel("input x₂", labelpad=10)
+        ax.set_zlabel("target t", labelpad=8)
+    fig.colorbar(surface, ax=axes[:2], shrink=0.6, pad=0.08, label="target t (surface colour)")
     errors = np.abs(t[te] - prediction)
-    axes[2].scatter(X[te, 0], X[te, 1], errors, c=errors, s=4, cmap="viridis")
-    axes[2].set_title("absolute test errors |Tnew − network|")
-    for ax, zlabel in zip(axes, ("Tnew", "Tnew", "absolute error"), strict=True):
-        ax.set(xlabel="X1", ylabel="X2")
-        ax.set_zlabel(zlabel, labelpad=12)
+    dots = axes[2].scatter(X[te, 0], X[te, 1], c=errors, s=10, cmap="magma_r", edgecolors="none")
+    axes[2].set(xlabel="input x₁", ylabel="input x₂", title="absolute test error |t − network|", aspect="equal")
+    fig.colorbar(dots, ax=axes[2], shrink=0.8, label="|t − network|")
     data = {"training X1": X[tr, 0], "training X2": X[tr, 1], "training Tnew": t[tr],
             "test X1": X[te, 0], "test X2": X[te, 1], "test Tnew": t[te], f"test network ({label})": prediction,
             "test absolute error |Tnew − network|": errors}

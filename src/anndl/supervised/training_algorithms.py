@@ -158,7 +158,7 @@ def run(cfg: TrainingAlgorithmsConfig, ctx) -> dict:
         for d in SIN_DATASETS for a in algorithms
     ]  # fmt: skip
     ctx.write_table("training_algorithms_summary", rows)
-    _plot_bars(ctx, summary, algorithms, cfg)
+    _plot_bars(ctx, summary, grouped, algorithms, cfg)
     _plot_curves(ctx, curves, algorithms, cfg)
     return {**summary, "ordering": _ordering(summary, algorithms)}
 
@@ -202,43 +202,51 @@ def _ordering(summary: dict, algorithms: list[str]) -> dict:
     return out
 
 
-def _plot_bars(ctx, summary: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
+def _plot_bars(ctx, summary: dict, grouped: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
+    """Dot plots of training time and final train MSE: each repetition a small grey dot, the median a large
+    dot with a line over the interquartile range (on a log axis for the MSE: an interval that stays positive,
+    unlike mean ± std when std > mean)."""
     fig, axes = plotting.subplots(2, 2, squeeze=False)
     pos = np.arange(len(algorithms))
     data: dict[str, list] = {"algorithm": list(algorithms)}
     for row, d in enumerate(SIN_DATASETS):
-        stats = summary[d]
         ax_time, ax_mse = axes[row]
-        ax_time.bar(
-            pos,
-            [stats[a]["seconds_mean"] for a in algorithms],
-            yerr=[stats[a]["seconds_std"] for a in algorithms],
-            capsize=3,
-            color="C0",
-        )
+        for ax, key in ((ax_time, "seconds"), (ax_mse, "train_mse")):
+            kept = [np.array([r[key] for r in grouped[d, a] if not r["diverged"]], dtype=float) for a in algorithms]
+            quartiles = np.array([np.percentile(v, [25, 50, 75]) if v.size else [np.nan] * 3 for v in kept])
+            for p, values in zip(pos, kept, strict=True):
+                jitter = np.linspace(-0.15, 0.15, values.size) if values.size > 1 else np.zeros(values.size)
+                ax.plot(p + jitter, values, "o", ms=2.5, color="0.6", zorder=1,
+                        label="one repetition" if p == 0 else "_")
+            spread = [quartiles[:, 1] - quartiles[:, 0], quartiles[:, 2] - quartiles[:, 1]]
+            ax.errorbar(pos, quartiles[:, 1], yerr=spread,
+                        fmt="o", ms=6, color="C0", capsize=4, lw=1.5, zorder=2, label="median, IQR")
+            name = "training time (s)" if key == "seconds" else "train MSE"
+            data |= {f"{d} {name} 25th percentile": quartiles[:, 0].tolist(),
+                     f"{d} {name} median": quartiles[:, 1].tolist(),
+                     f"{d} {name} 75th percentile": quartiles[:, 2].tolist()}
+        data[f"{d} diverged runs"] = [summary[d][a]["diverged_runs"] for a in algorithms]
         ax_time.set(ylabel=f"training time for {cfg.epochs} epochs (s)", title=f"{d} targets: training time")
-        ax_mse.bar(
-            pos,
-            [stats[a]["train_mse_mean"] for a in algorithms],
-            yerr=[stats[a]["train_mse_std"] for a in algorithms],
-            capsize=3,
-            color="C1",
-        )
+        ax_time.set_ylim(bottom=0)
         ax_mse.set_title(f"{d} targets: train MSE")
-        for key, column in (("seconds_mean", "training time mean (s)"), ("seconds_std", "training time std (s)"),
-                            ("train_mse_mean", "train MSE mean"), ("train_mse_std", "train MSE std"),
-                            ("diverged_runs", "diverged runs")):
-            data[f"{d} {column}"] = [stats[a][key] for a in algorithms]
-        plotting.log_y_if_positive(ax_mse, [stats[a]["train_mse_mean"] for a in algorithms])
+        plotting.log_y_if_positive(ax_mse, [summary[d][a]["train_mse_median"] for a in algorithms])
         ax_mse.set_ylabel("train MSE (log scale)" if ax_mse.get_yscale() == "log" else "train MSE")
         for p, a in zip(pos, algorithms, strict=True):
-            plotting.mark_diverged(ax_mse, p, stats[a]["train_mse_mean"], stats[a]["diverged_runs"])
+            plotting.mark_diverged(ax_mse, p, summary[d][a]["train_mse_median"], summary[d][a]["diverged_runs"],
+                                  statistic="median")
+        plotting.dense_log_ticks(ax_mse)
         for ax in (ax_time, ax_mse):
             ax.set_xticks(pos, algorithms)
             ax.set_xlabel("training algorithm")
-    fig.suptitle(f"1-{cfg.hidden_units}-1 tanh net on sin(x²): mean ± std over {cfg.repetitions} repetitions "
-                 "(diverged runs excluded)", fontsize=10)
+            ax.set_xlim(-0.5, len(algorithms) - 0.5)
+    axes[0, 1].legend(loc="upper right", fontsize=8)
+    fig.suptitle(f"1-{cfg.hidden_units}-1 tanh net on sin(x²): median and IQR over {cfg.repetitions} repetitions "
+                 "(diverged runs left out)", fontsize=10)
     ctx.save_figure(fig, "training_time_and_train_mse_by_algorithm", data=data)
+
+
+CURVE_STYLE = {"lm": {"linestyle": "--", "lw": 2.0}, "br": {"linestyle": ":", "lw": 2.2}}
+"""lm and br end on the same curve on noisy targets: a dash pattern tells them apart where colours overlap."""
 
 
 def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorithmsConfig) -> None:
@@ -254,7 +262,7 @@ def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorith
             median = np.median(padded, axis=0)
             lo, hi = np.percentile(padded, [25, 75], axis=0)
             epochs = np.arange(length)
-            ax.plot(epochs, median, color=f"C{i}", label=a)
+            ax.plot(epochs, median, color=f"C{i}", label=a, **CURVE_STYLE.get(a, {}))
             ax.fill_between(epochs, lo, hi, color=f"C{i}", alpha=0.2, lw=0)
             if len(epochs) > len(data.get("epoch", ())):
                 data["epoch"] = epochs
@@ -263,9 +271,11 @@ def _plot_curves(ctx, curves: dict, algorithms: list[str], cfg: TrainingAlgorith
         ax.set(
             xlabel="epoch",
             ylabel="train MSE",
-            title=f"{d} targets: train MSE per epoch (median, IQR)",
+            title=f"{d} targets: train MSE per epoch",
         )
         plotting.log_y_if_positive(ax, [c for a in algorithms for curve in curves[d][a] for c in curve])
-        if ax.lines:
-            ax.legend(ncols=2)
+    if axes[0, 0].lines:  # one legend for both panels, outside them: inside it covered the gd/gdx curves
+        fig.legend(handles=axes[0, 0].get_lines(), loc="outside right center", title="algorithm")
+    fig.suptitle(f"median and interquartile range over {cfg.repetitions} repetitions (diverged runs left out)",
+                 fontsize=10)
     ctx.save_figure(fig, "train_mse_vs_epoch_by_algorithm", data={"epoch": data.pop("epoch", []), **data})
