@@ -48,8 +48,9 @@ def test_type_checkers_see_the_same_names_and_the_package_is_typed():
 
 
 def test_run_experiment_by_name_writes_a_run_directory_like_the_cli(tmp_path):
-    metrics = run_experiment("fit_trainlm", out=tmp_path / "api", quick=True, epochs=7, progress=False)
-    assert metrics.run_dir == (tmp_path / "api").resolve()
+    run = run_experiment("fit_trainlm", out=tmp_path / "api", quick=True, epochs=7, progress=False)
+    metrics = run.metrics
+    assert run.run_dir == (tmp_path / "api").resolve() and run.status == "completed"
     assert metrics == json.loads((tmp_path / "api" / "metrics.json").read_text())
     assert json.loads((tmp_path / "api" / "status.json").read_text())["state"] == "completed"
     assert read_yaml(tmp_path / "api" / "config.yaml")["epochs"] == 7 and metrics["noisy.epochs"] == 7
@@ -63,11 +64,11 @@ def test_run_experiment_by_name_writes_a_run_directory_like_the_cli(tmp_path):
 
 def test_run_experiment_defaults_to_runs_in_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    metrics = run_experiment(find_config("hopfield_2d"), quick=True, seed=3, progress=False,
-                             patterns=[[1, 1], [-1, -1]], random_points=4)
-    assert metrics.run_dir.parent == (tmp_path / "runs" / "hopfield_2d").resolve()
-    assert metrics.run_dir.name.endswith("_s3")
-    resolved = read_yaml(metrics.run_dir / "config.yaml")
+    run = run_experiment(find_config("hopfield_2d"), quick=True, seed=3, progress=False,
+                         patterns=[[1, 1], [-1, -1]], random_points=4)
+    assert run.run_dir.parent == (tmp_path / "runs" / "hopfield_2d").resolve()
+    assert run.run_dir.name.endswith("_s3_patterns=1,1,-1,-1_random_points=4")  # the overrides, file-name safe
+    resolved = read_yaml(run.run_dir / "config.yaml")
     assert resolved["patterns"] == [[1, 1], [-1, -1]] and resolved["random_points"] == 4 and resolved["seed"] == 3
 
 

@@ -131,3 +131,27 @@ def test_sigterm_marks_the_run_interrupted_and_leaves_no_half_files(tmp_path):
     assert "interrupted" in stderr and "--resume" in stderr
     assert json.loads((out / "status.json").read_text())["state"] == "interrupted"
     assert not (out / "metrics.json").exists() and not list(out.rglob("*.tmp"))
+
+
+def test_a_nested_typo_suggests_the_dotted_key_and_a_wrong_choice_lists_the_allowed_values(runner):
+    lstm = str(REPO / "configs" / "lstm_santafe.yaml")
+    result = runner.invoke(main, ["run", lstm, "training.epoch=50", "--dry-run"])
+    assert result.exit_code == 2 and "did you mean 'training.epochs'?" in result.output, result.output
+    result = runner.invoke(main, ["run", str(REPO / "configs" / "cnn_digits.yaml"), "device=gpu", "--dry-run"])
+    assert result.exit_code == 2 and "expected one of 'auto', 'cpu', 'cuda', got 'gpu'" in result.output
+    assert "did you mean" not in result.output  # 'gpu' is no misspelt 'cpu'
+
+
+def test_describe_shows_the_shipped_quick_overrides(runner):
+    result = runner.invoke(main, ["describe", "sae_digits"])
+    assert result.exit_code == 0 and "quick [dict] = {}" not in result.output
+    tail = result.output.split("--quick applies the shipped config's quick overrides", 1)[1]
+    assert "  architectures=[[32, 16], [32]]" in tail and "  repetitions=1" in tail
+
+
+def test_list_prints_config_paths_that_exist_from_the_working_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["list"])
+    assert result.exit_code == 0
+    paths = [line.rsplit("[", 1)[1].split(",")[0] for line in result.output.splitlines()]
+    assert paths and all(Path(p).is_file() for p in paths), paths[:3]

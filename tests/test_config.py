@@ -55,7 +55,7 @@ def test_unknown_key_names_file_key_and_suggestion():
 
 
 def test_nested_unknown_key_is_dotted():
-    with pytest.raises(ConfigError, match=r"'data\.scal'.*did you mean 'scale'"):
+    with pytest.raises(ConfigError, match=r"'data\.scal'.*did you mean 'data\.scale'"):
         build({"data": {"scal": 1}})
 
 

@@ -85,7 +85,8 @@ def test_list_names_each_experiments_config_and_module(runner):
     result = runner.invoke(main, ["list"])
     assert result.exit_code == 0
     line = next(x for x in result.output.splitlines() if x.startswith("hopfield_digits "))
-    assert line.endswith("[configs/hopfield_digits.yaml, anndl/recurrent/hopfield_digits.py]")
+    assert line.endswith("configs/hopfield_digits.yaml, anndl/recurrent/hopfield_digits.py]")
+    assert Path(line.rsplit("[", 1)[1].split(",")[0]).is_file()  # a path that exists from the working folder
 
 
 def test_resolved_config_reruns_as_it_ran_and_resumes_with_or_without_quick(runner):

@@ -24,3 +24,22 @@ def test_exactly_two_quick_start_commands_and_the_test_command_is_marked():
     assert len(commands) == 2 and all("\n" not in c for c in commands)
     assert "pip install -c constraints.txt" in commands[0] and "anndl report --quick" in commands[0]
     assert commands[1].endswith("pytest") and "<!-- test-command -->\n```bash\n" + commands[1] in README
+
+
+def _python_session() -> tuple[str, str]:
+    """The README's Python session (the block after the python-session marker) and what it prints."""
+    block = README.split("<!-- python-session:", 1)[1]
+    code = re.search(r"```python\n(.+?)\n```", block, flags=re.S)[1]
+    printed = re.search(r"\nprints[^\n]*\n(?:[^\n]+\n)*?\n```\n(.+?)\n```", block, flags=re.S)[1]
+    return code, printed
+
+
+def test_readme_python_session_prints_what_the_readme_says(tmp_path, monkeypatch, capsys):
+    """The session runs as written in an empty folder; its output equals the README's but for the
+    UTC times in the run folders' names."""
+    code, printed = _python_session()
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out.strip("\n")
+    times = re.compile(r"\d{8}T\d{6}Z")
+    assert times.sub("<time>", out) == times.sub("<time>", printed)

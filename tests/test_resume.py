@@ -306,3 +306,39 @@ def test_local_workers_exit_soon_after_their_parent_is_sigkilled(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"workers {left} outlived their SIGKILLed parent by 20 s"
+
+
+def test_sigint_in_the_middle_of_sae_digits_keeps_finished_cells_and_resume_reuses_them(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) to ``anndl run sae_digits
+    --jobs 2`` once an architecture has finished: exit 130, a message that counts the kept cells and
+    says how to resume, no leaked-semaphore warning; the resumed run recomputes none of the kept
+    cells and ends with the metrics of a serial, uninterrupted run."""
+    settings = ["sae_digits", "--quick", "repetitions=2"]
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
+    straight, stopped = tmp_path / "straight", tmp_path / "stopped"
+    process = subprocess.Popen([sys.executable, "-m", "anndl", "run", *settings, "--jobs", "2", "--out", str(stopped)],
+                               cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((stopped / "cells").glob("*.json")):
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before it could be interrupted: {process.communicate()[1]}")
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err
+    kept = {p.name: p.stat().st_mtime_ns for p in (stopped / "cells").glob("*.json")}
+    assert 1 <= len(kept) < 5, "interrupted too late to test resuming"  # 4 architecture cells and a baseline
+    assert f"keeps {len(kept)} finished cell" in err and f"anndl run --resume {stopped}" in err, err
+    assert "leaked" not in err, err
+    status = json.loads((stopped / "status.json").read_text())
+    assert status["state"] == "interrupted" and status["error"] == "Ctrl-C"
+
+    done = subprocess.run([sys.executable, "-m", "anndl", "run", "--resume", str(stopped)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert {name: (stopped / "cells" / name).stat().st_mtime_ns for name in kept} == kept  # reused, not redone
+    assert len(list((stopped / "cells").glob("*.json"))) == 5
+    subprocess.run([sys.executable, "-m", "anndl", "run", *settings, "--out", str(straight)], cwd=tmp_path, env=env,
+                   check=True, capture_output=True, timeout=300)
+    assert _stable_metrics(stopped) == _stable_metrics(straight)

@@ -10,9 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from anndl import sweep
 from anndl.cli import main
 from anndl.errors import ConfigError
 from anndl.sweep import grid, parse_axis, split_top_level
@@ -101,3 +103,31 @@ def test_sigkilled_sweep_recomputes_only_unfinished_cells(tmp_path):
     rows = read_summary(out)
     assert [r["seed"] for r in rows] == [str(s) for s in range(6)]
     assert all(r["state"] == "completed" for r in rows)
+
+
+def test_default_metric_is_held_out_and_seeds_give_mean_and_standard_error():
+    results = [{"state": "completed", "metrics": {"train_mse": t, "test_mse": v, "seconds": s}}
+               for t, v, s in ((1.0, 2.0, 3.0), (1.5, 2.0, 4.0), (0.5, 3.0, 5.0))]
+    assert sweep.varying_metric(results, ["seconds", "train_mse", "test_mse"]) == "test_mse"
+    assert sweep.varying_metric(results[:2], ["seconds", "train_mse", "test_mse"]) == "train_mse"
+    rows = [{"cell": f"c{i}", "hidden": h, "seed": str(i), "state": "completed"} for i, h in enumerate("112")]
+    table = sweep.over_seeds(rows, results, ["hidden", "seed"], ["test_mse"])
+    assert table == [{"hidden": "1", "seeds": 2, "test_mse": "2 ± 0 (n=2)"},
+                     {"hidden": "2", "seeds": 1, "test_mse": "3 ± n/a (n=1)"}]
+    mean, se = sweep.mean_and_se([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
+
+
+def test_a_numeric_axis_is_a_line_on_a_log_scale_when_it_spans_a_decade(tmp_path, monkeypatch):
+    from anndl import plotting
+
+    saved = {}
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, directory, name: saved.update(fig=fig, name=name))
+    rows = [{"cell": f"c{i}", "hidden_units": h, "state": "completed"} for i, h in enumerate(["5", "50", "500"])]
+    results = [{"state": "completed", "metrics": {"test_mse": v}} for v in (1e-1, 1e-3, 1.25e-4)]
+    sweep._plot_metric(tmp_path, rows, ["hidden_units"], "test_mse", results)
+    ax = saved["fig"].axes[0]
+    assert saved["name"] == "sweep_test_mse" and not ax.patches  # no bars
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert list(ax.lines[0].get_xdata()) == [5.0, 50.0, 500.0]
+    assert not sweep.spans_a_decade([10, 20, 90]) and sweep.spans_a_decade([1, 10])

@@ -8,7 +8,9 @@ torch nor scikit-learn):
 - ``MLP``, ``train``, ``History``: a network, MATLAB's training algorithms and their per-epoch
   record (:mod:`anndl.nn.feedforward.mlp`, :mod:`anndl.nn.feedforward.training`);
 - ``newhop``, ``HopfieldNet``: MATLAB's Hopfield design (:mod:`anndl.nn.hopfield.network`);
-- ``run_experiment``: ``anndl run`` from Python, returning the metrics (:mod:`anndl.api`);
+- ``run_experiment``: ``anndl run`` from Python, returning a ``Run`` (:mod:`anndl.api`);
+- ``Run``, ``load_run``: a run directory as an object, found by path, ``"latest"`` or experiment
+  name (:mod:`anndl.results`); ``compare``: what differs between two runs (:mod:`anndl.comparison`);
 - ``retain_freed_memory``: opt in to glibc's raised malloc thresholds for this interpreter, which
   the ``anndl`` command sets for itself (:mod:`anndl.allocator`); no other call changes them.
 """
@@ -29,6 +31,9 @@ _EXPORTS = {
     "newhop": "anndl.nn.hopfield.network",
     "HopfieldNet": "anndl.nn.hopfield.network",
     "run_experiment": "anndl.api",
+    "Run": "anndl.results",
+    "load_run": "anndl.results",
+    "compare": "anndl.comparison",
     "retain_freed_memory": "anndl.allocator",
 }
 """Public name -> the module that defines it."""
@@ -38,6 +43,7 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.allocator import retain_freed_memory as retain_freed_memory
     from anndl.api import run_experiment as run_experiment
+    from anndl.comparison import compare as compare
     from anndl.estimators import MLPClassifier as MLPClassifier
     from anndl.estimators import MLPRegressor as MLPRegressor
     from anndl.nn.feedforward.mlp import MLP as MLP
@@ -45,6 +51,8 @@ if TYPE_CHECKING:  # what type checkers see; "import X as X" marks a re-export
     from anndl.nn.feedforward.training import train as train
     from anndl.nn.hopfield.network import HopfieldNet as HopfieldNet
     from anndl.nn.hopfield.network import newhop as newhop
+    from anndl.results import Run as Run
+    from anndl.results import load_run as load_run
 
 
 def __getattr__(name: str):

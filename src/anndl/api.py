@@ -1,4 +1,5 @@
-"""``run_experiment``: what ``anndl run`` does, called from Python (a notebook, a script).
+"""``run_experiment``: what ``anndl run`` does, called from Python (a notebook, a script); it returns
+a :class:`~anndl.results.Run`, as :func:`~anndl.results.load_run` does for a past run.
 
 The config is found and validated by :mod:`anndl.configfile`, the run executed by
 :func:`anndl.runs.execute` into a run directory laid out as the CLI's (config.yaml, env.json,
@@ -19,22 +20,12 @@ from anndl import registry, runs
 from anndl.config import LoadedConfig
 from anndl.configfile import load_config_file
 from anndl.executor import close_executor, make_executor
-
-
-class Metrics(dict):
-    """A run's flat metrics (``{"lm.mse": ..., ...}``, as in metrics.json), plus where the run went."""
-
-    run_dir: Path
-    """The run directory: metrics.json, figures/, tables/ ..."""
-
-    def __init__(self, metrics: Mapping[str, Any], run_dir: Path):
-        super().__init__(metrics)
-        self.run_dir = run_dir
+from anndl.results import Run
 
 
 def run_experiment(config_or_name: str | Path, *, out: str | Path | None = None, quick: bool = False,
-                   seed: int | None = None, jobs: int = 1, progress: bool = True, **overrides: Any) -> Metrics:
-    """Run one experiment as ``anndl run`` does and return its metrics.
+                   seed: int | None = None, jobs: int = 1, progress: bool = True, **overrides: Any) -> Run:
+    """Run one experiment as ``anndl run`` does and return the :class:`~anndl.results.Run`.
 
     ``config_or_name``: a YAML config's path, or a shipped config's name (``"fit_trainlm"`` for
     ``configs/fit_trainlm.yaml``; ``anndl list`` prints them). ``overrides``: config keys and
@@ -42,33 +33,39 @@ def run_experiment(config_or_name: str | Path, *, out: str | Path | None = None,
     (``data__path="my.mat"``, or ``**{"data.path": "my.mat"}``). A Python value is written as
     YAML text and typed by the config's field, exactly as on the command line.
 
-    ``out``: the run directory (default ``runs/<experiment>/<UTC time>_s<seed>/`` under the
+    ``out``: the run directory (default ``runs/<experiment>/<UTC time>_s<seed>_<overrides>/`` under the
     working directory; an existing one with the same config is resumed, as ``--resume`` does);
     ``quick``: the config's own fast variant; ``seed``: replaces the config's seed; ``jobs``:
     worker processes for the repetitions; ``progress``: progress bars.
 
-    Returns the flat metrics written to metrics.json (a dict; ``.run_dir`` is the directory).
+    Returns the :class:`~anndl.results.Run`: ``.metrics`` (metrics.json), ``.config``, ``.figures``,
+    ``.status``, ``.run_dir``; in Jupyter it shows its status, headline metrics and figures.
     A bad name, key or value raises :class:`~anndl.errors.ConfigError` naming the file and key,
     before anything is written.
     """
-    loaded = load_experiment_config(config_or_name, quick=quick, seed=seed, **overrides)
+    texts = override_texts(overrides)
+    loaded = load_config_file(config_or_name, texts, quick=quick, seed=seed)
     exp = registry.get(loaded.experiment)
-    run_dir = Path(out) if out is not None else runs.default_run_dir(exp.name, loaded.config.seed)
+    run_dir = Path(out) if out is not None else runs.default_run_dir(exp.name, loaded.config.seed, overrides=texts)
     pool = make_executor(jobs)
     try:
-        metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, progress=progress,
-                               executor_obj=pool)
+        runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, progress=progress, executor_obj=pool,
+                     overrides=texts)
     finally:
         close_executor(pool)
-    return Metrics(metrics, run_dir.resolve())
+    return Run(run_dir)
 
 
 def load_experiment_config(config_or_name: str | Path, *, quick: bool = False, seed: int | None = None,
                            **overrides: Any) -> LoadedConfig:
     """The validated config that :func:`run_experiment` would run (``anndl run --dry-run``):
     ``.experiment`` its name, ``.config`` the typed dataclass, ``.source`` the file."""
-    texts = [f"{key.replace('__', '.')}={_as_text(value)}" for key, value in overrides.items()]
-    return load_config_file(config_or_name, texts, quick=quick, seed=seed)
+    return load_config_file(config_or_name, override_texts(overrides), quick=quick, seed=seed)
+
+
+def override_texts(overrides: Mapping[str, Any]) -> list[str]:
+    """Keyword overrides as ``anndl run``'s ``KEY=VALUE`` texts (``data__path`` -> ``data.path=...``)."""
+    return [f"{key.replace('__', '.')}={_as_text(value)}" for key, value in overrides.items()]
 
 
 def _as_text(value: Any) -> str:

@@ -16,9 +16,10 @@ import warnings
 from pathlib import Path
 
 import click
+import yaml
 
 from anndl import process, registry, runs
-from anndl.config import dump_yaml, field_docs, type_name
+from anndl.config import dump_yaml, field_docs, read_yaml, type_name
 from anndl.configfile import config_experiment, load_config_file, shipped_config, shipped_configs
 from anndl.data.course import check_folder
 from anndl.errors import AnndlError
@@ -148,6 +149,13 @@ def _exists(path: str | Path) -> bool:
         return False
 
 
+def _where(path: Path) -> str:
+    """A shipped file as a path that exists from here: relative to the working directory when it lies
+    below it (``configs/pca.yaml`` in a checkout), else absolute (an installed wheel's copy)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def _silence_stdout() -> None:
     """The reader of our output went away (``anndl list | head -1``): send the rest nowhere, quietly."""
     try:
@@ -197,7 +205,7 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others,
     exp = registry.get(loaded.experiment)
     if loaded.course is not None:
         click.echo(loaded.course.note(exp.name), err=True)
-    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed)
+    run_dir = out or runs.default_run_dir(exp.name, loaded.config.seed, overrides=overrides)
     runs.check_run_dir_path(run_dir)
     threads = checked_threads(threads, jobs, executor_kind)
     if dry_run:
@@ -209,16 +217,18 @@ def run(config, overrides, out, seed, jobs, quick, dry_run, resume, keep_others,
     try:
         with process.command_settings(threads):
             metrics = runs.execute(exp, loaded.config, run_dir, quick=quick, jobs=jobs, executor_obj=pool,
-                                   keep_others=keep_others)
+                                   keep_others=keep_others, overrides=overrides)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: {run_dir} keeps the finished cells; resume with "
-                   f"`anndl run --resume {run_dir}`", err=True)
+        click.echo(f"interrupted: {runs.kept_work(run_dir)}; resume with `anndl run --resume {run_dir}`", err=True)
         sys.exit(EXIT_INTERRUPTED)
     finally:
         close_executor(pool)
-    figures = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
-    click.echo(f"{exp.name}: done in {time.perf_counter() - start:.1f} s; {len(metrics)} metrics, "
-               f"{len(figures)} figures -> {run_dir}")
+    from anndl.results import Run
+
+    done = Run(run_dir)
+    headline = "; ".join(f"{label} {value}" for label, value in done.headline()[:3])
+    click.echo(f"{exp.name}: done in {time.perf_counter() - start:.1f} s -> {run_dir} ({len(metrics)} metrics, "
+               f"{len(done.figures)} figures)" + (f"; {headline}" if headline else ""))
 
 
 @main.command(name="list")
@@ -226,7 +236,7 @@ def list_() -> None:
     """List the experiments: description, shipped config and module (imports none of them)."""
     configs: dict[str, list[str]] = {}
     for path in shipped_configs():
-        configs.setdefault(config_experiment(path) or "(invalid)", []).append(f"configs/{path.name}")
+        configs.setdefault(config_experiment(path) or "(invalid)", []).append(_where(path))
     experiments = registry.describe_all()
     width = max((len(name) for name, _, _ in experiments), default=0)
     for name, module, description in experiments:
@@ -291,6 +301,13 @@ def describe(experiment: str) -> None:
     docs = field_docs(exp.config_cls)
     click.echo(f"{exp.name}: {exp.description}")
     _describe_fields(exp.config_cls, docs, prefix="")
+    source = shipped_config(exp.name)
+    quick = read_yaml(source).get("quick") if source is not None else None
+    if isinstance(quick, dict) and quick:
+        click.echo(f"--quick applies the shipped config's quick overrides ({_where(source)}):")
+        for key, value in quick.items():
+            text = yaml.safe_dump(value, default_flow_style=True, width=float("inf")).removesuffix("\n...\n")
+            click.echo(f"  {key}={text.strip()}")
 
 
 def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
@@ -304,6 +321,9 @@ def _describe_fields(cls, docs: dict[str, str], prefix: str) -> None:
             _describe_fields(tp, field_docs(tp), prefix=f"{prefix}{field.name}.")
             continue
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        if prefix == "" and field.name == "quick":
+            click.echo(f"  quick [dict]: {docs.get(field.name, '')} (listed at the end)")
+            continue
         bounds = field.metadata.get("bounds", {})
         limits = " ".join(f"{k} {v}" for k, v in bounds.items())
         extra = f" ({limits})" if limits else ""
@@ -392,32 +412,94 @@ def report(quick, jobs, only, out, force, keep_others, executor_kind, scheduler,
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-def show(run_dir: Path) -> None:
-    """Summarise a finished run: status, metrics table, figure paths."""
-    info = runs.load_run(run_dir)
-    status = info["status"]
-    wall = status.get("wall_time_s")
-    click.echo(f"{run_dir}: {status.get('experiment', '?')} {status.get('state', 'unknown')}"
-               + (f" in {wall:.1f} s" if isinstance(wall, int | float) else "")
-               + (f" ({status['error']})" if status.get("error") else ""))
-    metrics = info["metrics"]
+@click.argument("run", default="latest", metavar="NAME|DIR|latest")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
+              help="Where to look for runs by experiment name or 'latest'.")
+def show(run: str, root: Path) -> None:
+    """Summarise a run: status, headline and all metrics, figure paths. RUN is a run directory,
+    'latest', or an experiment's name (its newest run); a folder of runs lists them."""
+    from anndl.results import find_runs, is_run_dir, load_run
+
+    if Path(run).is_dir() and not is_run_dir(Path(run)):
+        found = find_runs(Path(run))
+        if found:
+            click.echo(f"{run}: not a run directory; it holds {len(found)} runs (show one by its folder):")
+            _runs_table(found)
+            return
+    info = load_run(run, root=root)
+    click.echo(info.status_line())
+    headline = info.headline()
+    if headline:
+        click.echo("headline:")
+        width = max(len(label) for label, _ in headline)
+        for label, value in headline:
+            click.echo(f"  {label:<{width}}  {value}")
+    metrics = info.metrics
     if metrics:
         width = min(max(len(k) for k in metrics), 60)
         click.echo("metrics:")
         for key, value in metrics.items():
             shown = f"{value:.6g}" if isinstance(value, float) else _short(value)
             click.echo(f"  {key:<{width}}  {shown}")
-    for label, paths in (("figures", info["figures"]), ("tables", info["tables"])):
+    for label, paths in (("figures", list(info.figures.values())),
+                         ("tables", [p for p in info.tables.values() if p.suffix == ".md"])):
         if paths:
             click.echo(f"{label}:")
             for path in paths:
                 click.echo(f"  {path}")
 
 
-def _short(value) -> str:
+@main.command(name="runs")
+@click.argument("experiment", required=False)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
+              help="Folder to search for runs.")
+def runs_(experiment: str | None, root: Path) -> None:
+    """List past runs under --root, oldest first: time, experiment, status, overrides, a headline metric."""
+    from anndl.results import find_runs
+
+    found = find_runs(root, experiment)
+    if not found:
+        if experiment is not None:
+            registry.get(experiment)  # a typo is an error with a suggestion
+        click.echo(f"no runs{f' of {experiment}' if experiment else ''} under {root}/; start one with `anndl run NAME`")
+        return
+    _runs_table(found)
+
+
+def _runs_table(found) -> None:
+    rows = []
+    for item in found:
+        headline = item.headline()
+        rows.append((item.started.replace("T", " ").removesuffix("Z"), item.experiment, item.status,
+                     " ".join(item.overrides) or "-", f"{headline[0][0]}: {headline[0][1]}" if headline else "-",
+                     str(item.run_dir.relative_to(Path.cwd()) if item.run_dir.is_relative_to(Path.cwd())
+                         else item.run_dir)))
+    header = ("time (UTC)", "experiment", "status", "overrides", "headline", "folder")
+    widths = [min(max(len(r[i]) for r in [header, *rows]), 40) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [_short(text, width).ljust(width) for text, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))
+
+
+@main.command()
+@click.argument("run_a", metavar="A")
+@click.argument("run_b", metavar="B")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
+              help="Where to look for runs by experiment name or 'latest'.")
+@click.option("--rtol", type=float, default=1e-9, show_default=True, help="Relative tolerance for numbers.")
+@click.option("--atol", type=float, default=1e-12, show_default=True, help="Absolute tolerance for numbers.")
+def compare(run_a: str, run_b: str, root: Path, rtol: float, atol: float) -> None:
+    """Config keys and metrics that differ between two runs, side by side (each a run directory,
+    'latest' or an experiment's name)."""
+    from anndl.comparison import compare as compare_runs
+    from anndl.results import load_run
+
+    click.echo(str(compare_runs(load_run(run_a, root=root), load_run(run_b, root=root), rtol=rtol, atol=atol)))
+
+
+def _short(value, width: int = 80) -> str:
     text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 if __name__ == "__main__":

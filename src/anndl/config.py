@@ -164,7 +164,7 @@ class _Builder:
         kwargs = {}
         for key, value in data.items():
             if not isinstance(key, str) or key not in fields:
-                self.fail(prefix + str(key), _unknown_key_message(str(key), fields))
+                self.fail(prefix + str(key), _unknown_key_message(str(key), fields, prefix))
             kwargs[key] = self.coerce(value, hints[key], prefix + key, fields[key].metadata)
         try:
             return cls(**kwargs)
@@ -194,7 +194,8 @@ class _Builder:
         if origin is Literal:
             allowed = get_args(tp)
             if value not in allowed:
-                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+                # a suggestion only for a likely typo ('cgff'); 'gpu' is not a misspelt 'cpu'
+                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1, cutoff=0.75)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.fail(key, f"expected one of {', '.join(repr(a) for a in allowed)}, got {shown(value)}{hint}")
             return value
@@ -257,9 +258,11 @@ def _check_bounds(builder: _Builder, key: str, value: float, bounds: Mapping[str
             builder.fail(key, f"must be {allowed}, got {shown(value)}")
 
 
-def _unknown_key_message(key: str, fields: Mapping[str, dataclasses.Field]) -> str:
+def _unknown_key_message(key: str, fields: Mapping[str, dataclasses.Field], prefix: str = "") -> str:
+    """``unknown key; did you mean 'training.epochs'? allowed keys: ...`` (the suggestion as a full
+    dotted key, ready to paste; ``prefix`` is the mapping's own dotted path with its trailing dot)."""
     close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"did you mean '{prefix}{close[0]}'? " if close else ""
     return f"unknown key; {hint}allowed keys: {', '.join(fields)}"
 
 
@@ -283,7 +286,8 @@ def _field_type(cls: type, dotted: str, source: str) -> Any:
             raise ConfigError(f"{source}: key '{'.'.join(walked)}' is not a mapping, cannot set '{dotted}'")
         fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
         if part not in fields:
-            raise ConfigError(f"{source}: key '{'.'.join([*walked, part])}': {_unknown_key_message(part, fields)}")
+            message = _unknown_key_message(part, fields, "".join(f"{w}." for w in walked))
+            raise ConfigError(f"{source}: key '{'.'.join([*walked, part])}': {message}")
         tp = typing.get_type_hints(tp)[part]
         walked.append(part)
     return tp

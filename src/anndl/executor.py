@@ -125,8 +125,32 @@ class ProcessExecutor:
 def _indexed(fn: CellFn, index: int, cell: dict, threads: int = process.DEFAULT_THREADS) -> tuple[int, Any, dict]:
     """A cell in a worker process (loky or dask), under the worker's process-wide settings."""
     _exit_with_parent()
+    _leave_interrupts_to_parent()
+    _thread_lock_for_progress_bars()
     with process.worker_settings(threads):
         return index, *run_cell(fn, cell)
+
+
+def _thread_lock_for_progress_bars() -> None:
+    """In a worker process: give tqdm a thread lock before it makes its default one, which holds a
+    multiprocessing semaphore; a worker stopped while holding that semaphore leaves it to the
+    resource tracker, which warns of "leaked semaphore objects" when the run ends."""
+    from tqdm import tqdm
+
+    if not isinstance(getattr(tqdm, "_lock", None), type(threading.RLock())):
+        tqdm.set_lock(threading.RLock())
+
+
+def _leave_interrupts_to_parent() -> None:
+    """In a worker process: ignore SIGINT. A terminal's Ctrl-C reaches every process of the
+    foreground group; the parent stops the pool in order (and keeps the finished cells), whereas
+    workers dying of it mid-task leave the pool's semaphores behind ("leaked semaphore objects")."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (a Dask worker's task thread): nothing to do
+        pass
 
 
 _watching_parent = False

@@ -150,6 +150,14 @@ def forecast_panel(ax, t, truth, runs, *, colour: str, label: str, limits: tuple
     return np.sqrt(np.mean((runs - truth) ** 2, axis=1))
 
 
+def mean_spread(values, decimals: int = 1) -> str:
+    """``"60.1 ± 2.3"``: the mean and standard deviation of ``values`` (shape (n,)); with a single
+    value there is no spread to show: ``"60.1 ± n/a"``."""
+    values = np.asarray(values, dtype=float).ravel()
+    spread = f"{values.std():.{decimals}f}" if len(values) > 1 else "n/a"
+    return f"{values.mean():.{decimals}f} ± {spread}"
+
+
 def log_y_if_positive(ax, values) -> None:
     """Log-scale ``ax``'s y axis when some of ``values`` are finite and positive, else keep it linear
     (matplotlib refuses a log axis with no positive data, e.g. when every run diverged)."""

@@ -1,11 +1,12 @@
 """Run directories: resolved config, environment, status, metrics and figures of one run.
 
-Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>/`` (or ``--out``)::
+Layout of ``runs/<experiment>/<UTC timestamp>_s<seed>[_<overrides slug>]/`` (or ``--out``)::
 
     config.yaml    the resolved config as it ran (`quick:` applied and dropped): `anndl run config.yaml` re-runs it
     env.json       anndl version, git commit + dirty flag, code version, the data files read with their
                    digests, Python and package versions, threads, device, quick
-    status.json    running | completed | failed | interrupted, with times, pid and the error if any
+    status.json    running | completed | failed | interrupted, with times, pid, the overrides given and the
+                   error (or what interrupted it: Ctrl-C, SIGTERM)
     run.lock       the pid of the process writing here (while it runs)
     anndl-files.txt  every file anndl wrote here: the only files it ever replaces or deletes (anndl.ledger)
     metrics.json   the experiment's final numbers, flat dotted names
@@ -88,20 +89,26 @@ class RunContext:
         (child,) = self.seed_sequence.spawn(1)
         return np.random.default_rng(child)
 
-    def map(self, fn: executor.CellFn, cells: Sequence[Any], desc: str = "cells") -> list[Any]:
+    def cell_seeds(self, n: int) -> list[int]:
+        """``n`` integer seeds, the children of one new child of the run's SeedSequence (what
+        :meth:`map` gives its cells when not handed ``seeds``)."""
+        (stream,) = self.seed_sequence.spawn(1)
+        return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in stream.spawn(n)]
+
+    def map(self, fn: executor.CellFn, cells: Sequence[Any], desc: str = "cells",
+            seeds: Sequence[int] | None = None) -> list[Any]:
         """Run ``fn(cell)`` for every cell (a frozen dataclass with a ``seed`` field, or a dict) through
         the run's executor, each with its own seed.
 
-        Seeds are children of one child of the run's SeedSequence, in cell order; finished cells are
-        stored under ``cells/`` so that a re-run into the same directory only computes the rest. A cell's
-        cache key covers the resolved config as config.yaml records it (:func:`resolved_config`, so
-        that ``--resume`` from config.yaml computes the same keys), the code version and the data
-        files read so far.
+        Seeds are children of one child of the run's SeedSequence, in cell order (:meth:`cell_seeds`),
+        or ``seeds`` when given (e.g. one seed shared by the cells that split one piece of work);
+        finished cells are stored under ``cells/`` so that a re-run into the same directory only
+        computes the rest. A cell's cache key covers the resolved config as config.yaml records it
+        (:func:`resolved_config`, so that ``--resume`` from config.yaml computes the same keys), the
+        code version and the data files read so far.
         """
-        (stream,) = self.seed_sequence.spawn(1)
         seeded = []
-        for cell, child in zip(cells, stream.spawn(len(cells)), strict=True):
-            seed = int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        for cell, seed in zip(cells, self.cell_seeds(len(cells)) if seeds is None else seeds, strict=True):
             if dataclasses.is_dataclass(cell):  # a frozen cell with seed None gets its child seed
                 cell = cell if cell.seed is not None else dataclasses.replace(cell, seed=seed)
             else:
@@ -189,10 +196,33 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def default_run_dir(experiment: str, seed: int, root: Path = Path("runs")) -> Path:
-    """``runs/<experiment>/<UTC timestamp>_s<seed>``, made unique with a suffix if needed."""
+SLUG_CHARS = 40
+"""The longest override slug a run folder's name carries (longer ones are cut and given a digest)."""
+
+
+def overrides_slug(overrides: Sequence[str]) -> str:
+    """A short, file-name-safe summary of ``KEY=VALUE`` overrides: ``hidden_units=50_epochs=9``.
+
+    Brackets, quotes and spaces are dropped; beyond letters, digits and ``_ . = , + -`` every
+    character becomes ``-``; longer than
+    :data:`SLUG_CHARS`, it is cut and ends with 6 hex digits of the whole, so two runs stay apart.
+    """
+    import hashlib
+    import re
+
+    texts = [re.sub(r"[\[\]{}()'\"\s]+", "", o) for o in overrides]  # brackets, quotes, spaces: dropped
+    text = "_".join(re.sub(r"[^A-Za-z0-9_.=,+-]+", "-", o).strip("-") for o in texts)
+    if len(text) > SLUG_CHARS:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+        text = text[: SLUG_CHARS - 7].rstrip("-_") + "-" + digest
+    return text
+
+
+def default_run_dir(experiment: str, seed: int, root: Path = Path("runs"), overrides: Sequence[str] = ()) -> Path:
+    """``runs/<experiment>/<UTC timestamp>_s<seed>[_<overrides slug>]``, made unique with a suffix if needed."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = root / experiment / f"{stamp}_s{seed}"
+    slug = overrides_slug([o for o in overrides if not o.startswith("seed=")])
+    base = root / experiment / (f"{stamp}_s{seed}" + (f"_{slug}" if slug else ""))
     candidate, n = base, 1
     while candidate.exists():
         n += 1
@@ -233,6 +263,16 @@ def environment(device: str | None = None) -> dict[str, Any]:
         "device": device,
         "argv": sys.argv,
     }
+
+
+def interrupt_reason(exc: BaseException) -> str:
+    """What ended a run early, in words: ``Ctrl-C`` or ``SIGTERM`` (see :func:`sigterm_as_interrupt`)."""
+    detail = str(exc).strip()
+    if not detail:
+        return "Ctrl-C"
+    if detail == f"signal {int(signal.SIGTERM)}":
+        return "SIGTERM"
+    return detail
 
 
 @contextmanager
@@ -401,6 +441,19 @@ def stale_reason(run_dir: Path, version: str) -> str | None:
     return None
 
 
+def kept_work(run_dir: Path) -> str:
+    """What an interrupted run left to resume from, in words: ``3 finished cells and 2 training
+    checkpoints kept in runs/...`` (or that nothing had finished)."""
+    run_dir = Path(run_dir)
+    cells = len(list((run_dir / "cells").glob("*.json"))) if (run_dir / "cells").is_dir() else 0
+    stages = len(list((run_dir / "checkpoints").rglob("*.pt"))) if (run_dir / "checkpoints").is_dir() else 0
+    if not cells and not stages:
+        return f"no cell had finished, {run_dir} keeps nothing to reuse"
+    kept = [f"{cells} finished cell{'s' * (cells != 1)}"] if cells else []
+    kept += [f"{stages} training checkpoint{'s' * (stages != 1)}"] if stages else []
+    return f"{run_dir} keeps {' and '.join(kept)}"
+
+
 def clear_results(run_dir: Path) -> None:
     """Delete the results anndl wrote in ``run_dir`` (what its ledger lists under :data:`RESULTS`)."""
     ledger.remove_recorded(run_dir, RESULTS)
@@ -436,7 +489,7 @@ def output_folder(folder: Path, *, keep_others: bool = False, names: Sequence[st
 
 def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool = False, jobs: int = 1,
             progress: bool = True, executor_obj: executor.Executor | None = None,
-            replace: bool = False, keep_others: bool = False) -> dict[str, Any]:
+            replace: bool = False, keep_others: bool = False, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run ``exp`` with ``config`` in ``run_dir``; returns the flat metrics written to metrics.json.
 
     Results already in ``run_dir`` are reused only when they were made by the same code from the same
@@ -444,6 +497,8 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     run again and its files are left untouched. ``replace``: see :func:`prepare_run_dir`. A
     ``run_dir`` holding files that anndl did not write is refused (ForeignFileError, exit 2) unless
     ``keep_others``; either way anndl never replaces or deletes them (:mod:`anndl.ledger`).
+    ``overrides``: the ``KEY=VALUE`` texts the run was started with, recorded in status.json
+    (``anndl runs`` shows them).
     """
     resolved = resolved_config(config)
     check_run_dir_path(run_dir)
@@ -452,11 +507,12 @@ def execute(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: 
     with sigterm_as_interrupt(), output_folder(run_dir, keep_others=keep_others, results=("cells", "checkpoints")):
         prepare_run_dir(run_dir, exp.name, resolved, replace=replace)
         return _execute_if_needed(exp, config, run_dir, quick=quick, jobs=jobs, progress=progress,
-                                  executor_obj=executor_obj)
+                                  executor_obj=executor_obj, overrides=overrides)
 
 
 def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path, *, quick: bool, jobs: int,
-                       progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+                       progress: bool, executor_obj: executor.Executor | None,
+                       overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Reuse, recompute or run (the caller holds the run's lock)."""
     remove_stale_temporaries(run_dir)
     version = digests.code_version()
@@ -468,16 +524,18 @@ def _execute_if_needed(exp: Experiment, config: ExperimentConfig, run_dir: Path,
         note(f"{run_dir}: already completed with this config, code and data; nothing to do")
         return _read_json(run_dir / "metrics.json")
     return _execute_locked(exp, config, run_dir, version, quick=quick, jobs=jobs, progress=progress,
-                           executor_obj=executor_obj)
+                           executor_obj=executor_obj, overrides=overrides)
 
 
 def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, version: str, *, quick: bool,
-                    jobs: int, progress: bool, executor_obj: executor.Executor | None) -> dict[str, Any]:
+                    jobs: int, progress: bool, executor_obj: executor.Executor | None,
+                    overrides: Sequence[str] = ()) -> dict[str, Any]:
     env = {**environment(getattr(config, "device", None)), "code_version": version, "data_files": {},
            "quick": "applied" if quick else "not applied"}
     atomic.write_json(run_dir / "env.json", env)
     status = {"state": "running", "experiment": exp.name, "started": utc_now(), "pid": os.getpid(),
-              "host": platform.node()}
+              "host": platform.node(),
+              "overrides": list(overrides) or _read_json(run_dir / "status.json").get("overrides") or []}
     atomic.write_json(run_dir / "status.json", status)
     start = time.perf_counter()
     with digests.collect_reads() as reads:
@@ -495,7 +553,7 @@ def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, ve
             if partial:
                 atomic.write_json(run_dir / "metrics.json", {**flatten_metrics(partial), "partial": True})
             status.update(state=state, finished=utc_now(), wall_time_s=time.perf_counter() - start,
-                          error=f"{type(exc).__name__}: {exc}")
+                          error=interrupt_reason(exc) if state == "interrupted" else f"{type(exc).__name__}: {exc}")
             atomic.write_json(run_dir / "status.json", status)
             raise
         finally:
@@ -504,18 +562,3 @@ def _execute_locked(exp: Experiment, config: ExperimentConfig, run_dir: Path, ve
     status.update(state="completed", finished=utc_now(), wall_time_s=time.perf_counter() - start)
     atomic.write_json(run_dir / "status.json", status)
     return metrics
-
-
-def load_run(run_dir: Path) -> dict[str, Any]:
-    """Read a run directory's status, metrics and figure paths (for ``anndl show``)."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file():
-        raise ConfigError(f"{run_dir}: not a run directory (no config.yaml)")
-
-    status = _read_json(run_dir / "status.json")
-    if status.get("state") == "running" and status.get("host", platform.node()) == platform.node() \
-            and not pid_alive(status.get("pid")):
-        status["state"] = "interrupted (process gone)"
-    figures = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
-    tables = sorted((run_dir / "tables").glob("*.md")) if (run_dir / "tables").is_dir() else []
-    return {"status": status, "metrics": _read_json(run_dir / "metrics.json"), "figures": figures, "tables": tables}

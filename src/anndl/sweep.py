@@ -2,9 +2,12 @@
 
 ``anndl sweep configs/pca.yaml seed=0..4 threes_count=100,200`` makes 10 runs under the sweep
 directory, then writes ``summary.csv`` / ``summary.md`` (one row per cell: its values, state and
-headline metrics) and ``sweep_<metric>.png`` (``--metric``, else the first metric that varies across
-the cells). Cells run through the executor (local processes or
-Dask) and are cached like any other cells, so a killed sweep restarted with the same command
+headline metrics; with ``seed`` among the axes, first a table of mean ± standard error over the
+seeds per cell) and ``sweep_<metric>.png`` (``--metric``, else the first held-out metric, its name
+holding ``test`` or ``val``, that varies across the cells, else the first that varies): a line over a
+numeric axis, on a log scale when its values span a decade or more; bars otherwise. Cells run
+through the executor (local processes or Dask) and are cached like any other cells, so a killed
+sweep restarted with the same command
 computes only the unfinished cells; a failing cell is listed with its error and does not stop the
 others. Axes that would silently disagree are refused (exit 2): a key given twice, a value given
 twice on one axis, a key that is both an axis and a ``--set`` override (or a part of one, as ``data``
@@ -139,13 +142,21 @@ def unknown_metric(metric: str, results: Sequence[dict]) -> str | None:
     return f"sweep: --metric {metric!r} is not a numeric metric of these runs; {hint}available: {shown or 'none'}"
 
 
+HELD_OUT_WORDS = ("test", "val")
+"""Parts of the names of metrics measured on held-out data, which a sweep plots by default."""
+
+
 def varying_metric(results: Sequence[dict], names: Sequence[str]) -> str | None:
-    """The first of ``names`` whose value differs between completed cells (else the first name)."""
-    for name in names:
-        values = {r["metrics"][name] for r in results if name in r.get("metrics", {})}
-        if len(values) > 1:
-            return name
-    return names[0] if names else None
+    """The metric a sweep plots by default: the first of ``names`` measured on held-out data (its
+    name holds ``test`` or ``val``) whose value differs between completed cells, else the first
+    that differs (wall times last), else the first name."""
+    from anndl.comparison import timing
+
+    varying = [name for name in names
+               if len({repr(r["metrics"][name]) for r in results if name in r.get("metrics", {})}) > 1]
+    held_out = [n for n in varying if any(word in n.lower() for word in HELD_OUT_WORDS) and not timing(n)]
+    ranked = held_out + [n for n in varying if not timing(n)] + varying
+    return ranked[0] if ranked else (names[0] if names else None)
 
 
 def run_sweep(config: Path, axis_texts: Sequence[str], out_dir: Path, *, quick: bool = False,
@@ -181,8 +192,11 @@ def _run_cells(cells: list[dict], combos: list[dict[str, str]], axes: Sequence[t
     if error is not None:
         raise ConfigError(error)
     chosen = metric or varying_metric(results, numeric_metrics(results))
+    keys = [k for k, _ in axes]
+    if "seed" in keys:
+        _write_summary(out_dir, rows, over_seeds(rows, results, keys, headline_metrics(results, chosen)))
     if chosen is not None:
-        _plot_metric(out_dir, rows, [k for k, _ in axes], chosen, results)
+        _plot_metric(out_dir, rows, keys, chosen, results)
     return rows
 
 
@@ -196,7 +210,41 @@ def _summary_rows(cells, combos, results, columns) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_summary(out_dir: Path, rows: list[dict[str, Any]]) -> None:
+def mean_and_se(values: Sequence[float]) -> tuple[float, float | None]:
+    """Mean and standard error of the mean (sample std / sqrt(n)); None for a single value."""
+    array = np.asarray(values, dtype=float)
+    if len(array) < 2:
+        return float(array.mean()), None
+    return float(array.mean()), float(array.std(ddof=1) / np.sqrt(len(array)))
+
+
+def format_mean_se(values: Sequence[float]) -> str:
+    """``0.0123 ± 0.0004 (n=5)``; the spread of one value is ``n/a``."""
+    mean, se = mean_and_se(values)
+    return f"{mean:.4g} ± {'n/a' if se is None else f'{se:.2g}'} (n={len(values)})"
+
+
+def over_seeds(rows: list[dict[str, Any]], results: Sequence[dict], keys: Sequence[str],
+               metrics: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per combination of the non-seed axes: its values, the completed seeds, and each
+    numeric metric as mean ± standard error over those seeds."""
+    group_keys = [k for k in keys if k != "seed"]
+    groups: dict[tuple, list[dict]] = {}
+    for row, result in zip(rows, results, strict=True):
+        if row["state"] == "completed":
+            groups.setdefault(tuple(row[k] for k in group_keys), []).append(result.get("metrics", {}))
+    table = []
+    for values, measured in groups.items():
+        entry: dict[str, Any] = {**dict(zip(group_keys, values, strict=True)), "seeds": len(measured)}
+        for name in metrics:
+            numbers = [m[name] for m in measured if isinstance(m.get(name), int | float)
+                       and not isinstance(m.get(name), bool)]
+            entry[name] = format_mean_se(numbers) if numbers else ""
+        table.append(entry)
+    return table
+
+
+def _write_summary(out_dir: Path, rows: list[dict[str, Any]], seeds: list[dict[str, Any]] | None = None) -> None:
     import csv
     import io
 
@@ -205,30 +253,81 @@ def _write_summary(out_dir: Path, rows: list[dict[str, Any]]) -> None:
     writer.writeheader()
     writer.writerows(rows)
     atomic.write_text(out_dir / "summary.csv", buffer.getvalue())
-    atomic.write_text(out_dir / "summary.md", runs.markdown_table(rows))
+    text = runs.markdown_table(rows)
+    if seeds:
+        text = ("## Over seeds: mean ± standard error of the mean (sample std / √n) per cell\n\n"
+                + runs.markdown_table(seeds) + "\n## Every run\n\n" + text)
+    atomic.write_text(out_dir / "summary.md", text)
+
+
+def numeric_axis(values: Sequence[str]) -> list[float] | None:
+    """The axis values as numbers, or None when one of them is not a plain number."""
+    numbers = []
+    for text in values:
+        try:
+            numbers.append(float(text))
+        except (TypeError, ValueError):
+            return None
+    return numbers
+
+
+def spans_a_decade(values: Sequence[float]) -> bool:
+    """Positive values whose largest is at least 10 times the smallest: drawn on a log scale."""
+    positive = [v for v in values if np.isfinite(v)]
+    return bool(positive) and min(positive) > 0 and max(positive) >= 10 * min(positive)
 
 
 def _plot_metric(out_dir: Path, rows: list[dict[str, Any]], keys: list[str], metric: str,
                  results: Sequence[dict]) -> None:
-    """Mean ± std of ``metric`` per combination of the non-seed axes (over seeds when seed is swept)."""
+    """Mean ± standard error of ``metric`` over seeds (when seed is swept) per combination of the other
+    axes: a line over the first numeric axis (log scale when it spans a decade), one line per value of
+    the remaining axes; bars when no axis is numeric. The y axis is logarithmic when the means span
+    a decade."""
     from anndl import plotting  # matplotlib only when a figure is drawn
 
     group_keys = [k for k in keys if k != "seed"]
-    groups: dict[str, list[float]] = {}
+    groups: dict[tuple, list[float]] = {}
     for row, result in zip(rows, results, strict=True):
         value = result.get("metrics", {}).get(metric)
         if row["state"] != "completed" or not isinstance(value, int | float) or isinstance(value, bool):
             continue
-        label = ", ".join(f"{k}={row[k]}" for k in group_keys) or "all"
-        groups.setdefault(label, []).append(float(value))
+        groups.setdefault(tuple(row[k] for k in group_keys), []).append(float(value))
     if not groups:
         return
-    labels = list(groups)
-    means = [np.mean(v) for v in groups.values()]
-    stds = [np.std(v) for v in groups.values()]
-    fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.6 * len(labels) + 2))
-    ax.bar(range(len(labels)), means, yerr=stds, capsize=3, color="tab:blue", alpha=0.8)
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    spread = " (mean ± std over seeds)" if "seed" in keys else ""
-    ax.set(ylabel=metric, title=f"{metric} across the sweep{spread}")
+    stats = {combo: mean_and_se(values) for combo, values in groups.items()}
+    spread = "mean ± standard error over seeds" if "seed" in keys else "one run per point"
+    x_axis = next((i for i, k in enumerate(group_keys)
+                   if numeric_axis([c[i] for c in groups]) is not None and len({c[i] for c in groups}) > 1), None)
+    means = [m for m, _ in stats.values()]
+    if x_axis is not None:
+        fig, ax = plotting.subplots(1, 1, width=6, height=4)
+        others = [k for i, k in enumerate(group_keys) if i != x_axis]
+        lines: dict[tuple, list[tuple[float, float, float | None]]] = {}
+        for combo, (mean, se) in stats.items():
+            rest = tuple(v for i, v in enumerate(combo) if i != x_axis)
+            lines.setdefault(rest, []).append((float(combo[x_axis]), mean, se))
+        for rest, points in lines.items():
+            points.sort()
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            errors = [p[2] if p[2] is not None else 0.0 for p in points]
+            label = ", ".join(f"{k}={v}" for k, v in zip(others, rest, strict=True)) or None
+            ax.errorbar(xs, ys, yerr=errors if any(p[2] is not None for p in points) else None, marker="o",
+                        capsize=3, label=label)
+        xs_all = sorted({float(c[x_axis]) for c in groups})
+        if spans_a_decade(xs_all):
+            ax.set_xscale("log")
+            ax.minorticks_off()
+        ax.set_xticks(xs_all, [f"{x:g}" for x in xs_all])
+        ax.set_xlabel(group_keys[x_axis])
+        if others:
+            ax.legend(fontsize=8)
+    else:
+        labels = [", ".join(f"{k}={v}" for k, v in zip(group_keys, combo, strict=True)) or "all" for combo in stats]
+        errors = [se if se is not None else 0.0 for _, se in stats.values()]
+        fig, ax = plotting.subplots(1, 1, width=max(4.0, 0.6 * len(labels) + 2))
+        ax.bar(range(len(labels)), means, yerr=errors, capsize=3, color="tab:blue", alpha=0.8)
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    if spans_a_decade(means):
+        ax.set_yscale("log")
+    ax.set(ylabel=metric, title=f"{metric} across the sweep ({spread})")
     plotting.save_figure(fig, out_dir / "figures", f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', metric)}")

@@ -91,11 +91,13 @@ def _flat(images: np.ndarray) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class StackCell:
-    """One repetition of a group of architectures that share their first layer."""
+    """One architecture in one repetition (a cell of ``ctx.map``): its greedy layers, softmax and
+    fine-tuning. Architectures of a repetition that share their first layer share ``seed`` and
+    ``checkpoint_dir``, so each shared layer is trained once and read from its checkpoint after."""
 
     data: DigitData
     data_seed: int
-    architectures: tuple[tuple[int, ...], ...]
+    hidden: tuple[int, ...]
     first_layer: AutoencoderLayer
     deeper_layers: AutoencoderLayer
     softmax_epochs: int
@@ -122,11 +124,12 @@ class BaselineCell:
     seed: int | None = None
 
 
-def _stack_group(cell: StackCell) -> dict:
-    """Train every architecture of ``cell`` (greedy, then fine-tuned); measure test accuracy.
+def _stack_architecture(cell: StackCell) -> dict:
+    """Train one architecture (greedy layers, softmax, then fine-tuning); measure test accuracy.
 
-    Every finished layer and fine-tuned stack is saved under ``cell.checkpoint_dir`` and skipped
-    when a restarted run finds it there.
+    Every stage (each autoencoder, the softmax layer, the fine-tuned stack) is saved under
+    ``cell.checkpoint_dir`` when it finishes and read back, not retrained, by a restarted run or by
+    another architecture of the same repetition that shares the layer.
     """
     from anndl.nn.autoencoders.sparse import StackedClassifier, train_stack
     from anndl.nn.torchkit import Checkpointer
@@ -134,29 +137,24 @@ def _stack_group(cell: StackCell) -> dict:
     data = load_digits(cell.data, np.random.default_rng(cell.data_seed))
     stages = Path(cell.checkpoint_dir)
     X, X_test = _flat(data.train_images), _flat(data.test_images)
-    cache: dict = {}
-    results = []
     layers = [dataclasses.asdict(cell.first_layer), dataclasses.asdict(cell.deeper_layers)]
-    for hidden in cell.architectures:
-        settings = [layers[0]] + [layers[1]] * (len(hidden) - 1)
-        start = time.perf_counter()
-        autoencoders, softmax = train_stack(X, data.train_labels, hidden, settings, seed=cell.seed,
-                                            softmax_epochs=cell.softmax_epochs, cache=cache, progress=True,
-                                            optimiser=cell.optimiser, checkpoint_dir=stages)
-        stack = StackedClassifier(autoencoders, softmax)
-        greedy = stack.accuracy(X_test, data.test_labels)
-        finetuned = Checkpointer(stages, 1, name=f"finetuned_{'-'.join(map(str, hidden))}")
-        if not finetuned.resume({"stack": stack}):
-            stack.fine_tune(X, data.train_labels, epochs=cell.finetune_epochs, optimiser=cell.optimiser,
-                            progress=True)
-            finetuned.save(1, {"stack": stack})
-        results.append({"hidden": list(hidden), "accuracy_greedy": greedy,
-                        "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
-                        "finetune_iterations": len(stack.loss_curve_) - 1,
-                        "seconds": time.perf_counter() - start})
-    first = cache[(int(cell.architectures[0][0]),)][0]
-    shown = first.encoder_weight_[: cell.features_shown].numpy() if cell.keep_features else np.zeros(0)
-    return {"results": results, "features": shown, "description": data.description}
+    settings = [layers[0]] + [layers[1]] * (len(cell.hidden) - 1)
+    start = time.perf_counter()
+    autoencoders, softmax = train_stack(X, data.train_labels, cell.hidden, settings, seed=cell.seed,
+                                        softmax_epochs=cell.softmax_epochs, progress=True,
+                                        optimiser=cell.optimiser, checkpoint_dir=stages)
+    stack = StackedClassifier(autoencoders, softmax)
+    greedy = stack.accuracy(X_test, data.test_labels)
+    finetuned = Checkpointer(stages, 1, name=f"finetuned_{'-'.join(map(str, cell.hidden))}")
+    if not finetuned.resume({"stack": stack}):
+        stack.fine_tune(X, data.train_labels, epochs=cell.finetune_epochs, optimiser=cell.optimiser, progress=True)
+        finetuned.save(1, {"stack": stack})
+    shown = autoencoders[0].encoder_weight_[: cell.features_shown].numpy() if cell.keep_features else np.zeros(0)
+    return {"result": {"hidden": list(cell.hidden), "accuracy_greedy": greedy,
+                       "accuracy_finetuned": stack.accuracy(X_test, data.test_labels),
+                       "finetune_iterations": len(stack.loss_curve_) - 1,
+                       "seconds": time.perf_counter() - start},
+            "features": shown, "description": data.description}
 
 
 def _baseline(cell: BaselineCell) -> dict:
@@ -195,28 +193,37 @@ COURSE_DATA = (CourseFiles({"data.train_images": "digittrain_dataset.mat", "data
             check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: SAEConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
-    if cfg.share_greedy_layers:  # one cell per (repetition, first-layer size): its architectures share layers
+    if cfg.share_greedy_layers:  # architectures with the same first layer share it within a repetition
         firsts = list(dict.fromkeys(a[0] for a in cfg.architectures))
         groups = [[a for a in cfg.architectures if a[0] == f] for f in firsts]
     else:
         groups = [[a] for a in cfg.architectures]
-    cells = [StackCell(cfg.data, data_seed, tuple(map(tuple, g)), cfg.first_layer, cfg.deeper_layers,
-                       cfg.softmax_epochs, cfg.finetune_epochs, cfg.optimiser, cfg.features_shown, r, r == 0 and i == 0,
-                       str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}"))
-             for r in range(cfg.repetitions) for i, g in enumerate(groups)]
-    outcomes = ctx.map(_stack_group, cells, desc="stacked autoencoders")
+    group_seeds = ctx.cell_seeds(cfg.repetitions * len(groups))  # one per (repetition, group), in that order
+    cells, seeds = [], []
+    for r in range(cfg.repetitions):
+        # one cell per architecture; the groups' first architectures come first, so that parallel workers
+        # start on different first layers rather than on the same shared one
+        order = sorted(((k, i, a) for i, g in enumerate(groups) for k, a in enumerate(g)), key=lambda t: t[:2])
+        for k, i, hidden in order:
+            cells.append(StackCell(cfg.data, data_seed, tuple(hidden), cfg.first_layer, cfg.deeper_layers,
+                                   cfg.softmax_epochs, cfg.finetune_epochs, cfg.optimiser, cfg.features_shown, r,
+                                   r == 0 and i == 0 and k == 0, str(ctx.checkpoint_dir / f"sae_rep{r}_group{i}")))
+            seeds.append(group_seeds[r * len(groups) + i])
+    outcomes = ctx.map(_stack_architecture, cells, desc="stacked autoencoders (architecture x repetition)",
+                       seeds=seeds)
+    first = next(o for o, c in zip(outcomes, cells, strict=True) if c.keep_features)
 
     b = cfg.baseline
     baseline_cells = [BaselineCell(cfg.data, data_seed, r, tuple(b.hidden), b.algorithm, b.epochs, b.val_fraction)
                       for r in range(b.repetitions)]
     baseline = ctx.map(_baseline, baseline_cells, desc="MLP baseline") if baseline_cells else []
 
-    rows = _table_rows(cfg.architectures, [r for o in outcomes for r in o["results"]])
+    rows = _table_rows(cfg.architectures, [o["result"] for o in outcomes])
     ctx.write_table("sae_accuracy", rows)
-    _plot_features(ctx, outcomes[0]["features"], cfg.architectures[0][0])
+    _plot_features(ctx, first["features"], cfg.architectures[0][0])
     _plot_accuracies(ctx, rows, baseline)
     baseline_acc = [100 * r["accuracy"] for r in baseline]
-    metrics = {"data": outcomes[0]["description"],
+    metrics = {"data": first["description"],
                "architectures": {r["hidden layers"]: {"accuracy_greedy": r["accuracy greedy (%)"],
                                                       "accuracy_finetuned": r["accuracy fine-tuned (%)"],
                                                       "accuracy_greedy_std": r["std greedy (%)"],

@@ -169,12 +169,13 @@ def run(cfg: LSTMSantaFeConfig, ctx) -> dict:
     _plot_forecasts(ctx, cfg, forecasts, test)
     configs = {"LSTM": (cfg.hidden, cfg.lag), "MLP": (cfg.mlp_hidden, cfg.mlp_lag)}
     metrics = {name.lower(): forecast_errors(forecasts[name], test) for name in configs}
+    spread = cfg.repetitions > 1  # one repetition has no spread to show
     rows = [
         {
             "model": f"{name} (h={h}, p={p})",
             "repetitions": cfg.repetitions,
-            "test RMSE": f"{m['test_rmse_mean']:.2f} ± {m['test_rmse_std']:.2f}",
-            "test MSE": f"{m['test_mse_mean']:.1f} ± {m['test_mse_std']:.1f}",
+            "test RMSE": f"{m['test_rmse_mean']:.2f} ± " + (f"{m['test_rmse_std']:.2f}" if spread else "n/a"),
+            "test MSE": f"{m['test_mse_mean']:.1f} ± " + (f"{m['test_mse_std']:.1f}" if spread else "n/a"),
             "best RMSE": min(m["test_rmse_per_repetition"]),
         }
         for (name, (h, p)), m in zip(configs.items(), metrics.values(), strict=True)
@@ -226,7 +227,7 @@ def _plot_forecasts(ctx, cfg: LSTMSantaFeConfig, forecasts: dict, test: np.ndarr
         data |= {f"{name} repetition {r} forecast (original units)": f for r, f in enumerate(runs)}
         rmse = plotting.forecast_panel(ax, t, test, runs, colour=colours[name], label=f"{name} closed-loop forecast",
                                        limits=limits)
-        ax.set(xlabel="time step", title=f"{names[name]}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}")
+        ax.set(xlabel="time step", title=f"{names[name]}\ntest RMSE {plotting.mean_spread(rmse)}")
     axes[0].set_ylim(*limits)
     axes[0].set_ylabel("laser intensity (original units)")
     handles, labels = axes[0].get_legend_handles_labels()

@@ -327,7 +327,7 @@ def _plot_forecasts(ctx, cfg: MLPSantaFeConfig, finals: dict, forecasts: dict, t
                                        limits=limits)
         ax.set(
             xlabel="time step",
-            title=f"{labels[name]}: h={h}, p={p}\ntest RMSE {rmse.mean():.1f} ± {rmse.std():.1f}",
+            title=f"{labels[name]}: h={h}, p={p}\ntest RMSE {plotting.mean_spread(rmse)}",
         )
     axes[0].set_ylim(*limits)
     axes[0].set_ylabel("laser intensity (original units)")
