@@ -115,9 +115,9 @@ def count_cells(monkeypatch) -> dict:
     calls = {"n": 0}
     original = executor.run_cell
 
-    def counting(fn, cell, single_thread=False):
+    def counting(fn, cell):
         calls["n"] += 1
-        return original(fn, cell, single_thread)
+        return original(fn, cell)
 
     monkeypatch.setattr(executor, "run_cell", counting)
     return calls
@@ -237,6 +237,10 @@ def test_a_study_too_large_for_this_machine_is_refused_naming_the_keys(monkeypat
     one_line_exit_2(CliRunner().invoke(main, ["validate", "hopfield_3d", "grid_points=1000"]),
                     "grid_points, random_points, num_steps", "GB of memory", "1 GB available")
     assert CliRunner().invoke(main, ["validate", "hopfield_3d", "grid_points=11"]).exit_code == 0
+    # a Hopfield net of D units holds (D, D) weights: D = 20,000 needs ~19 GB, D = 100 a fraction of a MB
+    one_line_exit_2(CliRunner().invoke(main, ["validate", "hopfield_capacity", "dimension=20000"]),
+                    "dimension, pattern_counts", "GB of memory", "1 GB available")
+    assert CliRunner().invoke(main, ["validate", "hopfield_capacity", "dimension=100"]).exit_code == 0
 
 
 @pytest.mark.parametrize("out", ["/proc/self/anndl_run", "/sys/anndl_run", "/tmp/" + "/".join(["d" * 100] * 50)])

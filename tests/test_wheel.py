@@ -93,7 +93,7 @@ def test_wheel_installs_and_runs_anywhere(installed):
     markdown = (report / "report.md").read_text()
     assert "; quick settings" in markdown and "hopfield_digits" in markdown
     shown = json.loads((report / "figures" / "metrics.json").read_text())
-    assert sorted(shown) == ["hopfield_2d", "hopfield_3d", "hopfield_digits"]
+    assert sorted(shown) == ["hopfield_2d", "hopfield_3d", "hopfield_capacity", "hopfield_digits", "hopfield_mnist"]
     assert all("state" not in m for m in shown.values()), shown  # a failed config records only its state
     assert list((report / "figures").glob("fig2_*.png")) and (report / "report.html").is_file()
     assert not (work / "report.md").exists() and not (work / "figures").exists()

@@ -25,9 +25,9 @@ def test_gan_and_vae_samples_are_scored_by_one_code_path(tmp_path, monkeypatch):
     vae = api.run_experiment("vae_mnist", out=tmp_path / "vae", quick=True, progress=False, **TINY)
     assert calls == [["vanilla GAN (fully connected)"], ["VAE"]]
     for key in ("frechet_distance", "confident_fraction", "class_entropy_bits"):
-        assert gan[f"quality.real.{key}"] == pytest.approx(vae[f"quality.real.{key}"], rel=0, abs=0)
-    assert gan["quality.classifier_accuracy"] == vae["quality.classifier_accuracy"]
-    assert gan["quality.mlp.frechet_distance"] > 0 and vae["quality.vae.frechet_distance"] > 0
+        assert gan.metrics[f"quality.real.{key}"] == pytest.approx(vae.metrics[f"quality.real.{key}"], rel=0, abs=0)
+    assert gan.metrics["quality.classifier_accuracy"] == vae.metrics["quality.classifier_accuracy"]
+    assert gan.metrics["quality.mlp.frechet_distance"] > 0 and vae.metrics["quality.vae.frechet_distance"] > 0
 
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])

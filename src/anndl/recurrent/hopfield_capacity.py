@@ -15,7 +15,7 @@ from typing import Literal
 import matplotlib.ticker
 import numpy as np
 
-from anndl import plotting
+from anndl import memory, plotting
 from anndl.config import ExperimentConfig, param
 from anndl.registry import experiment
 
@@ -48,6 +48,13 @@ class HopfieldCapacityConfig(ExperimentConfig):
     """P of the basin study (load P / D)."""
     basin_distances: list[int] = param([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50], ge=0)
     """Hamming distances of the starts from their pattern in the basin study."""
+
+    def __post_init__(self):
+        # newhop's design and the update steps work on a few (D, D) float64 matrices; the largest
+        # recall batch is (P, D) per basin distance, with a working copy of each
+        largest = max([*self.pattern_counts, self.basin_patterns])
+        memory.check(8 * (6 * self.dimension**2 + 2 * largest * self.dimension * (len(self.basin_distances) + 1)),
+                     "dimension, pattern_counts", f"Hopfield networks of {self.dimension} units")
 
 
 @dataclasses.dataclass(frozen=True)
