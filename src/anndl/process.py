@@ -110,14 +110,7 @@ def command_settings(threads: int = DEFAULT_THREADS) -> Iterator[None]:
     before = _requested, {name: os.environ.get(name) for name in THREAD_VARIABLES}, _torch_threads()
     _requested = threads
     try:
-        if not threads:
-            yield
-            return
-        from threadpoolctl import threadpool_limits
-
-        os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
-        deferred_torch.call("set_num_threads", threads)
-        with threadpool_limits(limits=threads):
+        with _limited_threads(threads):
             yield
     finally:
         _requested = before[0]
@@ -140,6 +133,14 @@ def worker_settings(threads: int = DEFAULT_THREADS) -> Iterator[None]:
     global _requested
     retain_freed_memory()
     _requested = threads
+    with _limited_threads(threads):
+        yield
+
+
+@contextmanager
+def _limited_threads(threads: int) -> Iterator[None]:
+    """BLAS/OpenMP (threadpoolctl's scoped limits and the variables libraries loaded later read) and
+    torch at ``threads`` threads; 0 leaves them alone. Restoring the variables is the caller's job."""
     if not threads:
         yield
         return

@@ -11,15 +11,14 @@ import base64
 import datetime as dt
 import difflib
 import html
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from anndl.config import read_yaml
 from anndl.errors import ConfigError
+from anndl.runs import _read_json, pid_alive
 from anndl.runs import flatten_metrics as flatten
-from anndl.runs import pid_alive
 
 RUNS_ROOT = Path("runs")
 """Where ``anndl run`` puts runs by default (relative to the working directory)."""
@@ -86,14 +85,6 @@ class FigureFile:
 
     def _repr_png_(self) -> bytes:
         return self.path.read_bytes()
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text()) if path.is_file() else {}
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def status_text(status: Mapping[str, Any]) -> str:
