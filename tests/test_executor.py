@@ -90,3 +90,22 @@ def test_frozen_dataclass_cells_are_keyed_by_their_fields_and_seeded_by_theirs(t
     assert results[0]["legacy"] == results[1]["legacy"]  # both cells seed the globals with 7
     saved = sorted(json.loads(path.read_text())["cell"]["x"] for path in tmp_path.glob("*.json"))
     assert saved == [2, 3]
+
+
+def test_a_local_dask_cluster_without_workers_fails_instead_of_waiting_forever(monkeypatch):
+    import pytest
+
+    pytest.importorskip("distributed")
+    from anndl import executor
+    from anndl.executor import DaskExecutor
+
+    monkeypatch.setattr(executor, "POLL_S", 0.2)
+    monkeypatch.setattr(executor, "WORKERLESS_LIMIT_S", 1)
+    pool = DaskExecutor(jobs=1, threads=1)
+    try:
+        pool._cluster.scale(0)  # the worker processes gone, as when the machine killed them
+        pool.client.sync(pool._cluster._correct_state)
+        with pytest.raises(RuntimeError, match="no worker for 1 s"):
+            map_cells(noisy_square, cells(2), executor=pool, progress=False)
+    finally:
+        pool.close()

@@ -205,25 +205,63 @@ class DaskExecutor:
                                              host="127.0.0.1", dashboard_address=None, env=env,
                                              security=True if temporary_tls_available() else None)
             self.client = Client(self._cluster)
+            self._wait_for_local_workers()
         else:
             self.client = connect(address, security)
 
+    def _wait_for_local_workers(self) -> None:
+        try:
+            self.client.wait_for_workers(self.jobs, timeout=WORKER_START_TIMEOUT_S)
+        except TimeoutError:
+            self.close()
+            raise RuntimeError(f"the local Dask cluster started fewer than {self.jobs} worker(s) within "
+                               f"{WORKER_START_TIMEOUT_S} s; try --executor local") from None
+
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
-        from distributed import as_completed
+        from distributed import wait
 
         futures = [self.client.submit(_indexed, fn, index, cell, self.threads, pure=False) for index, cell in cells]
+        pending, workerless_since = set(futures), None
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                try:
+                    done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    workerless_since = self._check_workers(workerless_since)
+                    continue
+                for future in done:
+                    yield future.result()
         finally:
             for future in futures:
                 future.cancel()
+
+    def _check_workers(self, workerless_since: float | None) -> float | None:
+        """Raise when the LocalCluster this object started has had no worker for
+        :data:`WORKERLESS_LIMIT_S` (its worker processes died and were not restarted: the cells
+        would wait forever). A remote scheduler may legitimately wait for workers (a batch queue),
+        so it is never given up on. Returns when the cluster was first seen without workers."""
+        if self._cluster is None or self.client.scheduler_info().get("workers"):
+            return None
+        now = time.monotonic()
+        if workerless_since is None:
+            return now
+        if now - workerless_since > WORKERLESS_LIMIT_S:
+            raise RuntimeError(f"the local Dask cluster has had no worker for {WORKERLESS_LIMIT_S} s (its worker "
+                               f"processes died); finished cells are kept, run again with --resume")
+        return workerless_since
 
     def close(self) -> None:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
 
+
+POLL_S = 5
+"""How often :meth:`DaskExecutor.submit_all` looks at its cluster while no cell finishes (seconds)."""
+WORKER_START_TIMEOUT_S = 180
+"""How long a new LocalCluster may take to start its worker processes (each imports torch)."""
+WORKERLESS_LIMIT_S = 120
+"""How long a LocalCluster may stay without any worker before its cells are given up on (seconds)."""
 
 CONNECT_TIMEOUT_S = 10
 """How long a client tries to reach a ``--scheduler`` before giving up (distributed's default is 30 s)."""

@@ -3,6 +3,14 @@ greedily layer by layer (SGD 0.1, MSE, earlier layers frozen), a classifier on t
 cross-entropy), then fine-tuning of everything (SGD 1), batch 128, epochs 10 / 10 / 20; against the
 same network trained from scratch for the classifier's and fine-tuning's epochs together (the 2026
 question), with spread over repetitions. ``sae_digits`` stays the MATLAB-faithful 2023 version.
+
+At the course's settings the greedy pre-training learns next to nothing: 10 epochs of SGD 0.1 on the
+mean squared error leave the first layer's reconstruction error (0.158 per value on the shipped 4000
+digits) above that of a decoder that outputs the mean image (0.067), and the 64-d codes vary by about
+0.005 across images. A linear classifier on those frozen codes stays at chance (10 %), and fine-tuning
+does all the work. The metrics carry these three numbers (``pretraining_final_mse``, ``mean_only_mse``,
+``code_sd_across_images``) so the reader sees why; ``freeze_encoders: false`` (the course's code) lets
+the last encoder move during the classifier stage (24 % after it).
 """
 
 from __future__ import annotations
@@ -85,7 +93,7 @@ def train_cell(cell: SAECell) -> dict:
     xt = torch.as_tensor(split.test_images).reshape(len(split.test_images), -1).to(device)
     yt = torch.as_tensor(split.test_labels).to(device)
     model = StackedAutoencoder(cell.sizes).to(device)
-    start, pretraining = time.perf_counter(), []
+    start, pretraining, mean_only, code_spread = time.perf_counter(), [], [], None
     seeds = np.random.SeedSequence(cell.seed).generate_state(len(cell.sizes) + 2).tolist()
 
     def tested(_):
@@ -103,6 +111,10 @@ def train_cell(cell: SAECell) -> dict:
                                     epochs=cell.layer_epochs, batch_size=cell.batch_size, seed=seeds[k],
                                     progress=True, desc=f"layer {k + 1} pre-training")
             pretraining.append(history["loss"])
+            # what a decoder that ignores its code reaches: each input value's mean (the codes' variance)
+            mean_only.append(float(codes.var(dim=0, unbiased=False).mean()))
+        with torch.no_grad():
+            code_spread = float(model.encode(x).std(dim=0).mean())
         head = list(model.classifier.parameters()) if cell.freeze_encoders else [
             *model.classifier.parameters(), *model.encoders[-1].parameters()]
         first = minibatch.fit(model, (x, y), cross_entropy, torch.optim.SGD(head, lr=cell.lr),
@@ -120,6 +132,7 @@ def train_cell(cell: SAECell) -> dict:
         accuracy = history["test_accuracy"]
         after_classifier = accuracy[cell.classifier_epochs - 1]
     return {"test_accuracy": accuracy, "after_classifier": after_classifier, "pretraining_loss": pretraining,
+            "mean_only_mse": mean_only, "code_spread": code_spread,
             "seconds": time.perf_counter() - start, "n_train": len(x), "n_test": len(xt),
             "description": split.description}
 
@@ -148,7 +161,11 @@ def run(cfg: SAEMnistConfig, ctx) -> dict:
     for i, loss in enumerate(np.array([r["pretraining_loss"] for r in schemes["pretrained"]]).transpose(1, 0, 2)):
         plotting.mean_band(ax_pre, np.arange(1, cfg.layer_epochs + 1), loss,
                            label=f"layer {i + 1} ({cfg.sizes[i]} -> {cfg.sizes[i + 1]})", colour=f"C{i + 2}")
-    ax_pre.set(xlabel="pre-training epoch", ylabel="reconstruction MSE (per value)", title="Greedy pre-training")
+    for i, level in enumerate(np.mean([r["mean_only_mse"] for r in schemes["pretrained"]], axis=0)):
+        ax_pre.axhline(level, color=f"C{i + 2}", ls="--", lw=0.8,
+                       label="mean input, no code (a decoder that learned nothing)" if i == 0 else None)
+    ax_pre.set(xlabel="pre-training epoch", ylabel="reconstruction MSE (per value)", title="Greedy pre-training",
+               yscale="log")
     ax_pre.legend(fontsize=8)
     metrics: dict = {}
     for j, (name, runs) in enumerate(schemes.items()):
@@ -171,6 +188,12 @@ def run(cfg: SAEMnistConfig, ctx) -> dict:
          "test accuracy sd (%)": 100 * float(np.std(m["test_accuracy_per_repetition"], ddof=1))
          if cfg.repetitions > 1 else 0.0,
          "after the classifier's epochs (%)": 100 * m["after_classifier_epochs_mean"]} for n, m in metrics.items()])
+    pretrained = schemes["pretrained"]
+    metrics["pretrained"] |= {
+        "pretraining_final_mse": np.mean([[loss[-1] for loss in r["pretraining_loss"]] for r in pretrained],
+                                         axis=0).tolist(),
+        "mean_only_mse": np.mean([r["mean_only_mse"] for r in pretrained], axis=0).tolist(),
+        "code_sd_across_images": float(np.mean([r["code_spread"] for r in pretrained]))}
     first = results[0]
     gap = np.array(metrics["pretrained"]["test_accuracy_per_repetition"]) - np.array(
         metrics["scratch"]["test_accuracy_per_repetition"])
