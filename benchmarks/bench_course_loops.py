@@ -30,14 +30,13 @@ import torch
 from torch.nn import functional as F
 
 from anndl.nn import minibatch
-from anndl.nn.adversarial.options import CourseGanNetworks
+from anndl.nn.adversarial.options import CourseGanNetworks, GanBudget, GanMethod
 from anndl.nn.attention.vit import ViT
 from anndl.nn.autoencoders.options import Variant
 from anndl.nn.autoencoders.regularised import build, loss_terms
 from anndl.nn.autoencoders.stacked import StackedAutoencoder
 from anndl.nn.autoencoders.vae import VAE, vae_loss
 from anndl.nn.conv.course_cnn import CourseCNN
-from anndl.nn.adversarial.options import GanBudget, GanMethod
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_gan_step  # noqa: E402  (its plain GAN loop is the GAN peer)

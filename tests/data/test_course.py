@@ -21,6 +21,7 @@ from anndl.cli import main
 from anndl.configfile import load_config_file
 from anndl.data import cifar10
 from anndl.data.course import CIFAR_PY, DIGESTS, OPTIONAL, CourseFiles, choose, identify
+from anndl.data.mnist import load_mnist_subset, write_idx
 from anndl.data.santafe import load_series, load_split
 from anndl.errors import DataError
 
@@ -43,7 +44,8 @@ def test_every_declaration_names_a_config_key_and_a_course_file():
                                           "personal_regression", "mlp_santafe", "lstm_santafe", "dcgan"}
     for exp in declared:
         for group in exp.course_data:
-            assert set(group.files.values()) <= known, exp.name
+            names = [name for names in group.files.values() for name in ((names,) if isinstance(names, str) else names)]
+            assert set(names) <= known, exp.name
             # every key is a config key: the loader types it (an unknown key would be a ConfigError)
             load_config_file(exp.name, [f"{k}=x" for k in group.files])
 
@@ -63,6 +65,28 @@ def test_an_explicit_override_wins_over_a_course_file():
     loaded = load_config_file("pca", ["threes_path=null"], data_dir=COURSE)
     assert loaded.config.threes_path is None
     assert load_config_file("pca", data_dir=COURSE).config.threes_path == str((COURSE / "threes.mat").resolve())
+
+
+def test_data_takes_full_mnist_as_idx_files_plain_or_gzipped(tmp_path):
+    images, labels = load_mnist_subset()
+    order = np.random.default_rng(0).permutation(len(labels))  # the subset is sorted by class
+    images, labels = images[order], labels[order]
+    as_bytes = (images * 255).round().astype(np.uint8)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", as_bytes[:3000])
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels[:3000].astype(np.uint8))
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", as_bytes[3000:])
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels[3000:].astype(np.uint8))
+    sae = load_config_file("sae_mnist", data_dir=tmp_path).config.data
+    assert sae.source == "idx" and sae.max_train_per_class == 600
+    assert Path(sae.train_images).name == "train-images-idx3-ubyte.gz" and Path(sae.test_labels).name == (
+        "t10k-labels-idx1-ubyte")
+    assert load_config_file("sae_digits", data_dir=tmp_path).config.data.source == "mnist_subset"  # not MNIST's
+    result = CliRunner().invoke(main, ["run", "hopfield_mnist", "--quick", "--data", str(tmp_path), "--out",
+                                       str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "course data train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in result.output
+    env = json.loads((tmp_path / "run" / "env.json").read_text())
+    assert {Path(p).name for p in env["data_files"]} >= {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}
 
 
 def test_identify_reads_digests_not_names():

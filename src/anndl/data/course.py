@@ -45,10 +45,17 @@ DIGESTS: dict[str, dict[str, str]] = {
 not here: ``choles_all.csv`` is each student's own export from MATLAB (its bytes depend on the
 export), so no digest can recognise it and claims on it stay "not applicable"."""
 
+MNIST_TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+"""MNIST's training images and labels under the names its IDX files are published with."""
+MNIST_TEST = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+"""MNIST's test images and labels, likewise."""
+
 OPTIONAL = {
     "choles_all.csv": "MATLAB's cholesterol spectra, exported in MATLAB with "
                       "load choles_all; writetable(array2table(p'), 'choles_all.csv')",
     CIFAR_PY: "CIFAR-10's python batches (cifar-10-python.tar.gz unpacked)",
+    **{name + suffix: "full MNIST in its IDX format (gzipped or not), as the 2024 course's notebooks download it"
+       for name in (*MNIST_TRAIN, *MNIST_TEST) for suffix in ("", ".gz")},
 }
 """Files a course folder may hold besides the course's own (it does not ship them)."""
 
@@ -59,12 +66,23 @@ CIFAR_BATCHES = tuple(f"{CIFAR_PY}/data_batch_{i}" for i in range(1, 6))
 class CourseFiles:
     """Config keys that take course files, set together or not at all.
 
-    ``files``: dotted config key -> file (or folder) name in the course folder; ``settings``: dotted
-    key -> value set alongside (e.g. ``data.source: course_mat``) when every file is present.
+    ``files``: dotted config key -> file (or folder) name in the course folder, or a tuple of names of
+    which the first present is taken (``("x", "x.gz")``); ``settings``: dotted key -> value set alongside
+    (e.g. ``data.source: course_mat``) when every file is present.
     """
 
-    files: Mapping[str, str]
+    files: Mapping[str, str | tuple[str, ...]]
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def mnist_files(keys: Sequence[str], settings: Mapping[str, Any] | None = None) -> CourseFiles:
+    """The group that points a config's MNIST keys at MNIST's IDX files, plain or gzipped. ``keys``:
+    the config keys of the training images and labels, optionally followed by those of the test images
+    and labels; ``settings`` as in :class:`CourseFiles`."""
+    names = [*MNIST_TRAIN, *MNIST_TEST]
+    if len(keys) not in (2, 4):
+        raise ValueError(f"mnist_files: expected 2 or 4 config keys, got {list(keys)}")
+    return CourseFiles({key: (name, name + ".gz") for key, name in zip(keys, names, strict=False)}, settings or {})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,14 +125,23 @@ def choose(declared: Sequence[CourseFiles], data_dir: Path) -> CourseChoice:
     used: list[str] = []
     absent: list[str] = []
     for group in declared:
-        missing = [name for name in group.files.values() if not (data_dir / name).exists()]
+        found = {key: _first_present(data_dir, names) for key, names in group.files.items()}
+        missing = [_names(group.files[key])[0] for key, name in found.items() if name is None]
         if missing:
             absent += missing
             continue
-        overrides += [(key, str((data_dir / name).resolve())) for key, name in group.files.items()]
+        overrides += [(key, str((data_dir / name).resolve())) for key, name in found.items()]
         overrides += list(group.settings.items())
-        used += list(group.files.values())
+        used += list(found.values())
     return CourseChoice(tuple(overrides), tuple(dict.fromkeys(used)), tuple(dict.fromkeys(absent)))
+
+
+def _names(names: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+def _first_present(data_dir: Path, names: str | tuple[str, ...]) -> str | None:
+    return next((name for name in _names(names) if (data_dir / name).exists()), None)
 
 
 def identify(reads: Iterable[Mapping[str, str]]) -> list[str]:

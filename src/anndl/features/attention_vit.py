@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.registry import experiment
 
@@ -162,8 +163,15 @@ def check_data(cfg: AttentionViTConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (mnist_files(("data.train_images", "data.train_labels", "data.test_images", "data.test_labels"),
+                           {"data.source": "idx", "data.max_train_per_class": 1000}),)
+"""Full MNIST under ``--data DIR``: 10,000 training images (1000 per class; the course trained on all
+60,000 on a GPU: ``data.max_train_per_class=null``), MNIST's test set."""
+
+
 @experiment("attention_vit", AttentionViTConfig,
-            "Self-attention in numpy and torch, and a Vision Transformer on MNIST (session 3)", check_data=check_data)
+            "Self-attention in numpy and torch, and a Vision Transformer on MNIST (session 3)", check_data=check_data,
+            course_data=COURSE_DATA)
 def run(cfg: AttentionViTConfig, ctx) -> dict:
     demo = attention_demo(cfg.tokens, cfg.token_dim, ctx.child_seed())
     _plot_demo(ctx, demo)

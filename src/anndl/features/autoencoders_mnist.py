@@ -15,6 +15,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.nn.autoencoders.options import Variant
 from anndl.registry import experiment
@@ -124,9 +125,14 @@ def check_data(cfg: AutoencodersConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (mnist_files(("data.train_images", "data.train_labels", "data.test_images", "data.test_labels"),
+                           {"data.source": "idx", "data.max_train_per_class": 1000}),)
+"""Full MNIST under ``--data DIR``: the course's 10,000-image subset (1000 per class), MNIST's test set."""
+
+
 @experiment("autoencoders_mnist", AutoencodersConfig,
             "Undercomplete, denoising, sparse and contractive autoencoders with linear probes (session 3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: AutoencodersConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     cells = [AECell(cfg.data, data_seed, v, cfg.code, cfg.epochs, cfg.batch_size, cfg.lr, cfg.probe_max_iter,

@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.registry import experiment
 
@@ -90,8 +91,13 @@ def check_data(cfg: CNNMnistConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (mnist_files(("data.train_images", "data.train_labels", "data.test_images", "data.test_labels"),
+                           {"data.source": "idx", "data.max_train_per_class": 1000}),)
+"""Full MNIST under ``--data DIR``: the course's 10,000 training images (1000 per class), MNIST's test set."""
+
+
 @experiment("cnn_mnist", CNNMnistConfig, "The 2024 course's MNIST CNN: test accuracy per epoch with spread (session 3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: CNNMnistConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     cell = CNNMnistCell(cfg.data, data_seed, tuple(cfg.channels), cfg.hidden, cfg.dense_activation, cfg.epochs,

@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.data.course_digits import DigitData, load_digits
 from anndl.registry import experiment
 
@@ -142,9 +143,14 @@ def check_data(cfg: SAEMnistConfig) -> None:
     load_digits(cfg.data, np.random.default_rng(0))
 
 
+COURSE_DATA = (mnist_files(("data.train_images", "data.train_labels", "data.test_images", "data.test_labels"),
+                           {"data.source": "idx", "data.max_train_per_class": 600}),)
+"""Full MNIST under ``--data DIR``: the course's 6000 training images (600 per class), MNIST's test set."""
+
+
 @experiment("sae_mnist", SAEMnistConfig,
             "The 2024 course's stacked autoencoder (SGD): pre-trained vs from scratch, with spread (session 3)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: SAEMnistConfig, ctx) -> dict:
     data_seed = ctx.child_seed()
     common = dict(sizes=tuple(cfg.sizes), layer_epochs=cfg.layer_epochs, layer_lr=cfg.layer_lr,

@@ -14,6 +14,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.registry import experiment
 
 Rule = Literal["lssm", "hebb"]
@@ -112,9 +113,13 @@ def check_data(cfg: HopfieldMnistConfig) -> None:
     load_patterns(cfg)
 
 
+COURSE_DATA = (mnist_files(("mnist_images", "mnist_labels")),)
+"""Full MNIST under ``--data DIR``: the first training image of each digit, as the course takes them."""
+
+
 @experiment("hopfield_mnist", HopfieldMnistConfig,
             "Hopfield nets (newhop vs Hebb) storing ten MNIST digits: recovery vs noise and iterations "
-            "(2024 course, session 2)", check_data=check_data)
+            "(2024 course, session 2)", check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: HopfieldMnistConfig, ctx) -> dict:
     from anndl.nn.hopfield.network import course_energy, design
 

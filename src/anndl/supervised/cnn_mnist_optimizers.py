@@ -16,6 +16,7 @@ import numpy as np
 
 from anndl import plotting
 from anndl.config import ExperimentConfig, param
+from anndl.data.course import mnist_files
 from anndl.nn.feedforward.options import NamedOptimiser
 from anndl.registry import experiment
 
@@ -115,9 +116,14 @@ def check_data(cfg: CNNMnistOptimizersConfig) -> None:
     _load(cfg)
 
 
+COURSE_DATA = (mnist_files(("mnist_images", "mnist_labels"), {"train_size": 10000}),)
+"""Full MNIST under ``--data DIR``: 10,000 training images (the course's notebook took all 60,000 on a
+GPU: ``train_size=null``) and the config's held-out test images, from MNIST's training file."""
+
+
 @experiment("cnn_mnist_optimizers", CNNMnistOptimizersConfig,
             "The Keras MNIST convnet with Adam vs SGD vs Adadelta from shared starts (2024 course, session 1)",
-            check_data=check_data)
+            check_data=check_data, course_data=COURSE_DATA)
 def run(cfg: CNNMnistOptimizersConfig, ctx) -> dict:
     from anndl.errors import ConfigError
 
