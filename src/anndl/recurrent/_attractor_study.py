@@ -191,9 +191,11 @@ def _plot_trajectories(ctx, dim: int, states: np.ndarray, labels: np.ndarray, at
     first = fig.legend(*zip(*stable, strict=True), fontsize=7, loc="upper left", bbox_to_anchor=(anchor_x, 0.95),
                        title="attractors (×, stable end states)", title_fontsize=8, alignment="left")
     if others:
+        kinds = [text for text, present in (
+            ("○ end states of some starts", any(n.endswith(", unstable") for _, n in others)),
+            ("◇ fixed points that no start ends in", any(n.endswith("no end state") for _, n in others))) if present]
         fig.legend(*zip(*others, strict=True), fontsize=7, loc="upper left", title_fontsize=8, alignment="left",
-                   title="not attractors (unstable): ○ end states of some\n"
-                         "starts, ◇ fixed points that no start ends in",
+                   title="not attractors (unstable):\n" + ",\n".join(kinds),
                    bbox_to_anchor=(anchor_x, 0.93 - 0.045 * (len(stable) + 1)))
     fig.add_artist(first)
     ctx.save_figure(fig, f"hopfield_{dim}d_trajectories_by_attractor")

@@ -302,6 +302,7 @@ def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
         ax.set_xlabel("input x₁", labelpad=10)
         ax.set_ylabel("input x₂", labelpad=10)
         ax.set_zlabel("target t", labelpad=8)
+        ax.set_box_aspect(None, zoom=0.86)  # room inside the axes for the z label beside the next panel
     fig.colorbar(surface, ax=axes[:2], shrink=0.6, pad=0.08, label="target t (surface colour)")
     errors = np.abs(t[te] - prediction)
     dots = axes[2].scatter(X[te, 0], X[te, 1], c=errors, s=10, cmap="magma_r", edgecolors="none")
