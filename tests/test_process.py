@@ -152,3 +152,30 @@ def test_dask_workers_run_their_cells_under_the_thread_cap_and_the_allocator():
         pool.close()
     assert result["requested"] == 1 and result["torch"] == 1 and result["openblas"] == 1, result
     assert result["malloc"] is LINUX
+
+
+def test_library_trainers_leave_the_callers_random_streams_as_they_were():
+    import random
+
+    import torch
+
+    from anndl.nn.recurrent.lstm import train_lstm
+    from anndl.nn.recurrent.options import LSTMTrainingOptions
+    from anndl.seeding import seeded
+
+    def draws():
+        return random.random(), float(np.random.rand()), float(torch.rand(1))
+
+    def streams_after(call):
+        random.seed(7), np.random.seed(7), torch.manual_seed(7)
+        call()
+        return draws()
+
+    untouched = streams_after(lambda: None)
+    series = np.sin(np.linspace(0, 20, 80))
+    fit = lambda: train_lstm(series, 3, 4, LSTMTrainingOptions(epochs=2), seed=1, progress=False)  # noqa: E731
+    assert streams_after(fit) == untouched
+    with seeded(1):
+        inside = draws()
+    with seeded(1):
+        assert draws() == inside  # seeded inside the block, the same each time

@@ -19,14 +19,12 @@ from torch.nn.functional import logsigmoid, softplus
 from anndl.nn import divergence
 from anndl.nn.torchkit import Checkpointer, check_finite
 from anndl.nn.torchkit import epochs as epoch_progress
-from anndl.seeding import seed_globals
 
 METHODS = ("cd", "pcd")
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:
-    """Seed torch/numpy/random globally and return a torch Generator on ``device`` seeded with ``seed``."""
-    seed_globals(seed)
+    """A torch Generator on ``device`` seeded with ``seed`` (the RBM and DBM draw from it alone)."""
     return torch.Generator(device=device).manual_seed(seed)
 
 

@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from anndl.nn import divergence, torchkit
-from anndl.seeding import seed_globals
+from anndl.seeding import seeded
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -130,54 +130,54 @@ def fit_classifier(model: DigitCNN, images, labels, *, epochs: int, lr: float, m
     on that mini-batch) and ``val_iteration``, ``val_loss``, ``val_acc`` (every ``val_every``
     iterations and after the last one).
     """
-    seed_globals(int(seed))
-    shuffler = torch.Generator().manual_seed(int(seed))
-    device = torchkit.resolve_device(device) if isinstance(device, str) else device
-    n_in = model.conv1.in_channels
-    x = as_image_tensor(images, n_in)
-    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    if len(x) != len(y):
-        raise ValueError(f"{len(x)} images but {len(y)} labels")
-    if val is not None:
-        val = (as_image_tensor(val[0], n_in), torch.as_tensor(np.asarray(val[1]), dtype=torch.long))
-    if zero_center:
-        model.input_mean_.copy_(x.mean(0))
-    model.to(device).train()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    history = {k: [] for k in ("iteration", "epoch", "loss", "acc", "val_iteration", "val_loss", "val_acc")}
-
-    def validate(iteration):
+    with seeded(int(seed)):  # the caller's global generators are put back afterwards
+        shuffler = torch.Generator().manual_seed(int(seed))
+        device = torchkit.resolve_device(device) if isinstance(device, str) else device
+        n_in = model.conv1.in_channels
+        x = as_image_tensor(images, n_in)
+        y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        if len(x) != len(y):
+            raise ValueError(f"{len(x)} images but {len(y)} labels")
         if val is not None:
-            loss, acc = _loss_and_accuracy(model, *val, 512, device)
-            history["val_iteration"].append(iteration)
-            history["val_loss"].append(loss)
-            history["val_acc"].append(acc)
+            val = (as_image_tensor(val[0], n_in), torch.as_tensor(np.asarray(val[1]), dtype=torch.long))
+        if zero_center:
+            model.input_mean_.copy_(x.mean(0))
+        model.to(device).train()
+        optimiser = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        history = {k: [] for k in ("iteration", "epoch", "loss", "acc", "val_iteration", "val_loss", "val_acc")}
 
-    checkpoints = torchkit.Checkpointer(checkpoint_dir, checkpoint_every, name="cnn")
-    state = {"model": model, "optimiser": optimiser, "shuffler": shuffler, "history": history}
-    first_epoch = checkpoints.resume(state)
-    iteration = history["iteration"][-1] if history["iteration"] else 0
-    for epoch in torchkit.epochs(epochs, desc="CNN epochs", start=first_epoch, progress=progress):
-        order = torch.randperm(len(x), generator=shuffler)
-        for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
-            xb, yb = x[idx].to(device), y[idx].to(device)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            iteration += 1
-            history["iteration"].append(iteration)
-            history["epoch"].append(epoch + 1)
-            history["loss"].append(float(loss.detach()))
-            divergence.check_latest(history["loss"], epoch + 1, "CNN mini-batch loss", {"cnn_history": history})
-            history["acc"].append(float((logits.argmax(1) == yb).float().mean()))
-            if val_every and iteration % val_every == 0:
-                validate(iteration)
-        checkpoints.maybe_save(epoch + 1, state)
-    checkpoints.save(epochs, state)
-    if not history["val_iteration"] or history["val_iteration"][-1] != iteration:
-        validate(iteration)
-    model.eval()
-    return history
+        def validate(iteration):
+            if val is not None:
+                loss, acc = _loss_and_accuracy(model, *val, 512, device)
+                history["val_iteration"].append(iteration)
+                history["val_loss"].append(loss)
+                history["val_acc"].append(acc)
+
+        checkpoints = torchkit.Checkpointer(checkpoint_dir, checkpoint_every, name="cnn")
+        state = {"model": model, "optimiser": optimiser, "shuffler": shuffler, "history": history}
+        first_epoch = checkpoints.resume(state)
+        iteration = history["iteration"][-1] if history["iteration"] else 0
+        for epoch in torchkit.epochs(epochs, desc="CNN epochs", start=first_epoch, progress=progress):
+            order = torch.randperm(len(x), generator=shuffler)
+            for start in range(0, len(x), batch_size):
+                idx = order[start:start + batch_size]
+                xb, yb = x[idx].to(device), y[idx].to(device)
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                iteration += 1
+                history["iteration"].append(iteration)
+                history["epoch"].append(epoch + 1)
+                history["loss"].append(float(loss.detach()))
+                divergence.check_latest(history["loss"], epoch + 1, "CNN mini-batch loss", {"cnn_history": history})
+                history["acc"].append(float((logits.argmax(1) == yb).float().mean()))
+                if val_every and iteration % val_every == 0:
+                    validate(iteration)
+            checkpoints.maybe_save(epoch + 1, state)
+        checkpoints.save(epochs, state)
+        if not history["val_iteration"] or history["val_iteration"][-1] != iteration:
+            validate(iteration)
+        model.eval()
+        return history

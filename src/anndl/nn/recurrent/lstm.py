@@ -18,7 +18,7 @@ from torch import nn
 from anndl.nn import divergence, torchkit
 from anndl.nn.recurrent.forecasting import closed_loop_forecast, lag_matrix
 from anndl.nn.recurrent.options import LSTMTrainingOptions  # also importable from here, as before
-from anndl.seeding import seed_globals
+from anndl.seeding import seeded
 
 CLIP_METHODS = ("l2norm", "global-l2norm")
 
@@ -73,34 +73,34 @@ def train_lstm(
     if options.clip_method not in CLIP_METHODS:
         raise ValueError(f"unknown clip_method {options.clip_method!r}; known: {', '.join(CLIP_METHODS)}")
     device = torch.device(device)
-    seed_globals(seed)
-    model = LagLSTM(lag, hidden).to(device)
-    X, T = lag_matrix(series_std, lag)
-    inputs = torch.as_tensor(X[None], dtype=torch.float32, device=device)
-    targets = torch.as_tensor(T[None], dtype=torch.float32, device=device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=options.learning_rate, betas=(0.9, 0.999), eps=1e-8)
-    scheduler = torch.optim.lr_scheduler.StepLR(
-        optimiser, step_size=options.drop_period, gamma=options.drop_factor
-    )
-    fit = LSTMFit(model=model)
-    checkpoints = torchkit.Checkpointer(checkpoint_dir, options.checkpoint_every, name="lstm")
-    state = {"model": model, "optimiser": optimiser, "scheduler": scheduler, "loss_curve": fit.loss_curve_}
-    start = checkpoints.resume(state)
-    for epoch in torchkit.epochs(options.epochs, desc=desc, start=start, progress=progress):
-        optimiser.zero_grad()
-        predictions, _ = model(inputs)
-        data_loss = 0.5 * torch.mean((predictions - targets) ** 2)
-        penalty = 0.5 * options.l2 * sum(torch.sum(w**2) for w in _penalised(model))
-        (data_loss + penalty).backward()
-        _clip(model, options)
-        optimiser.step()
-        scheduler.step()
-        fit.loss_curve_.append(data_loss.item())
-        divergence.check_latest(fit.loss_curve_, epoch + 1, "LSTM training loss",
-                                {"lstm_training_loss_per_epoch": fit.loss_curve_})
-        checkpoints.maybe_save(epoch + 1, state)
-    checkpoints.save(options.epochs, state)
-    return fit
+    with seeded(seed):  # the caller's global generators are put back afterwards
+        model = LagLSTM(lag, hidden).to(device)
+        X, T = lag_matrix(series_std, lag)
+        inputs = torch.as_tensor(X[None], dtype=torch.float32, device=device)
+        targets = torch.as_tensor(T[None], dtype=torch.float32, device=device)
+        optimiser = torch.optim.Adam(model.parameters(), lr=options.learning_rate, betas=(0.9, 0.999), eps=1e-8)
+        scheduler = torch.optim.lr_scheduler.StepLR(
+            optimiser, step_size=options.drop_period, gamma=options.drop_factor
+        )
+        fit = LSTMFit(model=model)
+        checkpoints = torchkit.Checkpointer(checkpoint_dir, options.checkpoint_every, name="lstm")
+        state = {"model": model, "optimiser": optimiser, "scheduler": scheduler, "loss_curve": fit.loss_curve_}
+        start = checkpoints.resume(state)
+        for epoch in torchkit.epochs(options.epochs, desc=desc, start=start, progress=progress):
+            optimiser.zero_grad()
+            predictions, _ = model(inputs)
+            data_loss = 0.5 * torch.mean((predictions - targets) ** 2)
+            penalty = 0.5 * options.l2 * sum(torch.sum(w**2) for w in _penalised(model))
+            (data_loss + penalty).backward()
+            _clip(model, options)
+            optimiser.step()
+            scheduler.step()
+            fit.loss_curve_.append(data_loss.item())
+            divergence.check_latest(fit.loss_curve_, epoch + 1, "LSTM training loss",
+                                    {"lstm_training_loss_per_epoch": fit.loss_curve_})
+            checkpoints.maybe_save(epoch + 1, state)
+        checkpoints.save(options.epochs, state)
+        return fit
 
 
 def _clip(model: nn.Module, options: LSTMTrainingOptions) -> None:
