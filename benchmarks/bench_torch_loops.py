@@ -3,7 +3,8 @@
 Usage: ``python benchmarks/bench_torch_loops.py [--rounds 5]``. One process, one thread; for each
 case the two loops start from copies of one model, use equally seeded shuffles (so they take the same
 steps: tests/supervised/test_optimizers_surface.py checks that they end with equal weights) and run in
-interleaved rounds; each keeps its fastest round. Prints a table and writes
+interleaved rounds (a warm-up round first, then alternating which goes first); each keeps its fastest
+round in process CPU time. Prints a table and writes
 ``benchmarks/results/bench_torch_loops.json``. Target: ratio (anndl / plain) <= 1.1.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -102,22 +104,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    load = os.getloadavg()[0]
     rows = []
     for name, model, ours, plain in cases():
         best = {"anndl": float("inf"), "plain": float("inf")}
-        for _ in range(args.rounds):
-            for label, loop in (("anndl", ours), ("plain", plain)):
+        loops = (("anndl", ours), ("plain", plain))
+        for r in range(args.rounds + 1):  # round 0 warms both up and is not kept; the order alternates
+            for label, loop in loops[::1 if r % 2 else -1]:
                 m = copy.deepcopy(model)
-                start = time.perf_counter()
+                start = time.process_time()
                 loop(m)
-                best[label] = min(best[label], time.perf_counter() - start)
+                if r:
+                    best[label] = min(best[label], time.process_time() - start)
         rows.append({"case": name, "anndl_s": best["anndl"], "plain_s": best["plain"],
                      "ratio": best["anndl"] / best["plain"]})
         print(f"{name:52s} anndl {best['anndl']:8.3f} s  plain {best['plain']:8.3f} s  ratio {rows[-1]['ratio']:.3f}",
               flush=True)
     out = Path(__file__).resolve().parent / "results" / "bench_torch_loops.json"
     out.write_text(json.dumps({"torch": torch.__version__, "python": platform.python_version(),
-                               "rounds": args.rounds, "threads": 1, "rows": rows}, indent=2) + "\n")
+                               "rounds": args.rounds, "threads": 1, "clock": "process CPU time",
+                               "load_average_at_start": load, "cpus": os.cpu_count(), "rows": rows}, indent=2) + "\n")
     print(f"wrote {out}")
 
 

@@ -131,6 +131,13 @@ def _indexed(fn: CellFn, index: int, cell: dict, threads: int = process.DEFAULT_
         return index, *run_cell(fn, cell)
 
 
+def _indexed_pickled(fn_pickled: bytes, index: int, cell: dict, threads: int) -> tuple[int, Any, dict]:
+    """:func:`_indexed` for a cell function sent as cloudpickle bytes (Dask workers)."""
+    import cloudpickle
+
+    return _indexed(cloudpickle.loads(fn_pickled), index, cell, threads)
+
+
 def _thread_lock_for_progress_bars() -> None:
     """In a worker process: give tqdm a thread lock before it makes its default one, which holds a
     multiprocessing semaphore; a worker stopped while holding that semaphore leaves it to the
@@ -218,9 +225,15 @@ class DaskExecutor:
                                f"{WORKER_START_TIMEOUT_S} s; try --executor local") from None
 
     def submit_all(self, fn: CellFn, cells: Sequence[tuple[int, dict]]):
+        import cloudpickle
         from distributed import wait
 
-        futures = [self.client.submit(_indexed, fn, index, cell, self.threads, pure=False) for index, cell in cells]
+        # Dask pickles a task's arguments with the standard pickle, by reference, ignoring
+        # cloudpickle's by-value registry: a cell function from a module the workers cannot import
+        # (a notebook, a test file) would kill the worker. cloudpickle honours the registry.
+        fn_pickled = cloudpickle.dumps(fn)
+        futures = [self.client.submit(_indexed_pickled, fn_pickled, index, cell, self.threads, pure=False)
+                   for index, cell in cells]
         pending, workerless_since = set(futures), None
         try:
             while pending:

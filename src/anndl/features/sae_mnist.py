@@ -169,10 +169,10 @@ def run(cfg: SAEMnistConfig, ctx) -> dict:
                            label=f"layer {i + 1} ({cfg.sizes[i]} -> {cfg.sizes[i + 1]})", colour=f"C{i + 2}")
     for i, level in enumerate(np.mean([r["mean_only_mse"] for r in schemes["pretrained"]], axis=0)):
         ax_pre.axhline(level, color=f"C{i + 2}", ls="--", lw=0.8,
-                       label="mean input, no code (a decoder that learned nothing)" if i == 0 else None)
+                       label=f"layer {i + 1}: its mean input (a decoder that learned nothing)")
     ax_pre.set(xlabel="pre-training epoch", ylabel="reconstruction MSE (per value)", title="Greedy pre-training",
                yscale="log")
-    ax_pre.legend(fontsize=8)
+    ax_pre.legend(fontsize=7)
     metrics: dict = {}
     for j, (name, runs) in enumerate(schemes.items()):
         accuracy = np.array([r["test_accuracy"] for r in runs])

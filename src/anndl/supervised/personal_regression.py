@@ -299,8 +299,8 @@ def _plot_surfaces(ctx, X, t, sets, prediction, label: str) -> None:
     axes[1].set_title("test data (surface) and predictions (dots)")
     axes[1].legend(loc="upper right", fontsize=8)
     for ax in axes[:2]:
-        ax.set_xlabel("input x₁", labelpad=10)
-        ax.set_ylabel("input x₂", labelpad=10)
+        ax.set_xlabel("input x₁", labelpad=14)
+        ax.set_ylabel("input x₂", labelpad=14)
         ax.set_zlabel("target t", labelpad=8)
         ax.set_box_aspect(None, zoom=0.86)  # room inside the axes for the z label beside the next panel
     fig.colorbar(surface, ax=axes[:2], shrink=0.6, pad=0.08, label="target t (surface colour)")
