@@ -58,10 +58,13 @@ def code_version() -> str:
 
 
 FULL_RUN_SECONDS = {"generalization": 601, "personal_regression": 580, "sae_digits": 277, "dcgan": 249,
-                    "wgan_mnist": 233, "training_algorithms": 104, "dbm_mnist": 74, "mlp_santafe": 31,
+                    "wgan_mnist": 233, "training_algorithms": 104, "gan_mnist": 100, "autoencoders_mnist": 85,
+                    "dbm_mnist": 74, "sae_mnist": 65, "attention_vit": 65, "cnn_mnist": 63, "forecasting_cv": 55,
+                    "optimizers_surface": 55, "vae_mnist": 45, "cnn_mnist_optimizers": 38, "mlp_santafe": 31,
                     "cnn_digits": 24}
-"""Wall seconds of the longer experiments in a full run on one core of the 2-core machine (the
-``anndl report --jobs 2`` of 2026-12-01 at commit 0fe440f). :func:`longest_first` starts them
+"""Wall seconds of the longer experiments in a full run on one core of the 2-core machine: Part I's
+from the ``anndl report --jobs 2`` of 2026-12-01 at commit 0fe440f, Part II's from single runs of
+2026-12-07 beside other work, scaled to the shipped budgets. :func:`longest_first` starts them
 first, so that with ``--jobs 2`` the workers finish together instead of one waiting on a long
 experiment that started last."""
 
