@@ -242,3 +242,44 @@ def test_strict_mode_refuses_to_save(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="figure bad: .*no legend"):
         plotting.save_figure(fig, tmp_path, "bad")
     assert not list(tmp_path.iterdir()), "nothing half-written"
+
+
+def _diverged_at_the_top():
+    """generalization's noisy-target figure in small: marks at a panel's highest point and its right edge."""
+    fig, axes = plotting.subplots(1, 2, squeeze=False, sharey=True)
+    for ax, split in zip(axes[0], ("train", "test"), strict=True):
+        ax.plot([10, 50, 90, 100], [0.4, 0.1, 0.45, 0.9], "o-", label="gd")
+        plotting.mark_diverged(ax, 90, 0.45, 1)
+        plotting.mark_diverged(ax, 100, 0.9, 1)
+        ax.set_yscale("log")
+        ax.set_title(f"{split} MSE on noisy targets ỹ")
+    fig.suptitle("mean of 10 runs per algorithm and H (diverged runs left out)", fontsize=10)
+    fig.legend(*axes[0, 1].get_legend_handles_labels(), title="algorithm", loc="outside right upper")
+    return fig, axes[0]
+
+
+def test_a_text_that_runs_into_a_title():
+    fig, _ = _diverged_at_the_top()
+    assert any("runs into a title" in p for p in figure_problems(fig))
+    _close(fig)
+
+
+def test_diverged_marks_are_kept_inside_their_panel():
+    fig, axes = _diverged_at_the_top()
+    plotting.keep_marks_inside(fig)
+    assert figure_problems(fig) == []
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        panel = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert box.y1 <= panel.y1 + 1 and box.x1 <= panel.x1 + 1
+    _close(fig)
+
+
+def test_a_text_past_the_figures_edge():
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.text(1.5, 0.5, "a note that runs off the page", transform=ax.transAxes)
+    assert any("past the figure's edge" in p for p in figure_problems(fig))
+    _close(fig)

@@ -17,6 +17,7 @@
   (3-D panels included);
 - a colour scale (points, surfaces or cells coloured through a colour map) without a colour bar, unless the
   cells print their numbers;
+- a text written on a panel (a note, a mark) that runs into a title or past the figure's edge;
 - titles that name a statistic (mean, median, IQR, std, …) that the figure's caption, when given, does
   not name, when the caption names one: a reader is told two different things.
 
@@ -222,6 +223,27 @@ def _overlapping_titles(fig, panels) -> list[str]:
             for j, b in boxes[n + 1:] if a.overlaps(b)]
 
 
+def _stray_text_problems(fig, panels) -> list[str]:
+    """Texts written on a panel (notes, marks) that run into a title or past the figure's edge."""
+    renderer = fig.canvas.get_renderer()
+    titles = [t for ax in panels for t in (ax.title, ax._left_title, ax._right_title) if t.get_text().strip()]
+    titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
+    title_boxes = [t.get_window_extent(renderer) for t in titles]
+    page = fig.bbox
+    problems = []
+    for index, ax in enumerate(panels):
+        for text in ax.texts:
+            if not (text.get_visible() and text.get_text().strip()):
+                continue
+            box = text.get_window_extent(renderer).padded(-TICK_GAP_PX / 2)
+            words = " ".join(text.get_text().split())
+            if any(box.overlaps(title) for title in title_boxes):
+                problems.append(f"{_panel_name(ax, index)}: the text {words!r} runs into a title")
+            elif box.x0 < page.x0 or box.x1 > page.x1 or box.y0 < page.y0 or box.y1 > page.y1:
+                problems.append(f"{_panel_name(ax, index)}: the text {words!r} runs past the figure's edge")
+    return problems
+
+
 def _texts_for_readers(fig) -> list[tuple[str, str]]:
     """(where, text) of every title, suptitle, legend title and legend entry of ``fig``."""
     found = [("suptitle", fig._suptitle.get_text())] if fig._suptitle is not None else []
@@ -333,7 +355,8 @@ def figure_problems(fig, caption: str | None = None) -> list[str]:
                         *_bar_axis_problems(ax)):  # fmt: skip
             problems.append(f"{_panel_name(ax, index)}: {problem}")
     return (problems + _step_axis_problems(panels) + _overlapping_titles(fig, panels) + _literal_problems(fig)
-            + _tick_label_problems(fig, panels) + _colour_bar_problems(fig, panels) + _statistic_problems(fig, caption))
+            + _tick_label_problems(fig, panels) + _colour_bar_problems(fig, panels) + _statistic_problems(fig, caption)
+            + _stray_text_problems(fig, panels))
 
 
 def caption_of(name: str) -> str | None:

@@ -57,6 +57,7 @@ def save_figure(fig, directory: Path, name: str, formats: tuple[str, ...] = FORM
 
     With ``ANNDL_STRICT_FIGURES=1`` in the environment, a figure that :mod:`anndl.figure_checks` finds
     a problem with raises ValueError (naming the figure and the problems) instead of being saved."""
+    keep_marks_inside(fig)
     if os.environ.get("ANNDL_STRICT_FIGURES") == "1":
         from anndl.figure_checks import caption_of, figure_problems
 
@@ -166,6 +167,10 @@ def log_y_if_positive(ax, values) -> None:
         ax.set_yscale("log")
 
 
+DIVERGED_MARK = "anndl-diverged-mark"
+"""The gid of :func:`mark_diverged`'s texts, which :func:`keep_marks_inside` moves."""
+
+
 def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> None:
     """Write "``count`` diverged, left out of the ``statistic``" at (x, y) in data units, or at the axis
     bottom when y is not finite (e.g. a mean over runs that all diverged); x is kept inside the x limits."""
@@ -177,7 +182,26 @@ def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> 
         ax.autoscale_view(scaley=False)
     ax.annotate(f"{count} diverged,\nleft out of the {statistic}", (x, y if finite else 0.02),
                 xycoords=("data", "data" if finite else "axes fraction"), fontsize=7, color=color,
-                xytext=(-20, 6), textcoords="offset points", linespacing=0.9)
+                xytext=(-20, 6), textcoords="offset points", linespacing=0.9, gid=DIVERGED_MARK)
+
+
+def keep_marks_inside(fig) -> None:
+    """Move each :func:`mark_diverged` text that would leave its panel (into a title, past the right edge)
+    below its point and left, once the figure's limits and layout are final: :func:`save_figure` calls it."""
+    marks = [text for ax in fig.axes for text in ax.texts if text.get_gid() == DIVERGED_MARK]
+    if not marks:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    points_per_pixel = 72.0 / fig.dpi
+    for mark in marks:
+        box, panel = mark.get_window_extent(renderer), mark.axes.get_window_extent(renderer)
+        dx, dy = mark.xyann
+        if box.y1 > panel.y1:
+            dy = -(dy + box.height * points_per_pixel)
+        if box.x1 > panel.x1:
+            dx -= (box.x1 - panel.x1) * points_per_pixel
+        mark.xyann = (dx, dy)
 
 
 def dense_log_ticks(ax, axis: str = "y", max_decades: float = 3.0) -> None:
