@@ -117,3 +117,20 @@ def test_a_full_report_starts_the_longest_experiments_first():
     assert [configs[i].stem for i in order] == ["generalization", "wgan_mnist", "alexnet_shapes", "pca"]
     assert build.longest_first(configs, quick=True) == [0, 1, 2, 3]
     assert set(build.FULL_RUN_SECONDS) <= {c.stem for c in build.shipped_configs()}, "names of shipped configs"
+
+
+def test_a_report_figure_comes_from_the_config_named_after_its_experiment(tmp_path):
+    """rbm_mnist and rbm_mnist_sklearn_defaults both draw the Gibbs chains: Fig. 4.1 is rbm_mnist's, and the
+    other config's copy is an additional figure (the sklearn defaults' chains once replaced Fig. 4.1)."""
+    figure, experiment, name, _ = next(f for f in REPORT_FIGURES if f[0] == "fig4_1")
+    entries = []
+    for config in (experiment, f"{experiment}_sklearn_defaults"):  # the second sorts after the first
+        run_dir = tmp_path / "runs" / config
+        (run_dir / "figures").mkdir(parents=True)
+        (run_dir / "figures" / f"{name}.png").write_bytes(config.encode())
+        entries.append(build.ReportEntry(config, experiment, "", "", run_dir, {"state": "completed"}))
+    collected = build.collect_figures(entries, tmp_path / "figures")
+    assert (tmp_path / "figures" / f"{figure}_{name}.png").read_bytes() == experiment.encode()
+    other = tmp_path / "figures" / f"extra_{experiment}_sklearn_defaults_{name}.png"
+    assert other.read_bytes() == f"{experiment}_sklearn_defaults".encode()
+    assert [f.png for f in collected[f"{experiment}_sklearn_defaults"]] == [other]

@@ -275,14 +275,18 @@ def read_claim_inputs(path: Path) -> dict:
 def collect_figures(entries: Sequence[ReportEntry], figures_dir: Path, *, pdf: bool = False
                     ) -> dict[str, list[FigureFile]]:
     """Copy each run's figures to ``figures_dir``, named after the report figure they correspond to,
-    with the figure's data (the run's ``tables/<name>.csv``) and, with ``pdf``, its PDF."""
+    with the figure's data (the run's ``tables/<name>.csv``) and, with ``pdf``, its PDF. A report figure
+    comes from the config named after its experiment (as the claims' metrics do); another config of that
+    experiment (e.g. rbm_mnist_sklearn_defaults) has its figures copied as additional ones."""
     declared = {(experiment, name): (figure, caption) for figure, experiment, name, caption in REPORT_FIGURES}
+    named_configs = {entry.config for entry in entries}
     collected: dict[str, list[FigureFile]] = {}
     for entry in entries:
         source = entry.run_dir / "figures"
         values = {**entry.result.get("metrics", {}), **entry.config_values}
+        primary = entry.config == entry.experiment or entry.experiment not in named_configs
         for png in sorted(source.glob("*.png")) if source.is_dir() else []:
-            figure, caption = declared.get((entry.experiment, png.stem), ("", ""))
+            figure, caption = declared.get((entry.experiment, png.stem), ("", "")) if primary else ("", "")
             stem = f"{figure}_{png.stem}" if figure else f"extra_{entry.config}_{png.stem}"
             copied = {}
             table = entry.run_dir / "tables" / f"{png.stem}.csv"
