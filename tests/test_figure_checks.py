@@ -283,3 +283,19 @@ def test_a_text_past_the_figures_edge():
     ax.text(1.5, 0.5, "a note that runs off the page", transform=ax.transAxes)
     assert any("past the figure's edge" in p for p in figure_problems(fig))
     _close(fig)
+
+
+def test_an_error_bar_below_a_log_axis_then_a_positive_interval():
+    """forecasting_cv's CV panel drew mean ± std over 4 folds with std > mean: the bar ran off the axis."""
+    folds = np.array([[3.0, 8.0, 400.0, 20.0], [150.0, 200.0, 900.0, 700.0]])
+    mean, std = folds.mean(axis=1), folds.std(axis=1)
+    fig, ax = plotting.subplots()
+    ax.errorbar([0, 1], mean, yerr=std, fmt="o")
+    ax.set_yscale("log")
+    assert any("reaches zero or below on a log axis" in p for p in figure_problems(fig))
+    _close(fig)
+    fig, ax = plotting.subplots()
+    ax.errorbar([0, 1], mean, yerr=[mean - folds.min(axis=1), folds.max(axis=1) - mean], fmt="o")
+    ax.set_yscale("log")
+    assert figure_problems(fig) == []
+    _close(fig)

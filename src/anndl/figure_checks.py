@@ -10,6 +10,7 @@
 - bars whose value axis does not start at zero (on a linear scale), unless the panel says why in a
   text containing "not from zero"; bars on a log axis at all (a bar's length from an arbitrary baseline
   means nothing there: draw dots with an interval);
+- error bars on a log axis that reach zero or below (the interval is cut off where it matters);
 - panels of one figure whose x label names steps, epochs or iterations but whose x ranges differ;
 - a title, suptitle, legend title or legend entry that prints a Python literal (``[[1, 1], [-1, -1]]``,
   ``[1.0, -1.0]``, ``array(...)``) instead of writing it for a reader;
@@ -204,6 +205,19 @@ def _bar_axis_problems(ax) -> list[str]:
     return []
 
 
+def _log_interval_problems(ax) -> list[str]:
+    """Error bars on a log y axis that reach zero or below (e.g. mean ± std with std > mean): their lower
+    end is cut off at the axis, so the interval cannot be read."""
+    if ax.get_yscale() != "log":
+        return []
+    lows = [segment[:, 1].min() for c in ax.containers if isinstance(c, ErrorbarContainer)
+            for lines in c.lines[2] for segment in lines.get_segments() if len(segment)]
+    if any(low <= 0 for low in lows):
+        return ["an error bar reaches zero or below on a log axis (std > mean?): show a positive interval "
+                "(min–max, quartiles, a standard error that stays above zero)"]
+    return []
+
+
 def _step_axis_problems(axes) -> list[str]:
     by_label: dict[str, set[tuple[float, float]]] = {}
     for ax in axes:
@@ -352,7 +366,7 @@ def figure_problems(fig, caption: str | None = None) -> list[str]:
     panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
     for index, ax in enumerate(panels):
         for problem in (*_legend_problems(ax), *_reference_line_problems(ax), *_heat_map_problems(ax),
-                        *_bar_axis_problems(ax)):  # fmt: skip
+                        *_bar_axis_problems(ax), *_log_interval_problems(ax)):  # fmt: skip
             problems.append(f"{_panel_name(ax, index)}: {problem}")
     return (problems + _step_axis_problems(panels) + _overlapping_titles(fig, panels) + _literal_problems(fig)
             + _tick_label_problems(fig, panels) + _colour_bar_problems(fig, panels) + _statistic_problems(fig, caption)

@@ -238,7 +238,7 @@ def _plot_eda(ctx, cfg: ForecastingCVConfig) -> None:
         lags = min(cfg.eda_lags, len(train) // 2 - 1)
         band = 1.96 / np.sqrt(len(train))
         for ax, values, name in ((row[1], acf(train, nlags=lags, fft=True), "ACF"),
-                                 (row[2], pacf(train, nlags=lags), "PACF")):
+                                 (row[2], pacf(train, nlags=lags, method="ywm"), "PACF")):
             ax.fill_between([0, lags], -band, band, color="tab:blue", alpha=0.2, lw=0, label="±1.96/√n")
             ax.vlines(np.arange(lags + 1), 0, values, color="k", lw=1)
             ax.set(xlabel="lag (time steps)", ylabel=name, title=f"{series}: {name}")
@@ -254,23 +254,26 @@ def _plot_eda(ctx, cfg: ForecastingCVConfig) -> None:
 
 def _plot_cv(ctx, cfg: ForecastingCVConfig, scores: dict, chosen: dict) -> None:
     fig, axes = plotting.subplots(1, len(cfg.series), width=4.8, height=3.6, squeeze=False)
-    data: dict = {"series": [], "model": [], "lag": [], "hidden": [], "cv mse mean": [], "cv mse std": []}
+    data: dict = {"series": [], "model": [], "lag": [], "hidden": [], "cv mse mean": [], "cv mse std": [],
+                  "cv mse min": [], "cv mse max": []}
     for ax, series in zip(axes[0], cfg.series, strict=True):
         configs = [(lag, h) for lag in cfg.lags for h in cfg.hidden]
         x = np.arange(len(configs))
         for k, model in enumerate(cfg.models):
             values = [scores[(series, model)][c] for c in configs]
             mean, std = np.array([np.mean(v) for v in values]), np.array([np.std(v) for v in values])
-            ax.errorbar(x + 0.1 * (k - 1), mean, yerr=std, fmt="o", ms=4, capsize=3, color=MODEL_COLOURS[model],
+            low, high = np.array([np.min(v) for v in values]), np.array([np.max(v) for v in values])
+            ax.errorbar(x + 0.1 * (k - 1), mean, yerr=[mean - low, high - mean], fmt="o", ms=4, capsize=3,
+                        color=MODEL_COLOURS[model],  # min-max: a positive interval on the log axis
                         label=f"{MODEL_NAMES[model]} (chosen: lag {chosen[(series, model)][0]}, "
                               f"H {chosen[(series, model)][1]})")
-            for c, m, s in zip(configs, mean, std, strict=True):
-                for key, value in zip(data, (series, model, c[0], c[1], m, s), strict=True):
+            for c, *row in zip(configs, mean, std, low, high, strict=True):
+                for key, value in zip(data, (series, model, c[0], c[1], *row), strict=True):
                     data[key].append(value)
         ax.set_yscale("log")
         ax.set_xticks(x, [f"lag {lag}\nH {h}" for lag, h in configs])
         ax.set(ylabel="one-step validation MSE (raw units²)",
-               title=f"{series}: {cfg.folds}-fold time-series CV (mean ± std)")
+               title=f"{series}: {cfg.folds}-fold time-series CV (mean, min–max)")
         ax.legend(fontsize=7)
     ctx.save_figure(fig, "forecasting_cv_validation_mse_by_lag_and_hidden", data=data)
 

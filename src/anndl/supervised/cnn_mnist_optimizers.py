@@ -144,6 +144,8 @@ def run(cfg: CNNMnistOptimizersConfig, ctx) -> dict:
 
 
 def _plot(ctx, cfg: CNNMnistOptimizersConfig, labels: list[str], results: list[dict], metrics: dict) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = plotting.subplots(1, 3, width=3.9, height=3.4)
     epochs = np.arange(cfg.epochs + 1)
     data: dict = {"epoch": epochs}
@@ -161,7 +163,10 @@ def _plot(ctx, cfg: CNNMnistOptimizersConfig, labels: list[str], results: list[d
     axes[0].set(xlabel="epoch", ylabel="validation cross-entropy", title="Validation loss (band: min–max)")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
     axes[2].set_xticks(range(len(labels)), labels)
-    axes[2].set(ylabel="test accuracy (%, mean ± std)", title=f"Test accuracy, n = {cfg.repetitions} starts")
+    starts = f"{cfg.repetitions} start{'s' if cfg.repetitions != 1 else ''}"
+    axes[2].set(ylabel="test accuracy (%, mean ± std)", title=f"Test accuracy, n = {starts}")
+    for ax in axes[:2]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes:
         ax.legend(fontsize=7)
     ctx.save_figure(fig, "cnn_mnist_optimizers_validation_curves_and_test_accuracy", data=data)
