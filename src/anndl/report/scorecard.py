@@ -333,7 +333,8 @@ EXTRA_FIGURES: dict[tuple[str, str], str] = {
     ("forecasting_cv", "forecasting_cv_eda_acf_pacf_spectrum"):
         "Each series' training part, its ACF and PACF (±1.96/√n band), power spectrum and ADF test p-value.",
     ("forecasting_cv", "forecasting_cv_validation_mse_by_lag_and_hidden"):
-        "One-step validation MSE of each (lag, H) over {config.folds} time-series CV folds (gap = lag), per model.",
+        "One-step validation MSE of each (lag, H) over {config.folds} time-series CV folds (gap = lag), per model: "
+        "the mean over the folds, with their min–max.",
     ("forecasting_cv", "forecasting_cv_closed_loop_test_forecasts"):
         "Closed-loop test forecasts of each model with its CV-chosen lag and H, {config.repetitions} repetitions.",
     ("hopfield_capacity", "hopfield_capacity_stable_and_recalled_vs_load"):
