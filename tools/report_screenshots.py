@@ -28,6 +28,17 @@ def _shoot(html: str, png: Path, width: int, height: int, base: Path) -> None:
                         Path(page.name).resolve().as_uri()], check=True, capture_output=True, timeout=180)
     finally:
         Path(page.name).unlink()
+    _palette(png)
+
+
+def _palette(png: Path) -> None:
+    """Store the screenshot with a 256-colour palette, as the report's figures are: text and plots look the
+    same and the file takes about half the bytes."""
+    from PIL import Image
+
+    with Image.open(png) as shot:
+        compact = shot.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    compact.save(png, optimize=True)
 
 
 def main(argv=None) -> int:
