@@ -18,7 +18,8 @@
   (3-D panels included);
 - a colour scale (points, surfaces or cells coloured through a colour map) without a colour bar, unless the
   cells print their numbers;
-- a text written on a panel (a note, a mark) that runs into a title or past the figure's edge;
+- a text written on a panel (a note, a mark) that runs into a title, past the figure's edge or into
+  another text on the panel;
 - titles that name a statistic (mean, median, IQR, std, …) that the figure's caption, when given, does
   not name, when the caption names one: a reader is told two different things.
 
@@ -59,6 +60,8 @@ STATISTICS = {
     "maximum": re.compile(r"\bmax(?:imum)?\b", re.IGNORECASE),
 }
 """Statistics a title or caption may name, each with the words that name it."""
+TEXT_GAP_PX = 2.0
+"""Texts written on one panel closer than this (at 100 dpi) read as one block."""
 TICK_GAP_PX = 1.0
 """Tick label boxes may touch by this much (at 100 dpi) before they count as overlapping."""
 
@@ -238,19 +241,25 @@ def _overlapping_titles(fig, panels) -> list[str]:
 
 
 def _stray_text_problems(fig, panels) -> list[str]:
-    """Texts written on a panel (notes, marks) that run into a title or past the figure's edge."""
+    """Texts written on a panel (notes, marks) that run into a title, past the figure's edge or into each
+    other."""
     renderer = fig.canvas.get_renderer()
     titles = [t for ax in panels for t in (ax.title, ax._left_title, ax._right_title) if t.get_text().strip()]
     titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
     title_boxes = [t.get_window_extent(renderer) for t in titles]
     page = fig.bbox
     problems = []
+    seen: dict[int, list] = {}
     for index, ax in enumerate(panels):
         for text in ax.texts:
             if not (text.get_visible() and text.get_text().strip()):
                 continue
             box = text.get_window_extent(renderer).padded(-TICK_GAP_PX / 2)
             words = " ".join(text.get_text().split())
+            spaced = box.padded(TEXT_GAP_PX / 2 + TICK_GAP_PX / 2)
+            if any(spaced.overlaps(other) for other in seen.get(index, [])):
+                problems.append(f"{_panel_name(ax, index)}: the text {words!r} overlaps or touches another text")
+            seen.setdefault(index, []).append(spaced)
             if any(box.overlaps(title) for title in title_boxes):
                 problems.append(f"{_panel_name(ax, index)}: the text {words!r} runs into a title")
             elif box.x0 < page.x0 or box.x1 > page.x1 or box.y0 < page.y0 or box.y1 > page.y1:

@@ -169,6 +169,8 @@ def log_y_if_positive(ax, values) -> None:
 
 DIVERGED_MARK = "anndl-diverged-mark"
 """The gid of :func:`mark_diverged`'s texts, which :func:`keep_marks_inside` moves."""
+MARK_GAP_POINTS = 4.0
+"""Space between a moved mark and its point (points)."""
 
 
 def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> None:
@@ -186,8 +188,10 @@ def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> 
 
 
 def keep_marks_inside(fig) -> None:
-    """Move each :func:`mark_diverged` text that would leave its panel (into a title, past the right edge)
-    below its point and left, once the figure's limits and layout are final: :func:`save_figure` calls it."""
+    """Once the figure's limits and layout are final (:func:`save_figure` calls it): put each
+    :func:`mark_diverged` text that would leave its panel at the top (into a title) beside its point on the
+    left, pull one that would pass the right edge back in, then move marks of one panel that overlap down
+    until they do not."""
     marks = [text for ax in fig.axes for text in ax.texts if text.get_gid() == DIVERGED_MARK]
     if not marks:
         return
@@ -198,10 +202,19 @@ def keep_marks_inside(fig) -> None:
         box, panel = mark.get_window_extent(renderer), mark.axes.get_window_extent(renderer)
         dx, dy = mark.xyann
         if box.y1 > panel.y1:
-            dy = -(dy + box.height * points_per_pixel)
-        if box.x1 > panel.x1:
+            dx, dy = -(box.width * points_per_pixel + MARK_GAP_POINTS), -box.height * points_per_pixel / 2
+        elif box.x1 > panel.x1:
             dx -= (box.x1 - panel.x1) * points_per_pixel
         mark.xyann = (dx, dy)
+    placed: dict = {}
+    for mark in sorted(marks, key=lambda m: -m.get_window_extent(renderer).y1):
+        box = mark.get_window_extent(renderer)
+        for other in placed.setdefault(mark.axes, []):
+            if box.overlaps(other):
+                dx, dy = mark.xyann
+                mark.xyann = (dx, dy - (box.y1 - other.y0) * points_per_pixel - 1.0)
+                box = mark.get_window_extent(renderer)
+        placed[mark.axes].append(box)
 
 
 def dense_log_ticks(ax, axis: str = "y", max_decades: float = 3.0) -> None:
