@@ -341,3 +341,26 @@ def test_generalizations_noisy_figure_keeps_its_marks_apart():
     plotting.keep_marks_inside(ctx.fig)
     assert figure_problems(ctx.fig) == []
     _close(ctx.fig)
+
+
+def test_counts_in_titles_and_labels_take_the_plural_unless_one():
+    from anndl.plotting import plural
+
+    assert [plural(n, "epoch") for n in (0, 1, 2)] == ["0 epochs", "1 epoch", "2 epochs"]
+
+
+def test_a_palette_png_keeps_a_plots_colours_in_256():
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from anndl.plotting import palette_image
+
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [0, 1], color="C1")
+    fig.canvas.draw()
+    image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba()).convert("RGB")
+    _close(fig)
+    compact = palette_image(image)
+    assert compact.mode == "P" and len(compact.getcolors(256)) <= 256
+    orange = np.array(to_rgb("C1")) * 255
+    assert np.abs(np.asarray(compact.convert("RGB"), dtype=float) - orange).sum(axis=2).min() < 12

@@ -36,8 +36,10 @@ def _palette(png: Path) -> None:
     same and the file takes about half the bytes."""
     from PIL import Image
 
+    from anndl.plotting import palette_image
+
     with Image.open(png) as shot:
-        compact = shot.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        compact = palette_image(shot)
     compact.save(png, optimize=True)
 
 

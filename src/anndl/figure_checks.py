@@ -30,6 +30,7 @@ The tests run every experiment's quick variant through it; ``ANNDL_STRICT_FIGURE
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
@@ -231,22 +232,29 @@ def _step_axis_problems(axes) -> list[str]:
             for label, ranges in by_label.items() if len(ranges) > 1]
 
 
-def _overlapping_titles(fig, panels) -> list[str]:
-    """Titles of different panels that overlap or run into each other (less than a few pixels apart)."""
+def _title_boxes(fig, panels) -> list[tuple[int | None, Any]]:
+    """(panel index, display box) of every non-empty title of the panels (centre, left, right), then
+    (None, box) of the figure's suptitle."""
     renderer = fig.canvas.get_renderer()
-    boxes = [(i, ax.title.get_window_extent(renderer).expanded(1.0, 1.0).padded(TITLE_GAP_PX / 2))
-             for i, ax in enumerate(panels) if ax.get_title()]
+    boxes = [(i, t.get_window_extent(renderer)) for i, ax in enumerate(panels)
+             for t in (ax.title, ax._left_title, ax._right_title) if t.get_text().strip()]
+    if fig._suptitle is not None and fig._suptitle.get_text().strip():
+        boxes.append((None, fig._suptitle.get_window_extent(renderer)))
+    return boxes
+
+
+def _overlapping_titles(title_boxes) -> list[str]:
+    """Titles of different panels that overlap or run into each other (less than a few pixels apart)."""
+    boxes = [(i, box.padded(TITLE_GAP_PX / 2)) for i, box in title_boxes if i is not None]
     return [f"the titles of panels {i + 1} and {j + 1} run into each other" for n, (i, a) in enumerate(boxes)
-            for j, b in boxes[n + 1:] if a.overlaps(b)]
+            for j, b in boxes[n + 1:] if i != j and a.overlaps(b)]
 
 
-def _stray_text_problems(fig, panels) -> list[str]:
+def _stray_text_problems(fig, panels, title_boxes) -> list[str]:
     """Texts written on a panel (notes, marks) that run into a title, past the figure's edge or into each
     other."""
     renderer = fig.canvas.get_renderer()
-    titles = [t for ax in panels for t in (ax.title, ax._left_title, ax._right_title) if t.get_text().strip()]
-    titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
-    title_boxes = [t.get_window_extent(renderer) for t in titles]
+    title_boxes = [box for _, box in title_boxes]
     page = fig.bbox
     problems = []
     seen: dict[int, list] = {}
@@ -377,9 +385,10 @@ def figure_problems(fig, caption: str | None = None) -> list[str]:
         for problem in (*_legend_problems(ax), *_reference_line_problems(ax), *_heat_map_problems(ax),
                         *_bar_axis_problems(ax), *_log_interval_problems(ax)):  # fmt: skip
             problems.append(f"{_panel_name(ax, index)}: {problem}")
-    return (problems + _step_axis_problems(panels) + _overlapping_titles(fig, panels) + _literal_problems(fig)
+    titles = _title_boxes(fig, panels)
+    return (problems + _step_axis_problems(panels) + _overlapping_titles(titles) + _literal_problems(fig)
             + _tick_label_problems(fig, panels) + _colour_bar_problems(fig, panels) + _statistic_problems(fig, caption)
-            + _stray_text_problems(fig, panels))
+            + _stray_text_problems(fig, panels, titles))
 
 
 def caption_of(name: str) -> str | None:

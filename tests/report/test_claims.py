@@ -208,3 +208,10 @@ def test_one_repetition_is_inconclusive_whatever_the_means_say():
     verdict = evaluate(_claim(ORDER), _mean_sd(3.0, 1.0, 0.0, n=1))
     assert verdict.verdict == INCONCLUSIVE and "one repetition" in verdict.reason
     assert "on means: not reproduced" in verdict.reason
+
+
+def test_the_data_a_claim_was_measured_on_is_named_by_file_not_by_the_users_absolute_path():
+    claim = dataclasses.replace(_claim(Equals((_metric("h"),), (1,))),
+                                data=Data("the course's file", "data_path {config.data_path}"))
+    verdict = evaluate(claim, {"x": {"h": 1, "config.data_path": "/home/student/course/Data_Problem1.mat"}})
+    assert "data_path Data_Problem1.mat" in verdict.reason and "/home/student" not in verdict.reason

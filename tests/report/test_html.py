@@ -219,3 +219,27 @@ def test_part_two_reference_values_name_declared_metrics_of_part_two_experiments
         for ref in section.references:
             if ref.metric:
                 assert ref.experiment in experiments and metric(ref.experiment, ref.metric).key == ref.metric
+
+
+def test_ours_names_the_deciding_number_of_each_data_source_that_judged_the_claim(tmp_path):
+    import dataclasses
+
+    from anndl.report.render import deciding_number
+
+    page, verdicts = _page(tmp_path)
+    judged = next(v for v in verdicts if v.deciding)
+    assert deciding_number(judged) == judged.deciding, "no course-data run: the shipped data's number alone"
+    on_course = dataclasses.replace(judged, deciding="42 ± 1 % (SE, n = 5)")
+    both = dataclasses.replace(judged, course_data=on_course)
+    assert deciding_number(both) == f"shipped data: {judged.deciding}; course's data: 42 ± 1 % (SE, n = 5)"
+    stand_in = dataclasses.replace(judged, verdict="not applicable", course_data=on_course)
+    assert deciding_number(stand_in) == "course's data: 42 ± 1 % (SE, n = 5)", "a stand-in's number decides nothing"
+
+
+def test_a_report_on_the_course_data_does_not_call_it_the_shipped_data(tmp_path):
+    from anndl.report.render import overview
+
+    _, verdicts = _page(tmp_path)
+    assert "On the data anndl ships" in overview(verdicts, {"data": "shipped"})
+    on_course = overview(verdicts, {"data": "the course's files (--data): ..."})
+    assert "anndl ships" not in on_course and "On the data of --data" in on_course

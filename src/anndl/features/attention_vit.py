@@ -234,7 +234,7 @@ def _plot_accuracy(ctx, cfg, result: dict, shapes, grid: list[dict]) -> None:
             ax.text(j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < table.max() else "black")
         ax.set(xticks=range(len(cfg.grid_dims)), xticklabels=cfg.grid_dims, yticks=range(len(cfg.grid_depths)),
                yticklabels=cfg.grid_depths, xlabel="token width dim", ylabel="depth",
-               title=f"Grid: test accuracy (%) after {cfg.grid_epochs} epoch{'s' if cfg.grid_epochs != 1 else ''}")
+               title=f"Grid: test accuracy (%) after {plotting.plural(cfg.grid_epochs, 'epoch')}")
         ax.grid(False)
         data |= {"grid depth": [s.depth for s in shapes], "grid dim": [s.dim for s in shapes],
                  "grid test accuracy (%)": [100 * r["history"]["test_accuracy"][-1] for r in grid]}

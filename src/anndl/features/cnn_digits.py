@@ -172,16 +172,20 @@ def _plot_curves(ctx, names: list[str], results: list[dict]) -> None:
     ctx.save_figure(fig, "cnn_accuracy_and_loss_vs_iteration", data=data)
 
 
+FILTER_SEPARATOR = "#9dbfe6"
+"""The gaps between filters: a colour no weight takes (black would read as −1)."""
+
+
 def _plot_filters(ctx, names: list[str], results: list[dict]) -> None:
-    fig, axes = plotting.subplots(1, len(names), width=4, height=2.6, squeeze=False)
+    fig, axes = plotting.subplots(1, len(names), width=4, height=2.1, squeeze=False)
     for ax, name, r in zip(axes[0], names, results, strict=True):
         filters = np.asarray(r["filters"])
         filters = filters / np.abs(filters).max(axis=(1, 2), keepdims=True)
         n = len(filters)
         ncols = min(d for d in range(1, n + 1) if n % d == 0 and d * d >= 2 * n)
-        plotting.image_grid(ax, filters, ncols=ncols, cmap="gray", vmin=-1, vmax=1)
+        plotting.image_grid(ax, filters, ncols=ncols, cmap="gray", vmin=-1, vmax=1, separator=FILTER_SEPARATOR)
         ax.set_title(f"{name}: first-layer 5x5 filters")
-    fig.supxlabel("each filter scaled by its largest |weight|: black −1, grey 0, white +1", fontsize=8)
+    fig.supxlabel("each filter scaled by its largest |weight|: black −1, grey 0, white +1 (blue: gaps)", fontsize=8)
     ctx.save_figure(fig, "cnn_first_layer_filters")
 
 

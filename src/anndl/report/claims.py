@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -311,7 +312,9 @@ class Data:
     course: tuple[str, ...] = ()
 
     def describe(self, metrics: Metrics) -> str:
-        text = fill(self.ours, metrics)
+        """``ours`` filled from the run; a file path (a ``config.*_path`` key) by its file name alone."""
+        shown = {k: Path(v).name if k.endswith("_path") and isinstance(v, str) else v for k, v in metrics.items()}
+        text = fill(self.ours, shown)
         if DATA_FILES in metrics:
             found = identify(metrics[DATA_FILES])
             text += (f"; course files read (by digest): {', '.join(found)}" if found

@@ -19,6 +19,7 @@ from typing import Any
 
 from anndl.report.claims import (
     INCONCLUSIVE,
+    NO_DATA,
     NOT_APPLICABLE,
     NOT_COMPARABLE,
     NOT_REPRODUCED,
@@ -210,20 +211,24 @@ def course_verdict(v: Verdict) -> Verdict | None:
     return v.course_data
 
 
-def overview(verdicts: Sequence[Verdict]) -> str:
-    """One paragraph for a reader: how many claims held, which did not, and what could not be judged."""
+def overview(verdicts: Sequence[Verdict], header: Mapping[str, Any] | None = None) -> str:
+    """One paragraph for a reader: how many claims held, which did not, and what could not be judged.
+    ``header``: the report's header; its ``data`` says whether the runs read the shipped data or ``--data``'s."""
+    shipped = (header or {}).get("data", "shipped") == "shipped"
     tally = counts(verdicts)
     failed = [v for v in verdicts if v.verdict == NOT_REPRODUCED]
     judged = sum(tally.get(k, 0) for k in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE))
     text = (f"We re-ran the report's experiments and test {len(verdicts)} of its claims, each as stated, against "
-            f"the spread over repetitions. On the data anndl ships, {judged} could be judged: "
+            f"the spread over repetitions. {'On the data anndl ships' if shipped else 'On the data of --data'}, "
+            f"{judged} could be judged: "
             f"{tally.get(REPRODUCED, 0)} reproduced, {tally.get(NOT_REPRODUCED, 0)} did not and "
             f"{tally.get(INCONCLUSIVE, 0)} were inconclusive (the difference within 2 standard errors).")
     if failed:
         text += " Not reproduced: " + "; ".join(f"§{v.claim.section} “{_short(v.claim.quote)}”" for v in failed) + "."
     if tally.get(NOT_APPLICABLE):
         text += (f" {tally[NOT_APPLICABLE]} were measured on stand-in data (the course's files cannot ship), so "
-                 "their verdict waits for the course's data.")
+                 "their verdict waits for the course's data." if shipped else
+                 f" {tally[NOT_APPLICABLE]} were measured on stand-in data: --data holds none of the files they need.")
     if tally.get(NOT_COMPARABLE):
         text += f" {tally[NOT_COMPARABLE]} compare MATLAB's wall times and are not judged."
     course = [c for v in verdicts if (c := course_verdict(v)) is not None]
@@ -282,7 +287,7 @@ def render_html(header, entries, verdicts: Sequence[Verdict], figures: Mapping[s
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
              f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{esc(TITLE)}</title>"
              f"<style>{CSS}</style></head><body>", f"<h1>{esc(TITLE)}</h1>",
-             f"<p class='overview' id='overview'>{esc(overview(verdicts))}</p>", verdict_chart(verdicts),
+             f"<p class='overview' id='overview'>{esc(overview(verdicts, header))}</p>", verdict_chart(verdicts),
              f"<p class='summary' id='summary'>{esc(summary_line(header, verdicts))}</p>",
              "<nav id='contents'><h2>Contents</h2><ul><li><a href='#scorecard'>Scorecard</a></li>"]
     parts += [f"<li class='depth{s.depth}'><a href='#{s.anchor}'>{esc(s.number)} {esc(s.title)}</a></li>"
@@ -343,6 +348,20 @@ def _section_pairs(section: Section, entries, figures: Mapping[str, list[FigureF
     return rows
 
 
+def deciding_number(v: Verdict) -> str:
+    """The scorecard's "ours": the number that decides the verdict on each data source that judged the claim
+    (the shipped data's alone when no course-data run was given; the course data's alone where the shipped
+    data's stand-in cannot judge it)."""
+    shipped = v.deciding or v.ours or "—"
+    course = course_verdict(v)
+    if course is None or not (course.deciding or course.ours):
+        return shipped
+    on_course = f"course's data: {course.deciding or course.ours}"
+    if v.verdict in (NOT_APPLICABLE, NO_DATA) or shipped == "—":
+        return on_course
+    return f"shipped data: {shipped}; {on_course}"
+
+
 def _verdict_cell(v: Verdict | None) -> str:
     if v is None:
         return "<td class='not-run'>not run</td>"
@@ -360,7 +379,7 @@ def _verdict_table(verdicts: Sequence[Verdict], *, link: bool) -> str:
         where = f"<a href='#{anchor}'>§{esc(v.claim.section)}</a>" if link else f"§{esc(v.claim.section)}"
         course = course_verdict(v)
         rows.append(f"<tr><td>{where}</td><td class='claim'>“{esc(v.claim.quote)}”</td>"
-                    f"<td>{esc(v.claim.report_value)}</td><td>{esc(v.deciding or v.ours or '—')}</td>"
+                    f"<td>{esc(v.claim.report_value)}</td><td>{esc(deciding_number(v))}</td>"
                     f"{_verdict_cell(v)}{_verdict_cell(course)}</tr>")
         more = [f"<p><b>All our numbers:</b> {esc(v.ours)}</p>" if v.ours else "",
                 f"<p><b>Why this verdict:</b> {esc(v.reason)}</p>"]
@@ -412,11 +431,11 @@ def _cell(text: str) -> str:
 
 def render_markdown(header, entries, verdicts: Sequence[Verdict], figures: Mapping[str, list[FigureFile]],
                     out_dir: Path) -> str:
-    lines = [f"# {TITLE}", "", summary_line(header, verdicts), "", overview(verdicts), "", "## Scorecard", "",
+    lines = [f"# {TITLE}", "", summary_line(header, verdicts), "", overview(verdicts, header), "", "## Scorecard", "",
              "| § | the report says | report | ours (deciding number) | verdict, shipped data | "
              "verdict on the course's data |", "|---|---|---|---|---|---|"]
     lines += [f"| §{v.claim.section} | “{_cell(v.claim.quote)}” | {_cell(v.claim.report_value)} | "
-              f"{_cell(v.deciding or v.ours or '—')} | **{v.verdict}** | "
+              f"{_cell(deciding_number(v))} | **{v.verdict}** | "
               + (f"**{c.verdict}** ({_cell(c.reason)})" if (c := course_verdict(v)) is not None else "not run")
               + " |" for v in verdicts]
     for section, section_entries in _by_section(entries):

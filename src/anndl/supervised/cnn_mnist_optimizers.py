@@ -163,7 +163,7 @@ def _plot(ctx, cfg: CNNMnistOptimizersConfig, labels: list[str], results: list[d
     axes[0].set(xlabel="epoch", ylabel="validation cross-entropy", title="Validation loss (band: min–max)")
     axes[1].set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
     axes[2].set_xticks(range(len(labels)), labels)
-    starts = f"{cfg.repetitions} start{'s' if cfg.repetitions != 1 else ''}"
+    starts = plotting.plural(cfg.repetitions, "start")
     axes[2].set(ylabel="test accuracy (%, mean ± std)", title=f"Test accuracy, n = {starts}")
     for ax in axes[:2]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -155,7 +155,7 @@ def _plot_dataset(ctx, dataset: str, per_algo: dict, algorithms: list[str], cfg:
         plotting.dense_log_ticks(ax)
         target = "noisy targets ỹ" if dataset == "noisy" else "true targets y"
         ax.set(xlabel="hidden units", title=f"{split} MSE on {target}")
-    runs = f"{cfg.repetitions} run{'s' if cfg.repetitions > 1 else ''}"
+    runs = plotting.plural(cfg.repetitions, "run")
     axes[0, 0].set_ylabel("MSE (log scale)" if axes[0, 0].get_yscale() == "log" else "MSE")  # shared y axis
     fig.suptitle(f"1-H-1 tanh nets: mean of {runs} per algorithm and H (diverged runs left out)", fontsize=10)
     fig.legend(*axes[0, 1].get_legend_handles_labels(), title="algorithm", loc="outside right upper")

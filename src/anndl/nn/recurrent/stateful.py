@@ -72,7 +72,9 @@ def stateful_forecast(model: StatefulForecaster, history: np.ndarray, n_steps: i
     model.eval()
     state = None
     windows = np.lib.stride_tricks.sliding_window_view(np.asarray(history, dtype=float)[:-1], p)
-    for window in windows:  # windows ending before the last value; the forecast reads the last one
+    # windows ending before the last value (the forecast reads the last one), copied: torch warns on a
+    # read-only view
+    for window in windows.copy():
         _, state = model(torch.as_tensor(window[None], dtype=torch.float32), state)
 
     def predict_next(window: np.ndarray) -> float:
