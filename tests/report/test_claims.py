@@ -215,3 +215,6 @@ def test_the_data_a_claim_was_measured_on_is_named_by_file_not_by_the_users_abso
                                 data=Data("the course's file", "data_path {config.data_path}"))
     verdict = evaluate(claim, {"x": {"h": 1, "config.data_path": "/home/student/course/Data_Problem1.mat"}})
     assert "data_path Data_Problem1.mat" in verdict.reason and "/home/student" not in verdict.reason
+    photos = dataclasses.replace(claim, data=Data("the course's photos", "{config.source} → {config.target}"))
+    verdict = evaluate(photos, {"x": {"h": 1, "config.source": "/data/day.jpg", "config.target": "/data/sunset.jpg"}})
+    assert "day.jpg → sunset.jpg" in verdict.reason and "/data" not in verdict.reason

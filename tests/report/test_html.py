@@ -234,6 +234,8 @@ def test_ours_names_the_deciding_number_of_each_data_source_that_judged_the_clai
     assert deciding_number(both) == f"shipped data: {judged.deciding}; course's data: 42 ± 1 % (SE, n = 5)"
     stand_in = dataclasses.replace(judged, verdict="not applicable", course_data=on_course)
     assert deciding_number(stand_in) == "course's data: 42 ± 1 % (SE, n = 5)", "a stand-in's number decides nothing"
+    same = dataclasses.replace(judged, course_data=judged)
+    assert deciding_number(same) == f"{judged.deciding} (the same on the course's data)", "one number, not two"
 
 
 def test_a_report_on_the_course_data_does_not_call_it_the_shipped_data(tmp_path):
@@ -242,4 +244,4 @@ def test_a_report_on_the_course_data_does_not_call_it_the_shipped_data(tmp_path)
     _, verdicts = _page(tmp_path)
     assert "On the data anndl ships" in overview(verdicts, {"data": "shipped"})
     on_course = overview(verdicts, {"data": "the course's files (--data): ..."})
-    assert "anndl ships" not in on_course and "On the data of --data" in on_course
+    assert "anndl ships" not in on_course and "On the data given with --data" in on_course

@@ -312,8 +312,9 @@ class Data:
     course: tuple[str, ...] = ()
 
     def describe(self, metrics: Metrics) -> str:
-        """``ours`` filled from the run; a file path (a ``config.*_path`` key) by its file name alone."""
-        shown = {k: Path(v).name if k.endswith("_path") and isinstance(v, str) else v for k, v in metrics.items()}
+        """``ours`` filled from the run; a file the user named by an absolute path, by its file name alone
+        (the reader's folders are not the runner's)."""
+        shown = {k: Path(v).name if isinstance(v, str) and Path(v).is_absolute() else v for k, v in metrics.items()}
         text = fill(self.ours, shown)
         if DATA_FILES in metrics:
             found = identify(metrics[DATA_FILES])

@@ -218,9 +218,9 @@ def overview(verdicts: Sequence[Verdict], header: Mapping[str, Any] | None = Non
     tally = counts(verdicts)
     failed = [v for v in verdicts if v.verdict == NOT_REPRODUCED]
     judged = sum(tally.get(k, 0) for k in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE))
+    source = "On the data anndl ships" if shipped else "On the data given with --data"
     text = (f"We re-ran the report's experiments and test {len(verdicts)} of its claims, each as stated, against "
-            f"the spread over repetitions. {'On the data anndl ships' if shipped else 'On the data of --data'}, "
-            f"{judged} could be judged: "
+            f"the spread over repetitions. {source}, {judged} could be judged: "
             f"{tally.get(REPRODUCED, 0)} reproduced, {tally.get(NOT_REPRODUCED, 0)} did not and "
             f"{tally.get(INCONCLUSIVE, 0)} were inconclusive (the difference within 2 standard errors).")
     if failed:
@@ -351,15 +351,17 @@ def _section_pairs(section: Section, entries, figures: Mapping[str, list[FigureF
 def deciding_number(v: Verdict) -> str:
     """The scorecard's "ours": the number that decides the verdict on each data source that judged the claim
     (the shipped data's alone when no course-data run was given; the course data's alone where the shipped
-    data's stand-in cannot judge it)."""
+    data's stand-in cannot judge it; once where both runs read the same data and give the same number)."""
     shipped = v.deciding or v.ours or "—"
     course = course_verdict(v)
     if course is None or not (course.deciding or course.ours):
         return shipped
-    on_course = f"course's data: {course.deciding or course.ours}"
+    on_course = course.deciding or course.ours
     if v.verdict in (NOT_APPLICABLE, NO_DATA) or shipped == "—":
-        return on_course
-    return f"shipped data: {shipped}; {on_course}"
+        return f"course's data: {on_course}"
+    if on_course == shipped:
+        return f"{shipped} (the same on the course's data)"
+    return f"shipped data: {shipped}; course's data: {on_course}"
 
 
 def _verdict_cell(v: Verdict | None) -> str:
