@@ -283,6 +283,20 @@ def test_diverged_marks_are_kept_inside_their_panel_and_apart():
     _close(fig)
 
 
+def test_a_mark_moved_down_past_one_mark_is_checked_again_against_those_it_passed():
+    """Four marks a fraction of a pixel apart: B overlaps A and goes below it; C sits right of both; D
+    overlaps only C at first, and once below C it overlaps B, which was placed before C."""
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    for x, y in ((0.175, 0.7), (0.375, 0.699), (0.675, 0.698), (0.525, 0.697)):
+        plotting.mark_diverged(ax, x, y, 1)
+    plotting.keep_marks_inside(fig)
+    assert figure_problems(fig) == []
+    _close(fig)
+
+
 def test_a_text_past_the_figures_edge():
     fig, ax = plotting.subplots()
     ax.plot([0, 1], [0, 1])

@@ -191,6 +191,9 @@ DIVERGED_MARK = "anndl-diverged-mark"
 """The gid of :func:`mark_diverged`'s texts, which :func:`keep_marks_inside` moves."""
 MARK_GAP_POINTS = 4.0
 """Space between a moved mark and its point (points)."""
+MARKS_APART_POINTS = 2.0
+"""Space left between two marks that :func:`keep_marks_inside` moved apart (points): more than the
+figure checker's least gap between texts, 2 px, at any dpi from 72 up."""
 
 
 def mark_diverged(ax, x, y, count: int, color=None, statistic: str = "mean") -> None:
@@ -229,12 +232,13 @@ def keep_marks_inside(fig) -> None:
     placed: dict = {}
     for mark in sorted(marks, key=lambda m: -m.get_window_extent(renderer).y1):
         box = mark.get_window_extent(renderer)
-        for other in placed.setdefault(mark.axes, []):
-            if box.overlaps(other):
-                dx, dy = mark.xyann
-                mark.xyann = (dx, dy - (box.y1 - other.y0) * points_per_pixel - 1.0)
-                box = mark.get_window_extent(renderer)
-        placed[mark.axes].append(box)
+        others = placed.setdefault(mark.axes, [])
+        # each move puts the mark below the one it hit, so this ends within len(others) moves
+        while (hit := next((other for other in others if box.overlaps(other)), None)) is not None:
+            dx, dy = mark.xyann
+            mark.xyann = (dx, dy - (box.y1 - hit.y0) * points_per_pixel - MARKS_APART_POINTS)
+            box = mark.get_window_extent(renderer)
+        others.append(box)
 
 
 def dense_log_ticks(ax, axis: str = "y", max_decades: float = 3.0) -> None:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from anndl.nn.feedforward.mlp import MLP, MapMinMax, nguyen_widrow
+from anndl.nn.feedforward.mlp import MLP, MapMinMax, _activate, nguyen_widrow
 
 
 def make_net(sizes, activation="tanh", output="linear", n=40, seed=0):
@@ -135,3 +135,15 @@ def test_forward_on_read_only_and_reversed_inputs(k):
     frozen = Xs.copy()
     frozen.flags.writeable = False
     assert np.allclose(net.forward(theta, frozen)[-1], expected, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_hidden_tanh_is_matlabs_tansig_formula_within_round_off_of_numpys_tanh(order):
+    z = np.asarray(np.random.default_rng(3).normal(0.0, 3.0, (500, 7)), order=order)
+    z[0, :4] = [800.0, -800.0, 0.0, np.nan]
+    out = _activate("tanh", z.copy(order=order))
+    expected = np.tanh(z)
+    assert np.abs(out[1:] - expected[1:]).max() < 4e-16
+    assert out[0, 0] == 1.0 and out[0, 1] == -1.0 and out[0, 2] == 0.0 and np.isnan(out[0, 3])
+    mirrored = _activate("tanh", -z.copy(order=order))
+    assert np.abs(mirrored[1:] + out[1:]).max() < 4e-16
