@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from anndl.nn.feedforward.mlp import MLP, MapMinMax, _activate, nguyen_widrow
+from anndl.nn.feedforward import mlp
+from anndl.nn.feedforward.mlp import MLP, MapMinMax, _activate, nguyen_widrow, tanh_kernel_for
 
 
 def make_net(sizes, activation="tanh", output="linear", n=40, seed=0):
@@ -138,12 +139,25 @@ def test_forward_on_read_only_and_reversed_inputs(k):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_the_hidden_tanh_is_matlabs_tansig_formula_within_round_off_of_numpys_tanh(order):
+@pytest.mark.parametrize("target", ["X86_V4", "AVX512_SKX", "X86_V3", "baseline", "ASIMD", ""])
+def test_each_cpus_tanh_kernel_is_within_round_off_of_numpys_tanh(order, target):
     z = np.asarray(np.random.default_rng(3).normal(0.0, 3.0, (500, 7)), order=order)
     z[0, :4] = [800.0, -800.0, 0.0, np.nan]
-    out = _activate("tanh", z.copy(order=order))
+    out = tanh_kernel_for(target)(z.copy(order=order))
     expected = np.tanh(z)
     assert np.abs(out[1:] - expected[1:]).max() < 4e-16
     assert out[0, 0] == 1.0 and out[0, 1] == -1.0 and out[0, 2] == 0.0 and np.isnan(out[0, 3])
-    mirrored = _activate("tanh", -z.copy(order=order))
+    mirrored = tanh_kernel_for(target)(-z.copy(order=order))
     assert np.abs(mirrored[1:] + out[1:]).max() < 4e-16
+
+
+def test_numpys_tanh_only_where_it_is_simd_else_matlabs_tansig_formula_in_torch():
+    z = np.linspace(-4.0, 4.0, 4001)
+    tansig = 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0
+    for target in ("X86_V4", "AVX512_SKX", "AVX512F"):
+        assert np.array_equal(tanh_kernel_for(target)(z.copy()), np.tanh(z))
+    for target in ("X86_V3", "FMA3__AVX2", "baseline(X86_V2)", "ASIMD", "NEON", ""):
+        kernel_out = tanh_kernel_for(target)(z.copy())
+        assert not np.array_equal(kernel_out, np.tanh(z))  # differs in some last digit somewhere
+        assert np.abs(kernel_out - tansig).max() < 4e-16
+    assert _activate("tanh", z.copy()).tolist() == mlp._tanh(z.copy()).tolist()

@@ -11,8 +11,8 @@ optimisers in :mod:`anndl.nn.feedforward.classic` can treat the network as a fun
 The maths (forward pass, analytic gradient and Jacobian) is vectorised numpy float64: for
 these sizes (hundreds to a few thousand parameters, about a thousand samples) direct BLAS
 calls beat torch's per-op and autograd overhead (``benchmarks/bench_trainers.py`` measures
-it); only the elementwise tanh and logistic and the products with at most four inputs borrow
-torch's vectorised kernels, on the same memory. Per-layer arrays of the N samples are
+it); only the elementwise logistic (and tanh on CPUs without AVX-512) and the products with at
+most four inputs borrow torch's vectorised kernels, on the same memory. Per-layer arrays of the N samples are
 column-major (N, units).
 """
 
@@ -65,20 +65,50 @@ class MapMinMax:
         return (Y + 1.0) / self.gain + self.offset
 
 
+def _tansig_in_torch(z: np.ndarray) -> np.ndarray:
+    """MATLAB's tansig formula 2 / (1 + e^(-2z)) - 1 in place in z, in torch's vectorised kernels on the
+    same memory; within 4e-16 of ``np.tanh``."""
+    torch.from_numpy(z).mul_(-2.0).exp_().add_(1.0).reciprocal_().mul_(2.0).sub_(1.0)
+    return z
+
+
+def _numpy_tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=z)
+
+
+def tanh_kernel_for(numpy_target: str):
+    """The faster float64 tanh where numpy's tanh loop runs ``numpy_target`` (numpy's name for the CPU
+    level it dispatched to, e.g. "X86_V4" or "AVX512_SKX" with AVX-512, "X86_V3" with AVX2): numpy's own
+    with AVX-512, where it is SIMD (0.9 ns a value on an AVX-512 EPYC, against 3.0 for the formula);
+    otherwise the tansig formula in torch (5.3 against 14.6 ns a value on an AVX2 EPYC, where numpy
+    calls the C library once per value). ``benchmarks/bench_activation.py`` measures both."""
+    return _numpy_tanh if numpy_target.startswith(("X86_V4", "AVX512")) else _tansig_in_torch
+
+
+def _numpy_tanh_target() -> str:
+    """The CPU level numpy's float64 tanh dispatches to on this machine ("" where numpy cannot say)."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+
+        return opt_func_info(func_name="^tanh$", signature="float64")["tanh"]["dd"]["current"]
+    except (ImportError, KeyError):
+        return ""
+
+
+_tanh = tanh_kernel_for(_numpy_tanh_target())
+
+
 def _activate(name: str, z: np.ndarray) -> np.ndarray:
     """f(z), computed in place in z (float64, C- or column-major).
 
-    tanh is MATLAB's own tansig formula, 2 / (1 + e^(-2z)) - 1, in torch's vectorised kernels
-    on the same memory (zero-copy). It is within 4e-16 of ``np.tanh``, and faster wherever
-    numpy's tanh is not SIMD, i.e. on every CPU without AVX-512 (5.3 against 14.6 ns a value on
-    an AVX2 EPYC; ``benchmarks/bench_activation.py``). logistic runs torch's sigmoid kernel,
-    also on the same memory.
+    tanh is the faster of numpy's and MATLAB's tansig formula in torch on this CPU
+    (:func:`tanh_kernel_for`; they agree within 4e-16, so only the last digits of a run depend on the
+    CPU, as they do through BLAS anyway); logistic runs torch's sigmoid kernel on the same memory.
     """
     if name == "relu":
         return np.maximum(z, 0.0, out=z)
     if name == "tanh":
-        torch.from_numpy(z).mul_(-2.0).exp_().add_(1.0).reciprocal_().mul_(2.0).sub_(1.0)
-        return z
+        return _tanh(z)
     torch.from_numpy(z).sigmoid_()
     return z
 
